@@ -1,0 +1,95 @@
+"""Record what the library computes: locals, return values, executed lines and call stacks of a few functions."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from types import CodeType, FrameType
+
+
+def qualname_of(code: CodeType) -> str:
+    """The code object's qualified name (co_qualname is 3.11+; 3.10 has only the bare name)."""
+    return getattr(code, "co_qualname", code.co_name)
+
+
+@dataclass(frozen=True)
+class StackEntry:
+    """One live frame on the stack when a landmark was entered."""
+
+    qualname: str
+    filename: str
+    lineno: int  # the line running in that frame: the call site of the frame below
+    code: CodeType = field(compare=False, repr=False)
+
+
+@dataclass
+class FrameEvent:
+    """One execution of a landmark function, as it happened."""
+
+    key: str
+    code: CodeType
+    call_locals: dict
+    stack: tuple[StackEntry, ...]  # outermost first, ending with this frame
+    lines: list[int] = field(default_factory=list)  # executed lines, unique, in first-execution order
+    last_line: int | None = None
+    return_locals: dict | None = None
+    returned: object = None
+    finished: bool = False
+
+
+class Recorder:
+    """A `sys.settrace` hook that only watches the given code objects.
+
+    The global hook sees each Python call once and returns a local tracer only for the
+    landmarks, so line events fire in those frames alone and everything else runs at
+    near-normal speed. Frames above `boundary` (the harness that made the call) are not
+    part of the recorded stack.
+    """
+
+    def __init__(self, targets: dict[CodeType, str], boundary: CodeType):
+        self.targets = targets
+        self.boundary = boundary
+        self.events: list[FrameEvent] = []
+        self._previous = None
+
+    def __enter__(self) -> "Recorder":
+        self._previous = sys.gettrace()
+        sys.settrace(self._on_call)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sys.settrace(self._previous)
+
+    def first(self, key: str) -> FrameEvent | None:
+        return next((e for e in self.events if e.key == key), None)
+
+    def _on_call(self, frame: FrameType, event: str, arg):
+        key = self.targets.get(frame.f_code)
+        if key is None or event != "call":
+            return None
+        record = FrameEvent(key=key, code=frame.f_code, call_locals=dict(frame.f_locals),
+                            stack=self._stack(frame))
+        self.events.append(record)
+        seen: set[int] = set()
+
+        def on_event(f: FrameType, ev: str, value):
+            if ev == "line":
+                record.last_line = f.f_lineno
+                if f.f_lineno not in seen:
+                    seen.add(f.f_lineno)
+                    record.lines.append(f.f_lineno)
+            elif ev == "return":
+                record.return_locals = dict(f.f_locals)
+                record.returned = value
+                record.finished = True
+            return on_event
+
+        return on_event
+
+    def _stack(self, frame: FrameType) -> tuple[StackEntry, ...]:
+        entries = []
+        f = frame
+        while f is not None and f.f_code is not self.boundary:
+            entries.append(StackEntry(qualname_of(f.f_code), f.f_code.co_filename, f.f_lineno, f.f_code))
+            f = f.f_back
+        return tuple(reversed(entries))

@@ -1,0 +1,138 @@
+"""What the user asked for: parsed, validated command-line input. No TensorFlow here."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+DTYPES = ("float16", "bfloat16", "float32", "float64")
+INPUTS = ("range", "ones", "normal")
+DEFAULT_MAX_ELEMENTS = 10_000_000
+SEED_MAX = 2**31 - 1
+
+Dims = tuple  # tuple[int | None, ...]
+
+
+class UsageError(ValueError):
+    """Bad user input: one line that says what was wrong and what is valid."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One dropout call to trace."""
+
+    rate: float
+    shape: Dims
+    batch: int = 3
+    seed: int = 42
+    noise_shape: Dims | None = None
+    dtype: str = "float32"
+    input: str = "range"
+    eager: bool = False
+    max_elements: int = DEFAULT_MAX_ELEMENTS
+
+    @property
+    def run_shape(self) -> tuple[int, ...]:
+        """The concrete shape at run time: every None becomes `batch`."""
+        return tuple(self.batch if d is None else d for d in self.shape)
+
+    @property
+    def run_noise_shape(self) -> tuple[int, ...] | None:
+        if self.noise_shape is None:
+            return None
+        return tuple(r if d is None else d for d, r in zip(self.noise_shape, self.run_shape))
+
+
+def format_dims(dims: Dims | None) -> str:
+    """(None, 4) -> 'None,4', the syntax the options take."""
+    return "" if dims is None else ",".join("None" if d is None else str(d) for d in dims)
+
+
+def parse_dims(text: str, option: str) -> Dims:
+    """'None,4' -> (None, 4); sizes are positive integers, None marks a size unknown at trace time."""
+    valid = f"{option} takes comma-separated positive sizes or None, e.g. None,4 or 2,3"
+    if text is None or not text.strip():
+        raise UsageError(f"{option} is empty; {valid}")
+    dims = []
+    for i, raw in enumerate(text.split(",")):
+        item = raw.strip()
+        if not item:
+            raise UsageError(f"{option} {text!r} has an empty size at position {i + 1}; {valid}")
+        if item.lower() == "none":
+            dims.append(None)
+            continue
+        try:
+            value = int(item)
+        except ValueError:
+            raise UsageError(f"{option} {text!r}: {item!r} is not a size; {valid}") from None
+        if value <= 0:
+            raise UsageError(f"{option} {text!r}: size {value} is not positive; {valid}")
+        dims.append(value)
+    return tuple(dims)
+
+
+def parse_rate(text: str) -> float:
+    """The drop probability, a float in [0, 1)."""
+    try:
+        rate = float(text)
+    except (TypeError, ValueError):
+        raise UsageError(f"--rate {text!r} is not a number; give the drop probability in [0, 1), e.g. 0.3") from None
+    if math.isnan(rate) or rate < 0 or rate > 1:
+        raise UsageError(f"--rate {text} is outside [0, 1); it is the probability of dropping each element, e.g. 0.3")
+    if rate == 1:
+        raise UsageError(
+            "--rate 1 is rejected by TensorFlow's dropout: every element would be dropped and the "
+            "kept-value scale 1/(1-rate) would be infinite; use a rate in [0, 1)"
+        )
+    return rate
+
+
+def check_noise_broadcast(shape: Dims, noise: Dims, batch: int) -> None:
+    """Each noise dimension must be 1, None, or the input's size there (numpy broadcasting)."""
+    rule = ("each noise dimension must be 1 (one draw shared along that axis), None (same as the input) "
+            "or equal to the input's size")
+    if len(noise) != len(shape):
+        raise UsageError(
+            f"--noise-shape {format_dims(noise)} has rank {len(noise)} but the input {format_dims(shape)} "
+            f"has rank {len(shape)}; it needs one entry per input dimension, and {rule}"
+        )
+    for axis, (n, s) in enumerate(zip(noise, shape)):
+        size = batch if s is None else s
+        if n is None or n == 1 or n == size:
+            continue
+        where = f"size {s}" if s is not None else f"size None, which is --batch {batch} at run time"
+        raise UsageError(
+            f"--noise-shape {format_dims(noise)} cannot broadcast to the input at dimension {axis}: "
+            f"noise size {n} vs input {where}; {rule}"
+        )
+
+
+def build_spec(*, rate: str, shape: str, batch: int = 3, seed: int = 42, noise_shape: str | None = None,
+               dtype: str = "float32", input: str = "range", eager: bool = False,
+               max_elements: int = DEFAULT_MAX_ELEMENTS) -> RunSpec:
+    """Validate everything before TensorFlow is imported, so bad input fails fast."""
+    r = parse_rate(rate)
+    dims = parse_dims(shape, "--shape")
+    if batch < 1:
+        raise UsageError(f"--batch {batch} is not positive; it is the size every None takes at run time, e.g. 3")
+    if not 0 <= seed <= SEED_MAX:
+        raise UsageError(f"--seed {seed} is outside 0..{SEED_MAX}; the layer's seed is a non-negative int")
+    if dtype not in DTYPES:
+        raise UsageError(f"--dtype {dtype!r} is not supported; choose one of {', '.join(DTYPES)}")
+    if input not in INPUTS:
+        raise UsageError(f"--input {input!r} is not known; choose one of {', '.join(INPUTS)}")
+    if max_elements < 1:
+        raise UsageError(f"--max-elements {max_elements} is not positive")
+    noise = None
+    if noise_shape is not None:
+        noise = parse_dims(noise_shape, "--noise-shape")
+        check_noise_broadcast(dims, noise, batch)
+    spec = RunSpec(rate=r, shape=dims, batch=batch, seed=seed, noise_shape=noise, dtype=dtype,
+                   input=input, eager=eager, max_elements=max_elements)
+    elements = math.prod(spec.run_shape)
+    if elements > max_elements:
+        raise UsageError(
+            f"--shape {format_dims(dims)} with --batch {batch} is {format_dims(spec.run_shape)} at run time, "
+            f"{elements:,} elements, over the cap of {max_elements:,}; use a smaller shape or raise --max-elements"
+        )
+    return spec

@@ -1,0 +1,127 @@
+"""Terminal rendering at a pinned width: golden text, each backed by checks against the trace data."""
+
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dropout_trace.render import DROPPED, KEPT, make_console, render_trace
+
+from conftest import REGEN
+
+GOLDEN = Path(__file__).parent / "golden"
+WIDTH = 100
+CASES = {
+    "none4": dict(rate="0.3", shape="None,4"),
+    "noise_rows": dict(rate="0.5", shape="None,3", noise_shape="None,1", batch=4),
+    "rate0": dict(rate="0", shape="None,4"),
+    "eager_bf16": dict(rate="0.3", shape="2,3", eager=True, dtype="bfloat16"),
+    "rank3": dict(rate="0.3", shape="None,2,3", batch=2, input="ones"),
+}
+
+
+def render(trace, width=WIDTH, plumbing=False) -> str:
+    out = io.StringIO()
+    render_trace(trace, make_console(out, width=width, color=False), plumbing=plumbing)
+    return out.getvalue()
+
+
+def header(trace) -> str:
+    v = trace.versions
+    return (f"# golden for TensorFlow {v['tensorflow']} / Keras {v['keras']} / Python {v['python']}; "
+            "regenerate: DROPOUT_TRACE_REGEN=1\n")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden(traced, name):
+    trace = traced(**CASES[name])
+    text = header(trace) + "\n".join(line.rstrip() for line in render(trace).splitlines()) + "\n"
+    path = GOLDEN / f"run_{name}.txt"
+    if REGEN:
+        path.write_text(text)
+    assert path.exists(), f"no golden file {path.name}; make it with DROPOUT_TRACE_REGEN=1 python -m pytest"
+    expected = path.read_text()
+    assert expected.splitlines()[0] == header(trace).rstrip(), \
+        "golden made with other TensorFlow/Keras/Python releases; regenerate with DROPOUT_TRACE_REGEN=1"
+    assert text == expected
+
+
+def mask_rows(mask: np.ndarray) -> list[str]:
+    return [" ".join(KEPT if v else DROPPED for v in row) for row in np.atleast_2d(mask)]
+
+
+@pytest.mark.parametrize("name", ["none4", "noise_rows"])
+def test_rendering_shows_the_captured_data(traced, name):
+    """What the golden text must contain, derived from the trace data rather than from the rendering."""
+    trace = traced(**CASES[name])
+    text = render(trace)
+    lines = [line.strip() for line in text.splitlines()]
+    for row in mask_rows(trace.tensors["keep_mask"]):
+        assert row in lines
+    chain = [f.function for f in trace.chain if not f.plumbing]
+    positions = [text.index(f"→ {name}") for name in chain[1:]]
+    assert positions == sorted(positions)
+    assert "(None, " in text and f"{trace.run_shape[0]}, " in text
+    assert "check passed" in text
+    kept = int(trace.tensors["keep_mask"].sum()) * (trace.run_shape[1] if name == "noise_rows" else 1)
+    assert f"kept {kept} of {int(np.prod(trace.run_shape))}" in text
+
+
+def test_plumbing_frames_fold_and_unfold(traced):
+    trace = traced(**CASES["none4"])
+    folded, shown = render(trace), render(trace, plumbing=True)
+    assert "error_handler" not in folded and "error_handler" in shown
+    assert "plumbing frames" in folded
+
+
+def test_large_tensors_are_summarised(traced):
+    trace = traced(rate="0.3", shape="None,40", batch=30, input="normal")
+    text = render(trace, width=80)
+    assert "⋮" in text and "…" in text and "summarised" in text
+    small = render(traced(rate="0.3", shape="None,4"), width=80)
+    assert len(text.splitlines()) - len(small.splitlines()) < 30  # 1,200 values, a few more lines
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def run_cli(*args, env_extra=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "NO_COLOR"))}
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "dropout_trace", *args], capture_output=True, text=True, env=env)
+
+
+def test_cli_piped_output_is_plain_and_tensorflow_is_quiet():
+    result = run_cli("run", "--rate", "0.3", "--shape", "None,4")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no C++ log lines, no oneDNN notice
+    assert "\x1b[" not in result.stdout
+    assert "check passed" in result.stdout
+
+
+def test_cli_json_is_the_same_trace():
+    import json
+
+    result = run_cli("run", "--rate", "0.3", "--shape", "None,4", "--format", "json")
+    assert result.returncode == 0 and result.stderr == ""
+    data = json.loads(result.stdout)
+    assert data["check"]["bit_exact"] is True
+    assert data["shape"] == [None, 4] and data["run_shape"] == [3, 4]
+
+
+def test_help_does_not_import_tensorflow():
+    code = ("import sys; from dropout_trace.cli import main; status = main(['run', '--help']); "
+            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules; sys.exit(status)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "--rate" in result.stdout
+
+
+def test_bad_input_in_a_real_process_is_one_line():
+    result = run_cli("run", "--rate", "1", "--shape", "None,4")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert re.fullmatch(r"dropout-trace: error: [^\n]+\n", result.stderr)

@@ -1,0 +1,107 @@
+"""Bad input: one clear line on stderr, exit 2, no traceback; and the parser's good cases."""
+
+import pytest
+from hypothesis import given
+
+from dropout_trace.cli import ExitStatus, main
+from dropout_trace.spec import UsageError, build_spec, parse_dims
+
+from strategies import dims_text, shapes
+
+
+def run_cli(capsys, *args):
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def assert_usage_error(capsys, args, *needles):
+    status, out, err = run_cli(capsys, *args)
+    assert status == ExitStatus.USAGE == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("dropout-trace: error: ")
+    assert "Traceback" not in err + out
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+BASE = ["run", "--rate", "0.3", "--shape", "None,4"]
+
+
+@pytest.mark.parametrize("rate, needle", [
+    ("1", "rejected by TensorFlow"), ("1.0", "infinite"), ("1.5", "outside [0, 1)"), ("-0.1", "outside [0, 1)"),
+    ("abc", "not a number"), ("nan", "outside [0, 1)"), ("", "not a number"),
+])
+def test_bad_rate(capsys, rate, needle):
+    assert_usage_error(capsys, ["run", "--rate", rate, "--shape", "None,4"], needle)
+
+
+@pytest.mark.parametrize("option", ["--shape", "--noise-shape"])
+@pytest.mark.parametrize("text, needle", [
+    ("None,,4", "empty size at position 2"), ("-1,4", "not positive"), ("abc", "not a size"),
+    ("", "is empty"), ("0,4", "not positive"), ("2.5,4", "not a size"),
+])
+def test_malformed_dims(capsys, option, text, needle):
+    args = ["run", "--rate", "0.3", "--shape", "None,4"]
+    if option == "--shape":
+        args[4] = text
+    else:
+        args += ["--noise-shape", text]
+    line = assert_usage_error(capsys, args, option, needle)
+    assert "None,4" in line or "e.g." in line  # says what is valid
+
+
+def test_noise_shape_that_cannot_broadcast_names_the_dimension(capsys):
+    line = assert_usage_error(capsys, BASE + ["--noise-shape", "2,4"], "dimension 0", "noise size 2",
+                              "--batch 3")
+    assert "must be 1" in line  # states the broadcasting rule
+    assert_usage_error(capsys, BASE + ["--noise-shape", "1,3"], "dimension 1", "size 4")
+    assert_usage_error(capsys, BASE + ["--noise-shape", "1"], "rank 1", "rank 2")
+
+
+def test_element_cap(capsys):
+    assert_usage_error(capsys, ["run", "--rate", "0.3", "--shape", "None,1000", "--batch", "20000"],
+                       "20,000,000 elements", "10,000,000", "--max-elements")
+    assert_usage_error(capsys, BASE + ["--max-elements", "11"], "12 elements", "cap of 11")
+
+
+@pytest.mark.parametrize("args, needle", [
+    (BASE + ["--batch", "0"], "--batch 0"),
+    (BASE + ["--batch", "abc"], "--batch"),
+    (BASE + ["--seed", "-1"], "--seed -1"),
+    (BASE + ["--dtype", "int32"], "float16, bfloat16, float32, float64"),
+    (BASE + ["--input", "zeros"], "range, ones, normal"),
+    (BASE + ["--format", "yaml"], "text or json"),
+    (BASE + ["--colour"], "--colour"),
+    (["run", "--shape", "None,4"], "--rate"),
+    (["frobnicate"], "frobnicate"),
+])
+def test_other_bad_input(capsys, args, needle):
+    assert_usage_error(capsys, args, needle)
+
+
+def test_debug_shows_the_traceback():
+    with pytest.raises(UsageError):
+        main(["run", "--rate", "2", "--shape", "None,4", "--debug"])
+
+
+def test_help_and_bare_command_exit_zero(capsys):
+    status, out, _ = run_cli(capsys, "--help")
+    assert status == 0 and "run" in out
+    status, out, _ = run_cli(capsys, "run", "--help")
+    assert status == 0 and "--noise-shape" in out and "tf.shape(x)" in out
+    status, out, _ = run_cli(capsys, "run")
+    assert status == 0 and "--rate" in out
+
+
+@given(shapes)
+def test_dims_round_trip(dims):
+    assert parse_dims(dims_text(dims), "--shape") == dims
+
+
+def test_run_shape_and_noise_shape_fill_none_with_batch():
+    spec = build_spec(rate="0.3", shape="None,None,8", batch=2, noise_shape="None,1,8")
+    assert spec.run_shape == (2, 2, 8)
+    assert spec.run_noise_shape == (2, 1, 8)
