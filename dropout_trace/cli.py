@@ -38,21 +38,21 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show Python traceba
 
 @app.command(no_args_is_help=True)
 def run(
-    rate: str = typer.Option(..., "--rate", help="Drop probability in [0, 1), e.g. 0.3."),
-    shape: str = typer.Option(..., "--shape", help="Input shape, comma-separated; None = unknown while the "
+    rate: str = typer.Option(..., "--rate", metavar="RATE", help="Drop probability in [0, 1), e.g. 0.3."),
+    shape: str = typer.Option(..., "--shape", metavar="DIMS", help="Input shape, comma-separated; None = unknown while the "
                                                    "graph is built, e.g. None,4 or None,None,8 or 2,3."),
-    batch: int = typer.Option(3, "--batch", help="The size every None takes at run time."),
-    seed: int = typer.Option(42, "--seed", help="The layer's seed (Dropout(seed=...))."),
-    noise_shape: str = typer.Option(None, "--noise-shape", help="Passed to the layer, same syntax as --shape; "
+    batch: int = typer.Option(3, "--batch", metavar="N", help="The size every None takes at run time."),
+    seed: int = typer.Option(42, "--seed", metavar="S", help="The layer's seed (Dropout(seed=...))."),
+    noise_shape: str = typer.Option(None, "--noise-shape", metavar="DIMS", help="Passed to the layer, same syntax as --shape; "
                                                                 "a 1 shares one draw along that axis, e.g. None,1."),
-    dtype: str = typer.Option("float32", "--dtype", help=f"Input and layer dtype: {', '.join(DTYPES)}."),
-    input: str = typer.Option("range", "--input", help=f"Input values: {', '.join(INPUTS)} "
+    dtype: str = typer.Option("float32", "--dtype", metavar="DTYPE", help=f"Input and layer dtype: {', '.join(DTYPES)}."),
+    input: str = typer.Option("range", "--input", metavar="KIND", help=f"Input values: {', '.join(INPUTS)} "
                                                        "(range = 1, 2, 3, ... so each element can be followed)."),
     eager: bool = typer.Option(False, "--eager", help="Run the call eagerly instead of inside tf.function, "
                                                       "for contrast: no None, every shape concrete."),
     plumbing: bool = typer.Option(False, "--plumbing", help="Show decorator plumbing frames in the call chain."),
-    fmt: str = typer.Option("text", "--format", help="text (for people) or json (same trace, for tools)."),
-    max_elements: int = typer.Option(DEFAULT_MAX_ELEMENTS, "--max-elements",
+    fmt: str = typer.Option("text", "--format", metavar="FORMAT", help="text (for people) or json (same trace, for tools)."),
+    max_elements: int = typer.Option(DEFAULT_MAX_ELEMENTS, "--max-elements", metavar="N",
                                      help="Refuse inputs with more elements than this at run time."),
     debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors."),
 ) -> None:
@@ -113,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), ExitStatus.USAGE)
     except typer.Exit as exc:
         return int(exc.exit_code)
-    except BrokenPipeError:
-        return int(ExitStatus.OK)
+    except KeyboardInterrupt:
+        return _fail("interrupted", ExitStatus.ERROR)
     except Exception as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command asks for its help
             ctx = getattr(exc, "ctx", None)

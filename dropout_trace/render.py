@@ -21,6 +21,11 @@ MAX_SLICES = 2  # rank >= 3: leading slices shown before summarising
 INLINE_MAX = 8  # vectors up to this many values are shown inline, not as a grid
 
 
+def _indent(renderable, pad) -> Padding:
+    """Padding that does not stretch to the console width, so piped lines carry no trailing blanks."""
+    return Padding(renderable, pad, expand=False)
+
+
 def make_console(file: IO | None = None, width: int | None = None, color: bool | None = None) -> Console:
     """A console that adapts: no colour when piped or NO_COLOR is set; `color`/`width` pin it for tests."""
     file = file or sys.stdout
@@ -199,13 +204,15 @@ def stage_block(index: int, stage: Stage, trace: Trace, width: int, shown: set) 
     if stage.function:
         where = Text(stage.function.qualname, style="bold cyan")
         where.append(f"  {stage.function.file}:{stage.function.line}", style="dim")
-        parts.append(Padding(where, (0, 0, 0, 2)))
+        parts.append(_indent(where, (0, 0, 0, 2)))
     if not stage.reached:
-        parts.append(Padding(Text(stage.note, style="yellow"), (0, 0, 0, 2)))
+        parts.append(_indent(Text(stage.note, style="yellow"), (0, 0, 0, 2)))
         return Group(*parts)
-    parts.append(Padding(Text(stage.idea, style="italic"), (0, 0, 0, 2)))
-    for ex in stage.excerpts:
-        parts.append(Padding(excerpt_text(ex, header=ex.function != stage.function), (0, 0, 0, 2)))
+    parts.append(_indent(Text(stage.idea, style="italic"), (0, 0, 0, 2)))
+    alone = len(stage.excerpts) == 1
+    for ex in stage.excerpts:  # name the function unless the stage heading already does
+        parts.append(_indent(excerpt_text(ex, header=not (alone and ex.function == stage.function)),
+                             (0, 0, 0, 2)))
     table = Table(box=None, show_header=True, header_style="dim", pad_edge=False, padding=(0, 2, 0, 0))
     table.add_column("value", no_wrap=True)
     table.add_column("while tracing (static)" if trace.mode == "graph" else "static (eager: concrete)")
@@ -213,18 +220,18 @@ def stage_block(index: int, stage: Stage, trace: Trace, width: int, shown: set) 
     table.add_column("", style="dim", ratio=1)
     for nv in stage.values:
         table.add_row(Text(nv.label), static_cell(nv.value, trace.mode), dynamic_cell(nv.value), Text(nv.note))
-    parts.append(Padding(table, (1, 0, 0, 2)))
+    parts.append(_indent(table, (1, 0, 0, 2)))
     subject = stage.value(stage.subject) if stage.subject else None
     if isinstance(subject, TensorView) and not is_small(subject):
         key = (subject.symbolic or stage.subject, subject.dynamic_shape, subject.value.tobytes())
         if key not in shown:
             shown.add(key)
             kind = GRID_KIND.get(stage.key, "values")
-            parts.append(Padding(grid(subject.value, kind, width - 4, trace.rate), (1, 0, 0, 4)))
-            parts.append(Padding(grid_caption(subject.value, kind), (0, 0, 0, 4)))
+            parts.append(_indent(grid(subject.value, kind, width - 4, trace.rate), (1, 0, 0, 4)))
+            parts.append(_indent(grid_caption(subject.value, kind), (0, 0, 0, 4)))
     if stage.key == "output" and trace.check:
         c = trace.check
-        parts.append(Padding(Text(
+        parts.append(_indent(Text(
             f"kept {c.kept} of {c.total} = {c.kept_fraction:.1%}   (expected 1 - rate = {1 - c.rate:.1%}; "
             "a small sample varies)"), (0, 0, 0, 4)))
     return Group(*parts)
@@ -235,7 +242,7 @@ def skipped_block(first: int, stages: list[Stage]) -> Group:
     span = f"{first}" if last == first else f"{first}–{last}"
     head = Text(f"{span} · " + ("this stage was" if first == last else "these stages were") + " not reached",
                 style="bold")
-    return Group(Rule(head, align="left", style="dim"), Padding(Text(stages[0].note, style="yellow"), (0, 0, 0, 2)))
+    return Group(Rule(head, align="left", style="dim"), _indent(Text(stages[0].note, style="yellow"), (0, 0, 0, 2)))
 
 
 def excerpt_text(ex: Excerpt, header: bool = True) -> Text:
@@ -277,7 +284,30 @@ def chain_block(chain: tuple[Frame, ...], plumbing: bool) -> Group:
         name = Text(("→ " if i else "  ") + f.function,
                     style="dim" if f.plumbing else ("bold cyan" if f.landmark else ""))
         table.add_row(name, Text(f"{f.file}:{f.line}"))
-    return Group(Rule(head, align="left", style="dim"), sub, Padding(table, (0, 0, 0, 2)))
+    return Group(Rule(head, align="left", style="dim"), sub, _indent(table, (0, 0, 0, 2)))
+
+
+def answer_block(trace: Trace) -> Group | None:
+    """The learner's question answered in two sentences, from this run's captured values."""
+    stage = trace.stage("noise_shape")
+    if not stage.reached or stage.dynamic_shape is None:
+        return None
+    head = Text("In short", style="bold")
+    draws = int(np.prod(stage.dynamic_shape))
+    total = int(np.prod(trace.run_shape))
+    noise = stage.value("noise_shape")
+    if trace.mode == "graph":
+        op = f" ({op_name(noise.symbolic)})" if isinstance(noise, TensorView) and noise.symbolic else ""
+        first = (f"While tracing, x had shape {dims(trace.shape)} and the noise shape was a tensor{op} "
+                 f"whose value was only partly known: {known(stage.static_shape)}. ")
+        then = f"When the graph ran it held {inline(np.asarray(stage.dynamic_shape))}"
+    else:
+        first = "Eagerly there is no tracing: every shape is concrete from the start. "
+        then = f"The noise shape was {inline(np.asarray(stage.dynamic_shape))}"
+    share = ("one per element, so every sample got its own" if draws == total
+             else f"each shared along the axes where the noise size is 1, across {total:,} elements")
+    body = Text(first + then + f", and the sampler drew {draws:,} uniforms: {share}.")
+    return Group(Rule(head, align="left", style="dim"), _indent(body, (0, 0, 0, 2)))
 
 
 def check_block(trace: Trace) -> Group:
@@ -296,7 +326,7 @@ def check_block(trace: Trace) -> Group:
     for ok, label in rows:
         table.add_row(Text("✓" if ok else "✗", style="bold green" if ok else "bold red"), Text(label))
     verdict = Text("check passed" if c.passed else "check FAILED", style="bold green" if c.passed else "bold red")
-    return Group(Rule(head, align="left", style="dim"), Padding(table, (0, 0, 0, 2)), Padding(verdict, (0, 0, 0, 2)))
+    return Group(Rule(head, align="left", style="dim"), _indent(table, (0, 0, 0, 2)), _indent(verdict, (0, 0, 0, 2)))
 
 
 def header_block(trace: Trace) -> Group:
@@ -316,7 +346,7 @@ def header_block(trace: Trace) -> Group:
     table.add_row("versions", Text(f"TensorFlow {v['tensorflow']} · Keras {v['keras']} · Python {v['python']}"))
     for note in trace.notes:
         table.add_row("note", Text(note, style="dim"))
-    return Group(title, Padding(table, (0, 0, 0, 2)))
+    return Group(title, _indent(table, (0, 0, 0, 2)))
 
 
 def render_trace(trace: Trace, console: Console, plumbing: bool = False) -> None:
@@ -337,6 +367,10 @@ def render_trace(trace: Trace, console: Console, plumbing: bool = False) -> None
         while stages and not stages[0][1].reached and stages[0][1].note == stage.note:
             skipped.append(stages.pop(0)[1])
         console.print(skipped_block(i, skipped))
+    answer = answer_block(trace)
+    if answer is not None:
+        console.print()
+        console.print(answer)
     if trace.check:
         console.print()
         console.print(check_block(trace))

@@ -392,7 +392,7 @@ class _Builder:
                   "The mask's shape is tf.shape(x): a tensor whose value exists only when the graph runs, "
                   "so a None batch becomes a real size just in time for the draw.",
                   "get_noise_shape",
-                  [("x", self.local("_dropout", "x"), "static shape known while tracing"),
+                  [("x", self.local("_dropout", "x"), "the input whose shape the mask takes"),
                    ("keras noise shape", self.returned("concrete_noise_shape"), "built by Keras"),
                    ("noise_shape", noise, self._passed_through("get_noise_shape", "noise_shape"))],
                   "noise_shape",

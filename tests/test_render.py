@@ -70,6 +70,8 @@ def test_rendering_shows_the_captured_data(traced, name):
     assert "check passed" in text
     kept = int(trace.tensors["keep_mask"].sum()) * (trace.run_shape[1] if name == "noise_rows" else 1)
     assert f"kept {kept} of {int(np.prod(trace.run_shape))}" in text
+    draws = trace.tensors["random"].size  # the answer counts the draws the sampler really made
+    assert f"drew {draws:,} uniforms" in " ".join(text.split())
 
 
 def test_plumbing_frames_fold_and_unfold(traced):
