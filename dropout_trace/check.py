@@ -18,10 +18,14 @@ def keep_mask_from(random: np.ndarray, rate: float) -> np.ndarray:
     return random >= np.asarray(rate, dtype=random.dtype)
 
 
-def recompute(x: np.ndarray, random: np.ndarray | None, rate: float) -> np.ndarray:
-    """out = where(random >= rate, x * float(1/(1-rate)), 0), in x's dtype; rate 0 returns x."""
-    if rate == 0 or random is None:
+def recompute(x: np.ndarray, random: np.ndarray | None, rate: float, rate_is_tensor: bool = False) -> np.ndarray:
+    """out = where(random >= rate, x * float(1/(1-rate)), 0) in x's dtype; a rate tensor divides by (1 - rate)."""
+    if random is None:
         return x
-    scale = np.asarray(1 / (1 - rate), dtype=x.dtype)
+    if rate_is_tensor:  # the tensor branch: x / (1 - rate), both in x's dtype
+        one, r = np.asarray(1, dtype=x.dtype), np.asarray(rate, dtype=x.dtype)
+        kept = (x / (one - r)).astype(x.dtype)
+    else:  # the Python-float branch: the scale is computed in double, then cast once
+        kept = (x * np.asarray(1 / (1 - rate), dtype=x.dtype)).astype(x.dtype)
     keep = np.broadcast_to(keep_mask_from(random, rate), x.shape)
-    return np.where(keep, x * scale, np.zeros((), dtype=x.dtype)).astype(x.dtype)
+    return np.where(keep, kept, np.zeros((), dtype=x.dtype)).astype(x.dtype)

@@ -9,6 +9,9 @@ import typer
 
 from .spec import DEFAULT_MAX_ELEMENTS, DTYPES, INPUTS, UsageError, build_spec
 
+API_NAMES = "keras (default), tf-keras, tf.nn.dropout, tf.compat.v1.nn.dropout, stateless, spatial1d, " \
+            "spatial2d, spatial3d"
+
 PROG = "dropout-trace"
 
 
@@ -38,7 +41,7 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show Python traceba
 
 @app.command(no_args_is_help=True)
 def run(
-    rate: str = typer.Option(..., "--rate", metavar="RATE", help="Drop probability in [0, 1), e.g. 0.3."),
+    rate: str = typer.Option(None, "--rate", metavar="RATE", help="Drop probability in [0, 1), e.g. 0.3."),
     shape: str = typer.Option(..., "--shape", metavar="DIMS", help="Input shape, comma-separated; None = unknown while the "
                                                    "graph is built, e.g. None,4 or None,None,8 or 2,3."),
     batch: int = typer.Option(3, "--batch", metavar="N", help="The size every None takes at run time."),
@@ -50,6 +53,15 @@ def run(
                                                        "(range = 1, 2, 3, ... so each element can be followed)."),
     eager: bool = typer.Option(False, "--eager", help="Run the call eagerly instead of inside tf.function, "
                                                       "for contrast: no None, every shape concrete."),
+    api: str = typer.Option("keras", "--api", metavar="API", help=f"Which dropout to trace: {API_NAMES}."),
+    rng: str = typer.Option(None, "--rng", metavar="RNG", help="tf-keras only: the RandomGenerator branch, "
+                                                               "stateless, stateful or legacy (its default)."),
+    keep_prob: str = typer.Option(None, "--keep-prob", metavar="P", help="tf.compat.v1.nn.dropout only: TF1's "
+                                                                         "keep probability, instead of --rate."),
+    training: bool = typer.Option(True, "--training/--no-training", help="Layers only: call with "
+                                                                          "training=False to see where it stops."),
+    rate_tensor: bool = typer.Option(False, "--rate-tensor", help="Function APIs only: pass the rate as a "
+                                                                  "tensor, which takes _dropout's other branch."),
     plumbing: bool = typer.Option(False, "--plumbing", help="Show decorator plumbing frames in the call chain."),
     fmt: str = typer.Option("text", "--format", metavar="FORMAT", help="text (for people) or json (same trace, for tools)."),
     max_elements: int = typer.Option(DEFAULT_MAX_ELEMENTS, "--max-elements", metavar="N",
@@ -70,11 +82,16 @@ def run(
       dropout-trace run --rate 0.5 --shape None,3 --noise-shape None,1
 
       dropout-trace run --rate 0.3 --shape None,4 --format json
+
+      dropout-trace run --api tf-keras --rng stateful --rate 0.3 --shape None,4
+
+      dropout-trace run --api tf.compat.v1.nn.dropout --keep-prob 0.7 --shape None,4
     """
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt!r} is not known; choose text or json")
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
-                      input=input, eager=eager, max_elements=max_elements)
+                      input=input, eager=eager, max_elements=max_elements, api=api, rng=rng,
+                      keep_prob=keep_prob, training=training, rate_tensor=rate_tensor)
     from .trace import trace_run
 
     trace = trace_run(spec)

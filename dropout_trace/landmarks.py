@@ -64,7 +64,10 @@ def find(key: str, module: str, qualname: str) -> Landmark:
     except (ImportError, AttributeError) as exc:
         return Landmark(key, module, qualname, None,
                         missing=f"{module}.{qualname} is not in the installed {module_version(module)} ({exc})")
-    ref = FunctionRef(qualname, module, relative_file(code.co_filename), def_line(code))
+    # The function's own names: a public path (keras.layers.Dropout) may lead to a private module,
+    # and an inherited method (SpatialDropout1D.call) to its base class.
+    ref = FunctionRef(getattr(func, "__qualname__", qualname), getattr(func, "__module__", module),
+                      relative_file(code.co_filename), def_line(code))
     return Landmark(key, module, qualname, ref, code)
 
 

@@ -101,12 +101,13 @@ class Check:
 
     bit_exact: bool  # output recomputed from the captured random tensor == layer output
     mask_matches: bool  # captured keep_mask == (random >= rate)
-    fresh_layer_equal: bool  # a fresh public layer's first call gives the same output
+    fresh_layer_equal: bool  # a fresh public call (new layer or reset seeds) gives the same output
     kept: int
     total: int
     rate: float
     recipe: str  # the recomputation, in words
     reference: str  # the fresh call, in words
+    dropped: bool = True  # False when the library returned its input without drawing
 
     @property
     def passed(self) -> bool:

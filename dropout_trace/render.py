@@ -209,9 +209,8 @@ def stage_block(index: int, stage: Stage, trace: Trace, width: int, shown: set) 
         parts.append(_indent(Text(stage.note, style="yellow"), (0, 0, 0, 2)))
         return Group(*parts)
     parts.append(_indent(Text(stage.idea, style="italic"), (0, 0, 0, 2)))
-    alone = len(stage.excerpts) == 1
-    for ex in stage.excerpts:  # name the function unless the stage heading already does
-        parts.append(_indent(excerpt_text(ex, header=not (alone and ex.function == stage.function)),
+    for i, ex in enumerate(stage.excerpts):  # name the function unless the heading just did
+        parts.append(_indent(excerpt_text(ex, header=not (i == 0 and ex.function == stage.function)),
                              (0, 0, 0, 2)))
     table = Table(box=None, show_header=True, header_style="dim", pad_edge=False, padding=(0, 2, 0, 0))
     table.add_column("value", no_wrap=True)
@@ -270,21 +269,31 @@ def excerpt_text(ex: Excerpt, header: bool = True) -> Text:
 
 
 # -- chain and check -----------------------------------------------------------------------------
-def chain_block(chain: tuple[Frame, ...], plumbing: bool) -> Group:
+def _fit(text: str, width: int, keep_end: bool = False) -> str:
+    """Shorten to width with an ellipsis; paths keep their end (file:line), names their start."""
+    if len(text) <= width:
+        return text
+    return "…" + text[-(width - 1):] if keep_end else text[:width - 1] + "…"
+
+
+def chain_block(chain: tuple[Frame, ...], plumbing: bool, width: int = 80) -> Group:
     shown = [f for f in chain if plumbing or not f.plumbing]
     folded = len(chain) - len(shown)
     head = Text("Call chain", style="bold")
     head.append("  captured from the real stack, outermost first", style="dim")
     sub = Text(f"  {folded} plumbing frames (error handlers, dispatch) folded; --plumbing shows them"
                if folded else "  plumbing frames shown dim", style="dim")
-    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2, 0, 0))
-    table.add_column()
-    table.add_column(style="dim")
-    for i, f in enumerate(shown):
-        name = Text(("→ " if i else "  ") + f.function,
+    names = [("→ " if i else "  ") + f.function for i, f in enumerate(shown)]
+    name_width = min(max((len(n) for n in names), default=0), 44)
+    place_width = max(20, width - 2 - name_width - 2)
+    body = Text()
+    for i, (f, name) in enumerate(zip(shown, names)):
+        if i:
+            body.append("\n")
+        body.append("  " + _fit(name, name_width).ljust(name_width) + "  ",
                     style="dim" if f.plumbing else ("bold cyan" if f.landmark else ""))
-        table.add_row(name, Text(f"{f.file}:{f.line}"))
-    return Group(Rule(head, align="left", style="dim"), sub, _indent(table, (0, 0, 0, 2)))
+        body.append(_fit(f"{f.file}:{f.line}", place_width, keep_end=True), style="dim")
+    return Group(Rule(head, align="left", style="dim"), sub, body)
 
 
 def answer_block(trace: Trace) -> Group | None:
@@ -318,8 +327,8 @@ def check_block(trace: Trace) -> Group:
     table.add_column(no_wrap=True)
     table.add_column()
     rows = [
-        (c.mask_matches, f"keep_mask == (random >= rate) for all {c.total:,} elements" if c.rate
-         else "no mask was drawn: rate 0 returns the input"),
+        (c.mask_matches, f"keep_mask == (random >= rate) for all {c.total:,} elements" if c.dropped
+         else "no mask was drawn: the library returned before sampling"),
         (c.bit_exact, f"output == {c.recipe}"),
         (c.fresh_layer_equal, f"output == {c.reference}"),
     ]
@@ -331,7 +340,7 @@ def check_block(trace: Trace) -> Group:
 
 def header_block(trace: Trace) -> Group:
     title = Text("dropout-trace", style="bold")
-    title.append("  the real Keras Dropout call, stage by stage", style="dim")
+    title.append("  the real Dropout call chain, stage by stage", style="dim")
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
@@ -354,7 +363,7 @@ def render_trace(trace: Trace, console: Console, plumbing: bool = False) -> None
     width = console.width
     console.print(header_block(trace))
     console.print()
-    console.print(chain_block(trace.chain, plumbing))
+    console.print(chain_block(trace.chain, plumbing, width))
     shown: set = set()
     stages = list(enumerate(trace.stages, 1))
     while stages:

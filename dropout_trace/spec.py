@@ -30,6 +30,11 @@ class RunSpec:
     input: str = "range"
     eager: bool = False
     max_elements: int = DEFAULT_MAX_ELEMENTS
+    api: str = "keras"
+    rng: str | None = None  # tf-keras only: stateless, stateful or legacy; None = the library's default
+    keep_prob: float | None = None  # tf.compat.v1.nn.dropout only
+    training: bool = True
+    rate_tensor: bool = False
 
     @property
     def run_shape(self) -> tuple[int, ...]:
@@ -107,12 +112,65 @@ def check_noise_broadcast(shape: Dims, noise: Dims, batch: int) -> None:
         )
 
 
-def build_spec(*, rate: str, shape: str, batch: int = 3, seed: int = 42, noise_shape: str | None = None,
+def parse_keep_prob(text: str) -> float:
+    """TF1's keep probability, in (0, 1]."""
+    try:
+        keep = float(text)
+    except (TypeError, ValueError):
+        raise UsageError(f"--keep-prob {text!r} is not a number; give the keep probability in (0, 1], "
+                         "e.g. 0.7") from None
+    if math.isnan(keep) or not 0 < keep <= 1:
+        raise UsageError(f"--keep-prob {text} is outside (0, 1]; it is the probability of keeping each "
+                         "element (rate = 1 - keep_prob), e.g. 0.7")
+    return keep
+
+
+def _check_api(api: str, rng: str | None, keep_prob: str | None, rate_given: bool, training: bool,
+               rate_tensor: bool, dims: Dims, noise: str | None) -> None:
+    from .apis import APIS, RNGS, SPATIAL_LAYOUT, api_names
+
+    if api not in APIS:
+        raise UsageError(f"--api {api!r} is not known; choose one of {api_names()}")
+    info = APIS[api]
+    if rng is not None and api != "tf-keras":
+        raise UsageError(f"--rng selects tf-keras's RandomGenerator branch; it does not apply to --api {api} "
+                         "(use --api tf-keras --rng stateless|stateful|legacy)")
+    if rng is not None and rng not in RNGS:
+        raise UsageError(f"--rng {rng!r} is not known; choose one of {', '.join(RNGS)}")
+    if keep_prob is not None and api != "tf.compat.v1.nn.dropout":
+        raise UsageError(f"--keep-prob is TF1's argument of tf.compat.v1.nn.dropout; --api {api} takes --rate")
+    if keep_prob is not None and rate_given:
+        raise UsageError("give --rate or --keep-prob, not both (rate = 1 - keep_prob)")
+    if not rate_given and keep_prob is None:
+        raise UsageError("missing --rate: the drop probability in [0, 1), e.g. --rate 0.3"
+                         + (" (or --keep-prob for this TF1 API)" if api == "tf.compat.v1.nn.dropout" else ""))
+    if not training and info.kind != "layer":
+        raise UsageError(f"--no-training applies to layers, which have a training flag; {api} always drops "
+                         "(layers: keras, tf-keras, spatial1d, spatial2d, spatial3d)")
+    if rate_tensor and info.kind == "layer":
+        raise UsageError(f"--rate-tensor passes the rate as a tensor to a function API; --api {api} is a layer "
+                         "whose rate is a Python float (use tf.nn.dropout, tf.compat.v1.nn.dropout or stateless)")
+    if info.rank is not None:
+        if len(dims) != info.rank:
+            raise UsageError(f"--api {api} needs a rank-{info.rank} input {SPATIAL_LAYOUT[info.rank]}; --shape "
+                             f"{format_dims(dims)} has rank {len(dims)}")
+        if noise is not None:
+            raise UsageError(f"--api {api} computes its own noise shape (1 on the spatial axes); "
+                             "--noise-shape does not apply")
+
+
+def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed: int = 42, noise_shape: str | None = None,
                dtype: str = "float32", input: str = "range", eager: bool = False,
-               max_elements: int = DEFAULT_MAX_ELEMENTS) -> RunSpec:
+               max_elements: int = DEFAULT_MAX_ELEMENTS, api: str = "keras", rng: str | None = None,
+               keep_prob: str | None = None, training: bool = True, rate_tensor: bool = False) -> RunSpec:
     """Validate everything before TensorFlow is imported, so bad input fails fast."""
-    r = parse_rate(rate)
     dims = parse_dims(shape, "--shape")
+    _check_api(api, rng, keep_prob, rate is not None, training, rate_tensor, dims, noise_shape)
+    if keep_prob is not None:
+        keep = parse_keep_prob(keep_prob)
+        r = 1 - keep
+    else:
+        keep, r = None, parse_rate(rate)
     if batch < 1:
         raise UsageError(f"--batch {batch} is not positive; it is the size every None takes at run time, e.g. 3")
     if not 0 <= seed <= SEED_MAX:
@@ -128,7 +186,9 @@ def build_spec(*, rate: str, shape: str, batch: int = 3, seed: int = 42, noise_s
         noise = parse_dims(noise_shape, "--noise-shape")
         check_noise_broadcast(dims, noise, batch)
     spec = RunSpec(rate=r, shape=dims, batch=batch, seed=seed, noise_shape=noise, dtype=dtype,
-                   input=input, eager=eager, max_elements=max_elements)
+                   input=input, eager=eager, max_elements=max_elements, api=api,
+                   rng=rng if api == "tf-keras" else None, keep_prob=keep, training=training,
+                   rate_tensor=rate_tensor)
     elements = math.prod(spec.run_shape)
     if elements > max_elements:
         raise UsageError(

@@ -1,41 +1,31 @@
-"""Run the real Keras Dropout layer under capture and turn what the library computed into a Trace."""
+"""Run a real Dropout call under capture and turn what the library computed into a Trace."""
 
 from __future__ import annotations
 
 import math
+import os
 import platform
 import re
+from importlib import metadata
 
 import numpy as np
 
 from . import check as checks
+from .apis import APIS, LANDMARKS, SAMPLER_FOR_RNG, TF_OP_FOR_RNG, call_text, effective_rng, make_call
 from .capture import FrameEvent, Recorder
 from .landmarks import (Landmark, assignment_lines, assignment_spans, find, function_lines, relative_file,
                         return_lines, source_line)
 from .model import (Check, Excerpt, Frame, ListView, NamedValue, PyValue, SourceLine, Stage, TensorView,
                     Trace, Value)
-from .spec import RunSpec, format_dims
+from .spec import RunSpec
 from .tfenv import import_tensorflow
-
-# The Keras 3 path on the TensorFlow backend, outermost first: (key, module, qualified name).
-KERAS3_LANDMARKS = (
-    ("layer_call", None, "Dropout.call"),  # module read from keras.layers.Dropout itself
-    ("backend_dropout", "keras.src.backend.tensorflow.random", "dropout"),
-    ("draw_seed", "keras.src.random.seed_generator", "draw_seed"),
-    ("seed_next", "keras.src.random.seed_generator", "SeedGenerator.next"),
-    ("cast_seed", "keras.src.backend.tensorflow.random", "_cast_seed"),
-    ("concrete_noise_shape", "keras.src.backend.tensorflow.random", "_get_concrete_noise_shape"),
-    ("stateless_dropout", "tensorflow.python.ops.nn_ops", "stateless_dropout"),
-    ("_dropout", "tensorflow.python.ops.nn_ops", "_dropout"),
-    ("get_noise_shape", "tensorflow.python.ops.nn_ops", "_get_noise_shape"),
-    ("sampler", "tensorflow.python.ops.stateless_random_ops", "stateless_random_uniform"),
-)
 
 # `_dropout` is read as consecutive segments, each starting where the library assigns a local.
 DROPOUT_SEGMENTS = (("rate", None), ("noise_shape", "noise_shape"), ("uniform", "random_tensor"),
                     ("keep_mask", "keep_mask"), ("output", "zero_tensor"))
-
+STAGE_NAMES = ("call", "seed", "dropout_op", "rate", "noise_shape", "uniform", "keep_mask", "output")
 EXCERPT_CAP = 8
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep  # our own frames are not the library's
 
 
 def make_input(spec: RunSpec) -> np.ndarray:
@@ -53,83 +43,71 @@ def is_plumbing(qualname: str, file: str) -> bool:
     return "<locals>" in qualname and ("/util/" in file or "/utils/" in file)
 
 
-def trace_run(spec: RunSpec) -> Trace:
-    """Trace one `keras.layers.Dropout` call: graph mode by default, eager with spec.eager."""
-    tf, keras = import_tensorflow()
-    landmarks = [find(key, module or keras.layers.Dropout.__module__, qualname)
-                 for key, module, qualname in KERAS3_LANDMARKS]
-    dtype = tf.as_dtype(spec.dtype)
-    x_value = tf.cast(tf.constant(make_input(spec)), dtype)
+def versions(tf, keras) -> dict:
+    found = {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__}
+    try:
+        found["tf_keras"] = metadata.version("tf-keras")
+    except metadata.PackageNotFoundError:
+        found["tf_keras"] = None
+    return found
 
-    def new_layer():
-        return keras.layers.Dropout(spec.rate, noise_shape=spec.noise_shape, seed=spec.seed, dtype=spec.dtype)
 
-    layer = new_layer()
-    targets = {lm.code: lm.key for lm in landmarks if lm.found}
-    graph_probes: list = []
+def landmarks_for(spec: RunSpec) -> dict[str, Landmark]:
+    keys = APIS[spec.api].landmark_keys(effective_rng(spec))
+    return {key: find(key, *LANDMARKS[key]) for key in keys}
 
-    def harness(x):
-        with Recorder(targets, harness.__code__) as rec:
-            y = layer(x, training=True)
-        harness.recorder = rec
+
+class Run:
+    """One real call of the API under capture: the recorder, run-time values and the output."""
+
+    def __init__(self, spec: RunSpec, tf, landmarks: dict[str, Landmark]):
+        self.spec = spec
+        dtype = tf.as_dtype(spec.dtype)
+        self.x = tf.cast(tf.constant(make_input(spec)), dtype)
+        self.owner, call, args = make_call(spec, tf)
+        targets = {lm.code: key for key, lm in landmarks.items() if lm.found}
+        probes: list = []
+
+        def harness(x, *args):
+            # tf.function traces again when the first trace created variables (tf-keras's lazily
+            # built tf.random.Generator): only the last trace's graph runs, so keep only its capture.
+            probes.clear()
+            with Recorder(targets, harness.__code__) as rec:
+                y = call(x, *args)
+            self.recorder = rec
+            if spec.eager:
+                return y
+            probes.extend(_symbolic_leaves(tf, rec, tf.compat.v1.get_default_graph()))
+            return [y, *probes]
+
+        self.runtime: dict[int, np.ndarray] = {}
         if spec.eager:
-            return y
-        graph = tf.compat.v1.get_default_graph()
-        graph_probes.extend(_symbolic_leaves(tf, rec, graph))
-        return [y, *graph_probes]
+            y = harness(self.x, *args)
+        else:
+            signature = [tf.TensorSpec(shape=spec.shape, dtype=dtype)] + [tf.TensorSpec((), dtype) for _ in args]
+            fn = tf.function(harness, input_signature=signature, autograph=False)
+            outputs = fn(self.x, *args)
+            y = outputs[0]
+            self.runtime = {id(t): out.numpy() for t, out in zip(probes, outputs[1:])}
+        self.output = y.numpy()
 
-    runtime: dict[int, np.ndarray] = {}
-    if spec.eager:
-        y = harness(x_value)
-        mode_detail = "eager: each op runs as soon as it is called; every shape is concrete"
-    else:
-        signature = tf.TensorSpec(shape=spec.shape, dtype=dtype)
-        fn = tf.function(harness, input_signature=[signature], autograph=False)
-        outputs = fn(x_value)
-        y = outputs[0]
-        runtime = {id(t): out.numpy() for t, out in zip(graph_probes, outputs[1:])}
-        mode_detail = f"graph: tf.function(input_signature=[tf.TensorSpec({_dims(spec.shape)}, tf.{spec.dtype})])"
-    recorder: Recorder = harness.recorder
-    output = y.numpy()
 
-    state_after = None
-    if getattr(layer, "seed_generator", None) is not None:
-        state_after = layer.seed_generator.state.numpy()
-
-    b = _Builder(tf, recorder, {lm.key: lm for lm in landmarks}, runtime, spec)
-    stages = b.stages(layer, output, state_after)
-    tensors = {
-        "input": x_value.numpy(),
-        "seed": _runtime(b.local("stateless_dropout", "seed", call=True)),
-        "random": _runtime(b.local("_dropout", "random_tensor")),
-        "keep_mask": _runtime(b.local("_dropout", "keep_mask")),
-        "output": output,
-    }
-    fresh = new_layer()(x_value, training=True).numpy()
-    recomputed = checks.recompute(tensors["input"], tensors["random"], spec.rate)
-    mask = tensors["keep_mask"]
-    full_mask = (np.broadcast_to(mask, output.shape) if mask is not None
-                 else np.ones(output.shape, dtype=bool))
-    check = Check(
-        bit_exact=checks.same_bits(recomputed, output),
-        mask_matches=(mask is None and spec.rate == 0)
-        or (mask is not None and np.array_equal(mask, checks.keep_mask_from(tensors["random"], spec.rate))),
-        fresh_layer_equal=checks.same_bits(fresh, output),
-        kept=int(full_mask.sum()), total=int(full_mask.size), rate=spec.rate,
-        recipe=(f"where(random >= {spec.rate:g}, x * {spec.dtype}(1/(1-{spec.rate:g})), 0), computed in numpy "
-                "from the captured random tensor" if spec.rate else "the input x: rate 0 drops and scales nothing"),
-        reference=(f"a fresh keras.layers.Dropout({spec.rate:g}, noise_shape={spec.noise_shape}, "
-                   f"seed={spec.seed}, dtype='{spec.dtype}') on its first call with training=True"),
-    )
+def trace_run(spec: RunSpec) -> Trace:
+    """Trace one call of spec.api: graph mode by default, eager with spec.eager."""
+    tf, keras = import_tensorflow()
+    landmarks = landmarks_for(spec)
+    run = Run(spec, tf, landmarks)
+    b = _Builder(tf, run, landmarks, spec)
+    stages = b.stages()
+    tensors = b.tensors()
+    _, reference, args = make_call(spec, tf)  # fresh objects, seeds reset: the public API's own answer
+    fresh = reference(run.x, *args).numpy()
     return Trace(
-        api="keras",
-        call=(f"keras.layers.Dropout({spec.rate:g}" + (f", noise_shape={spec.noise_shape}" if spec.noise_shape else "")
-              + f", seed={spec.seed}, dtype='{spec.dtype}')(x, training=True)"),
+        api=spec.api, call=call_text(spec),
         rate=spec.rate, seed=spec.seed, shape=spec.shape, run_shape=spec.run_shape, noise_shape=spec.noise_shape,
-        dtype=spec.dtype, input_kind=spec.input, mode="eager" if spec.eager else "graph", mode_detail=mode_detail,
-        versions={"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__},
-        notes=_notes(spec, landmarks),
-        chain=b.chain(), stages=stages, tensors=tensors, check=check,
+        dtype=spec.dtype, input_kind=spec.input, mode="eager" if spec.eager else "graph",
+        mode_detail=_mode_detail(spec), versions=versions(tf, keras), notes=b.notes(),
+        chain=b.chain(), stages=stages, tensors=tensors, check=b.check(fresh),
     )
 
 
@@ -138,11 +116,10 @@ def _dims(shape) -> str:
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
-def _notes(spec: RunSpec, landmarks: list[Landmark]) -> tuple[str, ...]:
-    notes = [f"input and layer are both {spec.dtype} (dtype='{spec.dtype}'), so the whole chain runs in "
-             f"{spec.dtype}; without dtype=, Keras autocasts float16/float64 inputs to float32 and the masks differ"]
-    notes += [f"Landmark missing: {lm.missing}" for lm in landmarks if not lm.found]
-    return tuple(notes)
+def _mode_detail(spec: RunSpec) -> str:
+    if spec.eager:
+        return "eager: each op runs as soon as it is called; every shape is concrete"
+    return f"graph: tf.function(input_signature=[tf.TensorSpec({_dims(spec.shape)}, tf.{spec.dtype})])"
 
 
 def _leaves(obj):
@@ -174,8 +151,11 @@ def _runtime(value: Value | None) -> np.ndarray | None:
 class _Builder:
     """Turns recorded frames into stages, chain frames and value views."""
 
-    def __init__(self, tf, rec: Recorder, landmarks: dict[str, Landmark], runtime: dict, spec: RunSpec):
-        self.tf, self.rec, self.lm, self.runtime, self.spec = tf, rec, landmarks, runtime, spec
+    def __init__(self, tf, run: Run, landmarks: dict[str, Landmark], spec: RunSpec):
+        self.tf, self.run, self.rec, self.lm, self.spec = tf, run, run.recorder, landmarks, spec
+        self.runtime = run.runtime
+        self.api = APIS[spec.api]
+        self.rng = effective_rng(spec)
 
     # -- values ---------------------------------------------------------------------------
     def view(self, obj) -> Value:
@@ -198,6 +178,8 @@ class _Builder:
             return PyValue(repr(obj), obj)
         if isinstance(obj, tf.DType):
             return PyValue(f"tf.{obj.name}", obj.name)
+        if callable(obj) and hasattr(obj, "func"):  # functools.partial: name the sampler it wraps
+            return PyValue(f"partial({getattr(obj.func, '__qualname__', obj.func)}, ...)")
         return PyValue(f"<{type(obj).__name__}>")
 
     def _static_value(self, t):
@@ -227,10 +209,16 @@ class _Builder:
         ev = self.event(key)
         return self.view(ev.returned) if ev is not None and ev.finished else None
 
+    def attribute(self, key: str, name: str) -> Value | None:
+        """An attribute of the captured `self`, read after the call (e.g. a RandomGenerator's rng type)."""
+        ev = self.event(key)
+        owner = ev.call_locals.get("self") if ev else None
+        return self.view(getattr(owner, name)) if owner is not None and hasattr(owner, name) else None
+
     # -- source ---------------------------------------------------------------------------
     def tensor_lines(self, key: str) -> list[int]:
         """The lines that produced the tensors a function still holds when it returns, and the return."""
-        ev, lm = self.event(key), self.lm.get(key)
+        ev = self.event(key)
         if ev is None or not ev.finished:
             return []
         names = [k for k, v in (ev.return_locals or {}).items() if self.tf.is_tensor(v)]
@@ -272,6 +260,8 @@ class _Builder:
         if ev is None or lm is None or not lm.found:
             return None
         ran = sorted(set(ev.lines if lines is None else lines))
+        if not ran:
+            return None
         more = max(0, len(ran) - cap)
         ran = ran[:cap]
         span = function_lines(lm.code)
@@ -286,7 +276,7 @@ class _Builder:
 
     def segment(self, stage: str) -> list[int]:
         """Executed lines of `_dropout` from this stage's anchor assignment up to the next stage's."""
-        ev, lm = self.event("_dropout"), self.lm["_dropout"]
+        ev, lm = self.event("tf._dropout"), self.lm["tf._dropout"]
         if ev is None or not lm.found:
             return []
         starts = []
@@ -303,119 +293,288 @@ class _Builder:
         end = next((pos for _, pos in starts[index + 1:] if pos is not None), len(ev.lines))
         return ev.lines[begin:end]
 
-    # -- chain and stages -----------------------------------------------------------------
+    # -- chain, notes, tensors, check --------------------------------------------------------
     def chain(self) -> tuple[Frame, ...]:
         """The stack when `_dropout` was entered (or the deepest landmark reached), outermost first."""
-        ev = self.event("_dropout") or (self.rec.events[-1] if self.rec.events else None)
+        ev = self.event("tf._dropout") or (self.rec.events[-1] if self.rec.events else None)
         if ev is None:
             return ()
-        keys = {lm.code: lm.key for lm in self.lm.values() if lm.found}
-        frames = []
-        for entry in ev.stack:
-            file = relative_file(entry.filename)
-            frames.append(Frame(entry.qualname, file, entry.lineno, is_plumbing(entry.qualname, file),
-                                keys.get(entry.code)))
-        return tuple(frames)
+        keys = {lm.code: key for key, lm in self.lm.items() if lm.found}
+        return tuple(Frame(e.qualname, relative_file(e.filename), e.lineno,
+                           is_plumbing(e.qualname, relative_file(e.filename)), keys.get(e.code))
+                     for e in ev.stack if not e.filename.startswith(PACKAGE_DIR))
 
-    def _passed_through(self, key: str, arg: str) -> str:
-        ev = self.event(key)
-        if ev is not None and ev.finished and ev.returned is ev.call_locals.get(arg):
-            return "returned unchanged: the same tensor Keras built"
-        return "what it returns to _dropout"
+    def notes(self) -> tuple[str, ...]:
+        spec = self.spec
+        notes = []
+        if self.api.kind == "layer":
+            notes.append(f"input and layer are both {spec.dtype} (dtype='{spec.dtype}'), so the whole chain runs "
+                         f"in {spec.dtype}; without dtype=, Keras autocasts float16/float64 inputs to float32 "
+                         "and the masks differ")
+        if spec.api == "tf-keras" and not spec.rng:
+            notes.append(f"no --rng given: tf_keras's default applies; is_tf_random_generator_enabled() is "
+                         f"{self.rng == 'stateful'}, so the {self.rng} branch runs")
+        notes += [f"landmark missing: {lm.missing}" for lm in self.lm.values() if not lm.found]
+        return tuple(notes)
 
+    def _seed_values(self) -> dict[str, np.ndarray | None]:
+        seeds = {"seed": None}
+        if self.api.stateless or self.rng == "stateless":
+            op = "tf.stateless_dropout"
+            seeds["seed"] = _runtime(self.local(op, "seed", call=True))
+            if seeds["seed"] is None:  # tf-keras passes a Python list [seed, 0]
+                v = self.local(op, "seed", call=True)
+                if isinstance(v, ListView):
+                    seeds["seed"] = np.array([i.data for i in v.items], dtype=np.int64)
+        got = self.returned("tf.get_seed")
+        if isinstance(got, ListView):
+            seeds["global_seed"], seeds["op_seed"] = (
+                np.asarray(i.data if isinstance(i, PyValue) else i.value) for i in got.items)
+        return seeds
+
+    def tensors(self) -> dict:
+        return {
+            "input": self.run.x.numpy(),
+            **self._seed_values(),
+            "random": _runtime(self.local("tf._dropout", "random_tensor")),
+            "keep_mask": _runtime(self.local("tf._dropout", "keep_mask")),
+            "output": self.run.output,
+        }
+
+    def check(self, fresh: np.ndarray) -> Check:
+        """Recompute from the captured random tensor with the rate `_dropout` really received."""
+        t = self.tensors()
+        output, x, random, mask = t["output"], t["input"], t["random"], t["keep_mask"]
+        rate_value = self.local("tf._dropout", "rate", call=True)
+        if isinstance(rate_value, TensorView):
+            rate, as_tensor = float(rate_value.value), True
+        elif isinstance(rate_value, PyValue) and isinstance(rate_value.data, (int, float)):
+            rate, as_tensor = float(rate_value.data), False
+        else:  # `_dropout` never ran: the layer returned early
+            rate, as_tensor = 0.0, False
+        dropped = random is not None
+        recomputed = checks.recompute(x, random, rate, rate_is_tensor=as_tensor) if dropped else x
+        full = np.broadcast_to(mask, output.shape) if mask is not None else np.ones(output.shape, dtype=bool)
+        d = self.spec.dtype
+        if not dropped:
+            recipe = "the input x, unchanged: " + (
+                "training=False" if not self.spec.training else "rate 0 drops and scales nothing")
+        elif as_tensor:
+            recipe = f"where(random >= rate, x / ({d}(1) - rate), 0) with rate = {d}({rate:g}), the tensor branch"
+        else:
+            recipe = f"where(random >= {rate!r}, x * {d}(1/(1-{rate!r})), 0)"
+        return Check(
+            bit_exact=checks.same_bits(recomputed, output),
+            mask_matches=(mask is None and not dropped)
+            or (mask is not None and np.array_equal(mask, checks.keep_mask_from(random, rate))),
+            fresh_layer_equal=checks.same_bits(fresh, output),
+            kept=int(full.sum()), total=int(full.size), rate=self.spec.rate,
+            recipe=recipe + (", computed in numpy from the captured random tensor" if dropped else ""),
+            reference=self.api.reference,
+            dropped=dropped,
+        )
+
+    # -- stages ---------------------------------------------------------------------------
     def _stopped_note(self) -> str:
-        """Where the library returned early, read from the last line that ran."""
+        """Where the library returned early, read from the last `return` that ran."""
         finished = [e for e in self.rec.events if e.finished and self.returned_at(e.key)]
         if not finished:
             return "the library did not reach this stage"
-        ev = finished[-1]
+        inner = [e for e in finished if e.key == "tf._dropout"]  # its fast path is where rate 0 stops
+        ev = (inner or finished)[-1]
         lm, line = self.lm[ev.key], self.returned_at(ev.key)[0]
-        return f"{lm.qualname} returned at {lm.ref.file}:{line} `{source_line(ev.code, line).strip()}`"
+        return f"{lm.ref.qualname} returned at {lm.ref.file}:{line} `{source_line(ev.code, line).strip()}`"
 
-    def stages(self, layer, output: np.ndarray, state_after) -> tuple[Stage, ...]:
-        spec = self.spec
+    def stage(self, key, title, idea, fkey, values, subject, excerpts, holds_shape=False, reached=None):
+        ok = (fkey in {e.key for e in self.rec.events}) if reached is None else reached
+        lm = self.lm.get(fkey)
+        vals = tuple(NamedValue(label, v, note) for label, v, note in values if v is not None) if ok else ()
+        main = next((v for label, v, _ in values if label == subject), None) if ok else None
+        static, dynamic, dtype = _shapes(main, holds_shape)
+        return Stage(key, title, idea, lm.ref if lm else None, ok, tuple(e for e in excerpts if e) if ok else (),
+                     vals, subject if ok else None, "" if ok else self._stopped_note(), static, dynamic, dtype)
+
+    def stages(self) -> tuple[Stage, ...]:
+        front = {"keras": self._keras_front, "tf-keras": self._tf_keras_front, "tf.nn.dropout": self._tf_nn_front,
+                 "tf.compat.v1.nn.dropout": self._tf_nn_front, "stateless": self._stateless_front}
+        build = front.get(self.spec.api, self._keras_front)
+        return tuple(build()) + tuple(self._common())
+
+    def _layer_call(self, key: str) -> Stage:
+        return self.stage(
+            "call", "The layer call",
+            "The layer is called with a training flag; dropout only acts when it is True.", key,
+            [("inputs", self.local(key, "inputs", call=True), ""),
+             ("training", self.local(key, "training", call=True), "switches dropout on" if self.spec.training
+              else "off: the layer passes its input through"),
+             ("self.rate", self.attribute(key, "rate"), "")],
+            "inputs", [self.excerpt(key)])
+
+    def _op_stage(self, key: str, title: str, idea: str, names=("x", "rate", "seed", "noise_shape")) -> Stage:
+        return self.stage("dropout_op", title, idea, key,
+                          [(n, self.local(key, n, call=True), "") for n in names], "x", [self.excerpt(key)])
+
+    def _keras_front(self) -> list[Stage]:
         ex = self.excerpt
-        stop = self._stopped_note()
-        reached = {e.key for e in self.rec.events}
-
-        def ref(key):
-            return self.lm[key].ref
-
-        def stage(key, title, idea, fkey, values, subject, excerpts, holds_shape=False, reach_key=None):
-            ok = (reach_key or fkey) in reached
-            vals = tuple(NamedValue(label, v, note) for label, v, note in values if v is not None) if ok else ()
-            main = next((v for label, v, _ in values if label == subject), None) if ok else None
-            static, dynamic, dtype = _shapes(main, holds_shape)
-            return Stage(key, title, idea, ref(fkey), ok, tuple(e for e in excerpts if e) if ok else (),
-                         vals, subject if ok else None, "" if ok else stop, static, dynamic, dtype)
-
+        owner = self.run.owner
+        state = getattr(owner, "seed_generator", None)
+        state_after = state.state.numpy() if state is not None else None
         state_view = (TensorView(state_after.dtype.name, (2,), state_after, None, state_after.tolist())
                       if state_after is not None else None)
-        noise = self.returned("get_noise_shape")
-        out_view = self.returned("_dropout")
-        stages = [
-            stage("layer_call", "The layer call",
-                  "The layer is called with training=True; dropout only acts in training.",
-                  "layer_call",
-                  [("inputs", self.local("layer_call", "inputs", call=True), ""),
-                   ("training", self.local("layer_call", "training", call=True), "switches dropout on"),
-                   ("self.rate", PyValue(repr(layer.rate), layer.rate), "")],
-                  "inputs", [ex("layer_call")]),
-            stage("seed", "The seed from the layer's SeedGenerator",
-                  "The layer keeps a [seed, counter] state: each call reads it and bumps the counter, so every "
-                  "call gets a fresh mask that is still reproducible.",
-                  "seed_next",
-                  [("state before", self.returned("seed_next"), "read by SeedGenerator.next"),
-                   ("state after", state_view, "the counter moved on for the next call"),
-                   ("seed passed on", self.returned("cast_seed"), "int32 via floormod, as the stateless op wants")],
-                  "seed passed on",
-                  [ex("backend_dropout", self.assigned("backend_dropout", ["seed"])),
-                   ex("draw_seed", self.returned_at("draw_seed")), ex("seed_next"), ex("cast_seed")]),
-            stage("stateless_dropout", "tf.nn.experimental.stateless_dropout",
-                  "Keras hands the input, the rate, the [2] seed and the noise shape to TensorFlow's stateless "
-                  "dropout: same seed, same mask.",
-                  "stateless_dropout",
-                  [(name, self.local("stateless_dropout", name, call=True), "")
-                   for name in ("x", "rate", "seed", "noise_shape", "rng_alg")],
-                  "x", [ex("stateless_dropout")]),
-            stage("rate", "_dropout: rate checks and scale",
-                  "rate must be in [0, 1); kept values are multiplied by scale = 1/(1-rate) now, so nothing needs "
-                  "rescaling at inference (inverted dropout).",
-                  "_dropout",
-                  [("rate", self.local("_dropout", "rate"), ""),
-                   ("keep_prob", self.local("_dropout", "keep_prob"), "1 - rate"),
-                   ("scale", self.local("_dropout", "scale"), "1 / keep_prob, in the input's dtype"),
-                   ("x", self.local("_dropout", "x"), "")],
-                  "x", [ex("_dropout", self.mentioning("_dropout", self.segment("rate"), ("rate", "keep_prob", "scale")),
-                         cap=12)]),
-            stage("noise_shape", "The noise shape",
-                  "The mask's shape is tf.shape(x): a tensor whose value exists only when the graph runs, "
-                  "so a None batch becomes a real size just in time for the draw.",
-                  "get_noise_shape",
-                  [("x", self.local("_dropout", "x"), "the input whose shape the mask takes"),
-                   ("keras noise shape", self.returned("concrete_noise_shape"), "built by Keras"),
-                   ("noise_shape", noise, self._passed_through("get_noise_shape", "noise_shape"))],
-                  "noise_shape",
-                  [ex("concrete_noise_shape"), ex("_dropout", self.segment("noise_shape")), ex("get_noise_shape")],
-                  holds_shape=True),
-            stage("uniform", "The uniform draw in [0, 1)",
-                  "One draw per element of the noise shape: every sample in the batch gets its own numbers.",
-                  "sampler",
-                  [("random_tensor", self.local("_dropout", "random_tensor"), "")],
-                  "random_tensor", [ex("_dropout", self.segment("uniform")), ex("sampler", self.tensor_lines("sampler"))]),
-            stage("keep_mask", "keep_mask = random >= rate",
-                  "An element is kept when its draw is at least rate, which happens with probability 1 - rate.",
-                  "_dropout",
-                  [("keep_mask", self.local("_dropout", "keep_mask"), "")],
-                  "keep_mask", [ex("_dropout", self.segment("keep_mask"))], reach_key="_dropout"),
-            stage("output", "The output",
-                  "Kept values are multiplied by scale, dropped values become 0.",
-                  "_dropout",
-                  [("output", out_view, "")],
-                  "output", [ex("_dropout", self.segment("output"))]),
+        return [
+            self._layer_call("keras.Dropout.call" if self.spec.api == "keras" else "keras.SpatialDropout.call"),
+            self.stage(
+                "seed", "The seed from the layer's SeedGenerator",
+                "The layer keeps a [seed, counter] state: each call reads it and bumps the counter, so every "
+                "call gets a fresh mask that is still reproducible.",
+                "keras.SeedGenerator.next",
+                [("state before", self.returned("keras.SeedGenerator.next"), "read by SeedGenerator.next"),
+                 ("state after", state_view, "the counter moved on for the next call"),
+                 ("seed passed on", self.returned("keras._cast_seed"), "int32 via floormod, as the stateless op wants")],
+                "seed passed on",
+                [ex("keras.backend.dropout", self.assigned("keras.backend.dropout", ["seed"])),
+                 ex("keras.draw_seed", self.returned_at("keras.draw_seed")), ex("keras.SeedGenerator.next"),
+                 ex("keras._cast_seed")]),
+            self._op_stage("tf.stateless_dropout", "tf.nn.experimental.stateless_dropout",
+                           "Keras hands the input, the rate, the [2] seed and the noise shape to TensorFlow's "
+                           "stateless dropout: same seed, same mask.",
+                           ("x", "rate", "seed", "noise_shape", "rng_alg")),
         ]
-        return tuple(stages)
 
+    def _tf_keras_front(self) -> list[Stage]:
+        ex = self.excerpt
+        gen = "tf_keras.RandomGenerator.dropout"
+        rng = self.rng
+        why = {"stateless": "a constant seed [seed, 0]: the same mask on every call",
+               "stateful": "a tf.random.Generator: a new, reproducible mask on each call",
+               "legacy": "TF1-style stateful op seeded by (global seed, op seed); the layer's seed is "
+                         "bumped after each call"}[rng]
+        values = [("rng type", self.attribute(gen, "_rng_type"), why)]
+        excerpts = [ex(gen)]
+        if rng == "stateless":
+            key = "tf_keras.RandomGenerator.make_seed_for_stateless_op"
+            values.append(("seed passed on", self.returned(key), "a Python list: the seed never changes"))
+            excerpts.append(ex(key))
+        elif rng == "stateful":
+            generator = getattr(getattr(self.run.owner, "_random_generator", None), "_generator", None)
+            if generator is not None:
+                values.append(("generator state after", self.view(generator.state), "advanced by the draw"))
+        else:
+            key = "tf_keras.RandomGenerator.make_legacy_seed"
+            values.append(("op seed", self.returned(key), "the layer's seed, then seed + 1 for the next call"))
+            values.append(("(global, op) seeds", self.returned("tf.get_seed"), "what the RandomUniform op gets"))
+            excerpts.append(ex(key))
+        op = TF_OP_FOR_RNG[rng]
+        op_title = {"stateless": "tf.nn.experimental.stateless_dropout",
+                    "stateful": "tf.nn.experimental.general_dropout", "legacy": "tf.nn.dropout"}[rng]
+        return [
+            self._layer_call("tf_keras.Dropout.call"),
+            self.stage("seed", f"RandomGenerator.dropout: the {rng} branch",
+                       "tf-keras's RandomGenerator picks the random op from its rng type.", gen,
+                       values, "rng type", excerpts),
+            self._op_stage(op, op_title, "The chosen TensorFlow dropout builds its uniform sampler and hands "
+                                         "everything to the shared _dropout.",
+                           ("x", "rate", "noise_shape", "seed", "uniform_sampler")),
+        ]
+
+    def _tf_nn_front(self) -> list[Stage]:
+        ex = self.excerpt
+        if self.spec.api == "tf.compat.v1.nn.dropout":
+            key = "tf.dropout_v1"
+            call = self.stage(
+                "call", "tf.compat.v1.nn.dropout: keep_prob becomes rate",
+                "TF1 took keep_prob; the v1 function turns it into rate = 1 - keep_prob (in Python floats, "
+                "so the rate may carry a rounding digit) and calls tf.nn.dropout.", key,
+                [("keep_prob", self.local(key, "keep_prob", call=True), "TF1's argument"),
+                 ("rate_from_keep_prob", self.local(key, "rate_from_keep_prob"), "1. - keep_prob"),
+                 ("x", self.local(key, "x", call=True), "")],
+                "x", [ex(key)])
+        else:
+            key = "tf.dropout_v2"
+            call = self.stage(
+                "call", "tf.nn.dropout", "A plain function: no layer, no training flag; it always drops.", key,
+                [(n, self.local(key, n, call=True), "") for n in ("x", "rate", "noise_shape", "seed")],
+                "x", [ex(key)])
+        seed = self.stage(
+            "seed", "The global and op seeds",
+            "A stateful op is seeded by the pair (global seed, op seed); the op keeps its own position in "
+            "the random stream, so calling it again gives a new mask.", "tf.get_seed",
+            [("op seed", self.local("tf.get_seed", "op_seed", call=True), "the seed= argument"),
+             ("(global, op) seeds", self.returned("tf.get_seed"), "from tf.random.set_seed and seed=")],
+            "(global, op) seeds", [ex("tf.get_seed", self.tensor_lines("tf.get_seed") or None)])
+        op = self._op_stage("tf.dropout_v2", "dropout_v2 builds a stateful sampler",
+                            "tf.nn.dropout wraps random_ops.random_uniform (a RandomUniform op) and calls _dropout.")
+        return [call, seed, op]
+
+    def _stateless_front(self) -> list[Stage]:
+        key = "tf.stateless_dropout"
+        return [
+            self.stage("call", "tf.nn.experimental.stateless_dropout",
+                       "A plain function with an explicit [2] seed: no layer, no training flag.", key,
+                       [(n, self.local(key, n, call=True), "") for n in ("x", "rate", "noise_shape")], "x",
+                       [self.excerpt(key, self.returned_at(key))]),
+            self.stage("seed", "The seed is the whole random state",
+                       "Nothing is hidden in the op: the same seed gives the same mask, every time.", key,
+                       [("seed", self.local(key, "seed", call=True), "as passed")], "seed",
+                       [self.excerpt(key, self.mentioning(key, self.event(key).lines if self.event(key) else [],
+                                                          ("seed",)))]),
+            self._op_stage(key, "stateless_dropout builds a stateless sampler",
+                           "It wraps stateless_random_uniform with the seed and calls _dropout.",
+                           ("x", "rate", "seed", "rng_alg")),
+        ]
+
+    def _common(self) -> list[Stage]:
+        ex = self.excerpt
+        sampler = "tf.stateless_random_uniform"
+        if self.spec.api in ("tf.nn.dropout", "tf.compat.v1.nn.dropout"):
+            sampler = "tf.random_uniform"
+        elif self.rng:
+            sampler = SAMPLER_FOR_RNG[self.rng]
+        seg = {name: self.segment(name) for name, _ in DROPOUT_SEGMENTS}
+        noise_keys = [k for k in self.lm if k.endswith("_get_noise_shape") and not k.startswith("tf.")]
+        noise_keys += ["keras._get_concrete_noise_shape"] if "keras._get_concrete_noise_shape" in self.lm else []
+        layer_noise = [ex(k) for k in noise_keys if self.event(k)]
+        fast_path = [n for n in self.returned_at("tf._dropout") if n in seg["rate"]]  # e.g. `return x` for rate 0
+        rate_lines = self.mentioning("tf._dropout", seg["rate"], ("rate", "keep_prob", "scale")) + fast_path
+        return [
+            self.stage("rate", "_dropout: rate checks and scale",
+                       "rate must be in [0, 1); kept values are multiplied by scale = 1/(1-rate) now, so nothing "
+                       "needs rescaling at inference (inverted dropout).", "tf._dropout",
+                       [("rate", self.local("tf._dropout", "rate"), ""),
+                        ("keep_prob", self.local("tf._dropout", "keep_prob"), "1 - rate"),
+                        ("scale", self.local("tf._dropout", "scale"), "1 / keep_prob, in the input's dtype"),
+                        ("x", self.local("tf._dropout", "x"), "")],
+                       "x", [ex("tf._dropout", rate_lines, cap=12)], reached=bool(seg["rate"])),
+            self.stage("noise_shape", "The noise shape",
+                       "The mask's shape is tf.shape(x): a tensor whose value exists only when the graph runs, "
+                       "so a None batch becomes a real size just in time for the draw.", "tf._get_noise_shape",
+                       [("x", self.local("tf._dropout", "x"), "the input whose shape the mask takes"),
+                        *[("keras noise shape" if k.startswith("keras._") else "layer noise shape",
+                           self.returned(k), f"returned by {self.lm[k].ref.qualname}")
+                          for k in noise_keys if self.event(k)],
+                        ("noise_shape", self.returned("tf._get_noise_shape"), self._passed_through())],
+                       "noise_shape",
+                       [*layer_noise, ex("tf._dropout", seg["noise_shape"]), ex("tf._get_noise_shape")],
+                       holds_shape=True),
+            self.stage("uniform", "The uniform draw in [0, 1)",
+                       "One draw per element of the noise shape: every sample in the batch gets its own numbers.",
+                       sampler, [("random_tensor", self.local("tf._dropout", "random_tensor"), "")],
+                       "random_tensor", [ex("tf._dropout", seg["uniform"]), ex(sampler, self.tensor_lines(sampler))],
+                       reached=bool(seg["uniform"])),
+            self.stage("keep_mask", "keep_mask = random >= rate",
+                       "An element is kept when its draw is at least rate, which happens with probability 1 - rate.",
+                       "tf._dropout", [("keep_mask", self.local("tf._dropout", "keep_mask"), "")],
+                       "keep_mask", [ex("tf._dropout", seg["keep_mask"])], reached=bool(seg["keep_mask"])),
+            self.stage("output", "The output", "Kept values are multiplied by scale, dropped values become 0.",
+                       "tf._dropout", [("output", self.returned("tf._dropout"), "")],
+                       "output", [ex("tf._dropout", seg["output"])], reached=bool(seg["output"])),
+        ]
+
+    def _passed_through(self) -> str:
+        ev = self.event("tf._get_noise_shape")
+        if ev is not None and ev.finished and ev.returned is ev.call_locals.get("noise_shape"):
+            return "returned unchanged: the same object it was given"
+        return "what _get_noise_shape returns to _dropout"
 
 
 def _shapes(v: Value | None, holds_shape: bool) -> tuple[list | None, list | None, str | None]:
@@ -425,7 +584,7 @@ def _shapes(v: Value | None, holds_shape: bool) -> tuple[list | None, list | Non
             static = v.static_value if isinstance(v.static_value, list) else None
             return static, [int(d) for d in np.ravel(v.value)], v.dtype
         return (list(v.static_shape) if v.static_shape is not None else None), list(v.dynamic_shape), v.dtype
-    if isinstance(v, ListView):  # a noise shape built per dimension: Python ints and scalar tensors
+    if isinstance(v, ListView):  # a shape built per dimension: Python ints and scalar tensors
         static = [i.data if isinstance(i, PyValue) else i.static_value for i in v.items]
         dynamic = [int(i.data) if isinstance(i, PyValue) else int(np.ravel(i.value)[0]) for i in v.items]
         return [s if isinstance(s, int) else None for s in static], dynamic, "int32"

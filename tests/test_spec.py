@@ -105,3 +105,23 @@ def test_run_shape_and_noise_shape_fill_none_with_batch():
     spec = build_spec(rate="0.3", shape="None,None,8", batch=2, noise_shape="None,1,8")
     assert spec.run_shape == (2, 2, 8)
     assert spec.run_noise_shape == (2, 1, 8)
+
+
+@pytest.mark.parametrize("args, needles", [
+    (BASE + ["--api", "torch"], ["--api 'torch' is not known", "tf-keras", "spatial2d"]),
+    (BASE + ["--rng", "stateless"], ["--rng", "does not apply to --api keras"]),
+    (BASE + ["--api", "tf.nn.dropout", "--rng", "stateful"], ["--rng", "tf.nn.dropout"]),
+    (BASE + ["--api", "tf-keras", "--rng", "philox"], ["--rng 'philox'", "stateless, stateful, legacy"]),
+    (["run", "--api", "tf.compat.v1.nn.dropout", "--keep-prob", "0", "--shape", "None,4"], ["outside (0, 1]"]),
+    (["run", "--api", "tf.compat.v1.nn.dropout", "--keep-prob", "1.5", "--shape", "None,4"], ["outside (0, 1]"]),
+    (["run", "--api", "tf.compat.v1.nn.dropout", "--keep-prob", "x", "--shape", "None,4"], ["not a number"]),
+    (BASE + ["--api", "tf.compat.v1.nn.dropout", "--keep-prob", "0.7"], ["not both"]),
+    (["run", "--keep-prob", "0.7", "--shape", "None,4"], ["tf.compat.v1.nn.dropout"]),
+    (["run", "--api", "spatial2d", "--rate", "0.3", "--shape", "None,4"], ["rank-4", "has rank 2"]),
+    (["run", "--api", "spatial1d", "--rate", "0.3", "--shape", "None,3,4", "--noise-shape", "None,1,4"],
+     ["own noise shape"]),
+    (BASE + ["--api", "stateless", "--no-training"], ["applies to layers"]),
+    (BASE + ["--rate-tensor"], ["is a layer"]),
+])
+def test_api_bad_input(capsys, args, needles):
+    assert_usage_error(capsys, args, *needles)
