@@ -20,6 +20,7 @@ class StackEntry:
     filename: str
     lineno: int  # the line running in that frame: the call site of the frame below
     code: CodeType = field(compare=False, repr=False)
+    frame_id: int = field(default=0, compare=False, repr=False)  # tells apart live frames of one code
 
 
 @dataclass
@@ -90,6 +91,6 @@ class Recorder:
         entries = []
         f = frame
         while f is not None and f.f_code is not self.boundary:
-            entries.append(StackEntry(qualname_of(f.f_code), f.f_code.co_filename, f.f_lineno, f.f_code))
+            entries.append(StackEntry(qualname_of(f.f_code), f.f_code.co_filename, f.f_lineno, f.f_code, id(f)))
             f = f.f_back
         return tuple(reversed(entries))

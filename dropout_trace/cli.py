@@ -9,10 +9,9 @@ import typer
 
 from .spec import DEFAULT_MAX_ELEMENTS, DTYPES, INPUTS, UsageError, build_spec
 
+PROG = "dropout-trace"
 API_NAMES = "keras (default), tf-keras, tf.nn.dropout, tf.compat.v1.nn.dropout, stateless, spatial1d, " \
             "spatial2d, spatial3d"
-
-PROG = "dropout-trace"
 
 
 class ExitStatus(IntEnum):
@@ -34,41 +33,109 @@ app = typer.Typer(
 )
 
 
+# -- options shared by the commands (factories: each command gets its own option objects) --------
+def _rate(default):
+    return typer.Option(default, "--rate", metavar="RATE", help="Drop probability in [0, 1), e.g. 0.3.")
+
+
+def _shape(default):
+    return typer.Option(default, "--shape", metavar="DIMS", help="Input shape, comma-separated; None = unknown "
+                        "while the graph is built, e.g. None,4 or None,None,8 or 2,3.")
+
+
+def _batch():
+    return typer.Option(3, "--batch", metavar="N", help="The size every None takes at run time.")
+
+
+def _seed():
+    return typer.Option(42, "--seed", metavar="S", help="The seed (Dropout(seed=...), seed=...).")
+
+
+def _noise():
+    return typer.Option(None, "--noise-shape", metavar="DIMS", help="Passed to the API, same syntax as --shape; "
+                        "a 1 shares one draw along that axis, e.g. None,1.")
+
+
+def _dtype():
+    return typer.Option("float32", "--dtype", metavar="DTYPE", help=f"Input and layer dtype: {', '.join(DTYPES)}.")
+
+
+def _input():
+    return typer.Option("range", "--input", metavar="KIND", help=f"Input values: {', '.join(INPUTS)} "
+                        "(range = 1, 2, 3, ... so each element can be followed).")
+
+
+def _eager():
+    return typer.Option(False, "--eager", help="Run the call eagerly instead of inside tf.function, for "
+                        "contrast: no None, every shape concrete.")
+
+
+def _api():
+    return typer.Option("keras", "--api", metavar="API", help=f"Which dropout to trace: {API_NAMES}.")
+
+
+def _rng():
+    return typer.Option(None, "--rng", metavar="RNG", help="tf-keras only: the RandomGenerator branch, "
+                        "stateless, stateful or legacy (default: the library's own).")
+
+
+def _keep_prob():
+    return typer.Option(None, "--keep-prob", metavar="P", help="tf.compat.v1.nn.dropout only: TF1's keep "
+                        "probability, instead of --rate.")
+
+
+def _training():
+    return typer.Option(True, "--training/--no-training", help="Layers only: call with training=False to see "
+                        "where the chain stops.")
+
+
+def _rate_tensor():
+    return typer.Option(False, "--rate-tensor", help="Function APIs only: pass the rate as a tensor, which "
+                        "takes _dropout's other branch.")
+
+
+def _plumbing():
+    return typer.Option(False, "--plumbing", help="Show decorator plumbing frames (error handlers, dispatch).")
+
+
+def _max_elements():
+    return typer.Option(DEFAULT_MAX_ELEMENTS, "--max-elements", metavar="N",
+                        help="Refuse inputs with more elements than this at run time.")
+
+
+def _debug():
+    return typer.Option(False, "--debug", help="Show Python tracebacks for errors.")
+
+
+def _format(choices: tuple[str, ...]):
+    return typer.Option(choices[0], "--format", metavar="FORMAT", help=f"Output format: {', '.join(choices)}.")
+
+
+def _check_format(fmt: str, choices: tuple[str, ...]) -> None:
+    if fmt not in choices:
+        raise UsageError(f"--format {fmt!r} is not known here; choose {' or '.join(choices)}")
+
+
+def _console():
+    from .render import make_console
+
+    return make_console()
+
+
 @app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors.")) -> None:
+def _root(debug: bool = _debug()) -> None:
     """Trace the real Dropout call chain of the installed TensorFlow and Keras."""
 
 
 @app.command(no_args_is_help=True)
 def run(
-    rate: str = typer.Option(None, "--rate", metavar="RATE", help="Drop probability in [0, 1), e.g. 0.3."),
-    shape: str = typer.Option(..., "--shape", metavar="DIMS", help="Input shape, comma-separated; None = unknown while the "
-                                                   "graph is built, e.g. None,4 or None,None,8 or 2,3."),
-    batch: int = typer.Option(3, "--batch", metavar="N", help="The size every None takes at run time."),
-    seed: int = typer.Option(42, "--seed", metavar="S", help="The layer's seed (Dropout(seed=...))."),
-    noise_shape: str = typer.Option(None, "--noise-shape", metavar="DIMS", help="Passed to the layer, same syntax as --shape; "
-                                                                "a 1 shares one draw along that axis, e.g. None,1."),
-    dtype: str = typer.Option("float32", "--dtype", metavar="DTYPE", help=f"Input and layer dtype: {', '.join(DTYPES)}."),
-    input: str = typer.Option("range", "--input", metavar="KIND", help=f"Input values: {', '.join(INPUTS)} "
-                                                       "(range = 1, 2, 3, ... so each element can be followed)."),
-    eager: bool = typer.Option(False, "--eager", help="Run the call eagerly instead of inside tf.function, "
-                                                      "for contrast: no None, every shape concrete."),
-    api: str = typer.Option("keras", "--api", metavar="API", help=f"Which dropout to trace: {API_NAMES}."),
-    rng: str = typer.Option(None, "--rng", metavar="RNG", help="tf-keras only: the RandomGenerator branch, "
-                                                               "stateless, stateful or legacy (its default)."),
-    keep_prob: str = typer.Option(None, "--keep-prob", metavar="P", help="tf.compat.v1.nn.dropout only: TF1's "
-                                                                         "keep probability, instead of --rate."),
-    training: bool = typer.Option(True, "--training/--no-training", help="Layers only: call with "
-                                                                          "training=False to see where it stops."),
-    rate_tensor: bool = typer.Option(False, "--rate-tensor", help="Function APIs only: pass the rate as a "
-                                                                  "tensor, which takes _dropout's other branch."),
-    plumbing: bool = typer.Option(False, "--plumbing", help="Show decorator plumbing frames in the call chain."),
-    fmt: str = typer.Option("text", "--format", metavar="FORMAT", help="text (for people) or json (same trace, for tools)."),
-    max_elements: int = typer.Option(DEFAULT_MAX_ELEMENTS, "--max-elements", metavar="N",
-                                     help="Refuse inputs with more elements than this at run time."),
-    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors."),
+    rate: str = _rate(None), shape: str = _shape(...), batch: int = _batch(), seed: int = _seed(),
+    noise_shape: str = _noise(), dtype: str = _dtype(), input: str = _input(), eager: bool = _eager(),
+    api: str = _api(), rng: str = _rng(), keep_prob: str = _keep_prob(), training: bool = _training(),
+    rate_tensor: bool = _rate_tensor(), plumbing: bool = _plumbing(), fmt: str = _format(("text", "json")),
+    max_elements: int = _max_elements(), debug: bool = _debug(),
 ) -> None:
-    """Trace one keras.layers.Dropout call, stage by stage.
+    """Trace one Dropout call, stage by stage.
 
     By default the call runs inside tf.function(input_signature=[TensorSpec(shape)]): you see each
     tensor twice, with its static shape while the graph is traced (None = batch unknown) and its
@@ -87,8 +154,7 @@ def run(
 
       dropout-trace run --api tf.compat.v1.nn.dropout --keep-prob 0.7 --shape None,4
     """
-    if fmt not in ("text", "json"):
-        raise UsageError(f"--format {fmt!r} is not known; choose text or json")
+    _check_format(fmt, ("text", "json"))
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
                       input=input, eager=eager, max_elements=max_elements, api=api, rng=rng,
                       keep_prob=keep_prob, training=training, rate_tensor=rate_tensor)
@@ -100,11 +166,92 @@ def run(
 
         sys.stdout.write(dumps(trace) + "\n")
     else:
-        from .render import make_console, render_trace
+        from .render import render_trace
 
-        render_trace(trace, make_console(), plumbing=plumbing)
+        render_trace(trace, _console(), plumbing=plumbing)
     if trace.check is not None and not trace.check.passed:
         raise typer.Exit(int(ExitStatus.CHECK_FAILED))
+
+
+@app.command()
+def chain(
+    api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape("None,4"),
+    batch: int = _batch(), seed: int = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(),
+    eager: bool = _eager(), keep_prob: str = _keep_prob(), training: bool = _training(),
+    rate_tensor: bool = _rate_tensor(), plumbing: bool = _plumbing(),
+    source: bool = typer.Option(False, "--source", help="Show each landmark function's full installed source, "
+                                "with the lines that ran in this call marked."),
+    fmt: str = _format(("text", "json")), max_elements: int = _max_elements(), debug: bool = _debug(),
+) -> None:
+    """Show the captured call tree of one Dropout call (rate 0.3 on None,4 unless told).
+
+    Each call appears under the line of its caller that made it, read from the installed files.
+    With --source, each landmark's whole function is shown and the lines that ran are marked, so
+    you can see which branch was taken.
+
+    Examples:
+
+      dropout-trace chain --api tf-keras --rng stateless
+
+      dropout-trace chain --api tf.nn.dropout --rate 0 --source
+    """
+    _check_format(fmt, ("text", "json"))
+    if rate is None and keep_prob is None:
+        rate = "0.3"
+    spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
+                      eager=eager, max_elements=max_elements, api=api, rng=rng, keep_prob=keep_prob,
+                      training=training, rate_tensor=rate_tensor)
+    from .trace import trace_run
+
+    trace = trace_run(spec)
+    if fmt == "json":
+        from .render_json import chain_json, dump
+
+        sys.stdout.write(dump(chain_json(trace, source)) + "\n")
+    else:
+        from .render import render_chain
+
+        render_chain(trace, _console(), plumbing=plumbing, source=source)
+
+
+@app.command()
+def graph(
+    api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape("None,4"),
+    seed: int = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(), keep_prob: str = _keep_prob(),
+    training: bool = _training(), rate_tensor: bool = _rate_tensor(),
+    fmt: str = _format(("text", "dot", "mermaid", "json")), debug: bool = _debug(),
+) -> None:
+    """List the ops of the traced tf.function graph, in the order TensorFlow created them.
+
+    Marked: the Shape op (where the batch size enters at run time), the random op, the comparison
+    and the select. --format dot or mermaid draws the graph for slides; json is for tools.
+
+    Examples:
+
+      dropout-trace graph --shape None,4
+
+      dropout-trace graph --shape 2,4          (no Shape op: every size is known)
+
+      dropout-trace graph --api tf.nn.dropout --format dot | dot -Tsvg > dropout.svg
+    """
+    _check_format(fmt, ("text", "dot", "mermaid", "json"))
+    if rate is None and keep_prob is None:
+        rate = "0.3"
+    spec = build_spec(rate=rate, shape=shape, seed=seed, noise_shape=noise_shape, dtype=dtype, api=api, rng=rng,
+                      keep_prob=keep_prob, training=training, rate_tensor=rate_tensor)
+    from . import graphview
+
+    view = graphview.graph_view(spec)
+    if fmt == "text":
+        from .render import render_graph
+
+        render_graph(view, _console())
+    elif fmt == "json":
+        from .render_json import dump
+
+        sys.stdout.write(dump(graphview.to_json(view)) + "\n")
+    else:
+        sys.stdout.write((graphview.to_dot(view) if fmt == "dot" else graphview.to_mermaid(view)) + "\n")
 
 
 def _fail(message: str, status: ExitStatus) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -96,6 +96,33 @@ class Frame:
 
 
 @dataclass(frozen=True)
+class CallNode:
+    """One frame of the captured call tree; the call line is where its parent called it."""
+
+    function: str
+    file: str
+    line: int  # the def line
+    call_line: int | None
+    call_source: str
+    plumbing: bool
+    landmark: str | None
+    children: tuple["CallNode", ...] = ()
+
+
+def fold_plumbing(nodes: tuple[CallNode, ...]) -> tuple[CallNode, ...]:
+    """Drop plumbing frames; their children take the call line where the real caller made the call."""
+    out: list[CallNode] = []
+    for node in nodes:
+        children = fold_plumbing(node.children)
+        if not node.plumbing:
+            out.append(replace(node, children=children))
+            continue
+        for child in children:  # the folded frame's caller really called this child
+            out.append(replace(child, call_line=node.call_line, call_source=node.call_source))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class Check:
     """The closing cross-check: the explanation reproduces the library bit for bit."""
 
@@ -137,6 +164,8 @@ class Trace:
     stages: tuple[Stage, ...]
     tensors: dict = field(compare=False)  # name -> np.ndarray | None
     check: Check | None = None
+    tree: tuple[CallNode, ...] = ()  # every landmark call, merged into one tree
+    sources: tuple[Excerpt, ...] = ()  # each landmark's full installed source; `ran` marks executed lines
 
     def stage(self, key: str) -> Stage:
         return next(s for s in self.stages if s.key == key)

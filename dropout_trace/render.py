@@ -13,7 +13,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from .model import Excerpt, Frame, ListView, PyValue, Stage, TensorView, Trace, Value
+from .model import CallNode, Excerpt, Frame, ListView, PyValue, Stage, TensorView, Trace, Value, fold_plumbing
 
 KEPT, DROPPED = "●", "○"
 MAX_ROWS, EDGE_ROWS = 8, 3  # beyond MAX_ROWS rows, show EDGE_ROWS at each end (numpy-style)
@@ -383,3 +383,95 @@ def render_trace(trace: Trace, console: Console, plumbing: bool = False) -> None
     if trace.check:
         console.print()
         console.print(check_block(trace))
+
+
+# -- the chain command -----------------------------------------------------------------------------
+def tree_block(trace: Trace, plumbing: bool, width: int = 80) -> Group:
+    """The captured call tree, two spaces a level: each call sits under the caller's line that made it."""
+    nodes = trace.tree if plumbing else fold_plumbing(trace.tree)
+    head = Text("Call tree", style="bold")
+    head.append("  captured from the real stack; each call under the line that made it", style="dim")
+    body = Text(no_wrap=True, overflow="ellipsis")
+
+    def add(node: CallNode, depth: int) -> None:
+        pad = "  " * depth
+        if node.call_line:
+            body.append(f"{pad}{node.call_line:>5} │ {node.call_source}\n", style="dim")
+        name = f"{pad}{'└ ' if node.call_line else ''}{node.function}"
+        body.append(name, style="dim" if node.plumbing else ("bold cyan" if node.landmark else "bold"))
+        place = f"{node.file}:{node.line}"
+        room = max(12, width - len(name) - 2)
+        body.append("  " + _fit(place, room, keep_end=True) + "\n", style="dim")
+        for child in node.children:
+            add(child, depth + 1)
+
+    for node in nodes:
+        add(node, 0)
+    body.rstrip()
+    return Group(Text(trace.call, style="bold cyan"), Rule(head, align="left", style="dim"), body)
+
+
+def source_block(ex: Excerpt) -> Group:
+    """A landmark's full installed source; the lines that ran in this call are marked ▶."""
+    head = Text(ex.function.qualname, style="bold cyan")
+    head.append(f"  {ex.function.file}:{ex.function.line}", style="dim")
+    ran = sum(line.ran for line in ex.lines)
+    head.append(f"  {ran} of {len(ex.lines)} lines ran", style="dim")
+    width = max((len(str(line.lineno)) for line in ex.lines), default=1)
+    body = Text(no_wrap=True, overflow="ellipsis")
+    for line in ex.lines:
+        body.append("▶ " if line.ran else "  ", style="bold green")
+        body.append(f"{line.lineno:>{width}} │ ", style="dim")
+        body.append(line.text + "\n", style="bold" if line.ran else "dim")
+    body.rstrip()
+    return Group(Rule(head, align="left", style="dim"), body)
+
+
+def render_chain(trace: Trace, console: Console, plumbing: bool = False, source: bool = False) -> None:
+    console.print(tree_block(trace, plumbing, console.width))
+    if not plumbing:
+        console.print(Text("plumbing frames (error handlers, dispatch) folded; --plumbing shows them", style="dim"))
+    if source:
+        for ex in trace.sources:
+            console.print()
+            console.print(source_block(ex))
+
+
+# -- the graph command -----------------------------------------------------------------------------
+MARK_STYLE = {"shape": "bold yellow", "random": "bold blue", "compare": "bold green", "select": "bold red"}
+
+
+def render_graph(view, console: Console) -> None:
+    """The traced graph's ops in creation order; the dropout landmarks marked and explained."""
+    from .graphview import MARKS, _shape_text
+
+    console.print(Text(view.call, style="bold cyan"))
+    head = Text("Graph ops", style="bold")
+    head.append(f"  tf.function(input_signature=[{view.signature}]), in creation order", style="dim")
+    console.print(Rule(head, align="left", style="dim"))
+    table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="dim")
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("type", no_wrap=True)
+    table.add_column("static shape", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("name", no_wrap=True)
+    widths = [len(str(len(view.ops))), max(len(op.type) for op in view.ops),
+              max(len(_shape_text(op.shapes)) for op in view.ops), 9]
+    room = max(12, console.width - sum(widths) - 2 * len(widths) - 1)
+    for op in view.ops:
+        style = MARK_STYLE.get(op.mark, "")
+        table.add_row(str(op.index), Text(op.type, style=style), Text(_shape_text(op.shapes)),
+                      Text(f"◀ {op.mark}" if op.mark else "", style=style),
+                      Text(_fit(op.name, room, keep_end=True), style="dim"))
+    console.print(table)
+    console.print()
+    for mark, meaning in MARKS.items():
+        found = [op for op in view.ops if op.mark == mark]
+        line = Text(f"  ◀ {mark:<8}", style=MARK_STYLE[mark])
+        if found:
+            line.append(meaning)
+        elif mark == "shape":
+            line.append("no Shape op: every size was known while tracing, so tf.shape(x) became a Const")
+        else:
+            line.append(f"{meaning}: no such op in this graph")
+        console.print(line)

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from .model import ListView, PyValue, TensorView, Trace, Value
+from .model import CallNode, Excerpt, ListView, PyValue, TensorView, Trace, Value
 
 
 def plain(array: np.ndarray | None):
@@ -66,5 +66,30 @@ def trace_json(trace: Trace) -> dict:
     }
 
 
+def node_json(node: CallNode) -> dict:
+    return {"function": node.function, "file": node.file, "line": node.line, "call_line": node.call_line,
+            "call_source": node.call_source, "plumbing": node.plumbing, "landmark": node.landmark,
+            "children": [node_json(c) for c in node.children]}
+
+
+def source_json(ex: Excerpt) -> dict:
+    return {"function": ex.function.qualname, "file": ex.function.file, "line": ex.function.line,
+            "ran": [line.lineno for line in ex.lines if line.ran],
+            "lines": [{"line": line.lineno, "text": line.text} for line in ex.lines]}
+
+
+def chain_json(trace: Trace, source: bool = False) -> dict:
+    """The `chain` command's view: the call tree, and the landmark sources when asked."""
+    out = {"api": trace.api, "call": trace.call, "mode": trace.mode, "versions": trace.versions,
+           "tree": [node_json(n) for n in trace.tree]}
+    if source:
+        out["sources"] = [source_json(ex) for ex in trace.sources]
+    return out
+
+
+def dump(data: dict) -> str:
+    return json.dumps(data, indent=2)
+
+
 def dumps(trace: Trace) -> str:
-    return json.dumps(trace_json(trace), indent=2)
+    return dump(trace_json(trace))

@@ -13,9 +13,9 @@ import numpy as np
 from . import check as checks
 from .apis import APIS, LANDMARKS, SAMPLER_FOR_RNG, TF_OP_FOR_RNG, call_text, effective_rng, make_call
 from .capture import FrameEvent, Recorder
-from .landmarks import (Landmark, assignment_lines, assignment_spans, find, function_lines, relative_file,
-                        return_lines, source_line)
-from .model import (Check, Excerpt, Frame, ListView, NamedValue, PyValue, SourceLine, Stage, TensorView,
+from .landmarks import (Landmark, assignment_lines, assignment_spans, def_line, find, function_lines,
+                        function_source, relative_file, return_lines, source_line)
+from .model import (CallNode, Check, Excerpt, Frame, ListView, NamedValue, PyValue, SourceLine, Stage, TensorView,
                     Trace, Value)
 from .spec import RunSpec
 from .tfenv import import_tensorflow
@@ -108,6 +108,7 @@ def trace_run(spec: RunSpec) -> Trace:
         dtype=spec.dtype, input_kind=spec.input, mode="eager" if spec.eager else "graph",
         mode_detail=_mode_detail(spec), versions=versions(tf, keras), notes=b.notes(),
         chain=b.chain(), stages=stages, tensors=tensors, check=b.check(fresh),
+        tree=b.call_tree(), sources=b.sources(),
     )
 
 
@@ -303,6 +304,44 @@ class _Builder:
         return tuple(Frame(e.qualname, relative_file(e.filename), e.lineno,
                            is_plumbing(e.qualname, relative_file(e.filename)), keys.get(e.code))
                      for e in ev.stack if not e.filename.startswith(PACKAGE_DIR))
+
+    def call_tree(self) -> tuple[CallNode, ...]:
+        """All recorded stacks merged into one tree: frames are shared while they are the same live frame."""
+        keys = {lm.code: key for key, lm in self.lm.items() if lm.found}
+        nodes: dict = {}  # node key -> [StackEntry, call line, children keys]
+        roots: list = []
+        for ev in self.rec.events:
+            parent = None
+            for i, entry in enumerate(ev.stack):
+                key = (parent, entry.frame_id, entry.code)
+                if key not in nodes:
+                    nodes[key] = [entry, ev.stack[i - 1].lineno if i else None, []]
+                    (nodes[parent][2] if parent else roots).append(key)
+                parent = key
+
+        def build(key) -> CallNode:
+            entry, call_line, children = nodes[key]
+            file = relative_file(entry.filename)
+            caller = nodes[key[0]][0] if key[0] else None
+            source = source_line(caller.code, call_line).strip() if caller and call_line else ""
+            return CallNode(entry.qualname, file, def_line(entry.code), call_line, source,
+                            is_plumbing(entry.qualname, file) or entry.filename.startswith(PACKAGE_DIR),
+                            keys.get(entry.code), tuple(build(c) for c in children))
+
+        return tuple(build(k) for k in roots)
+
+    def sources(self) -> tuple[Excerpt, ...]:
+        """The full installed source of every landmark that ran, in the order they were first called."""
+        found = []
+        for ev in self.rec.events:
+            lm = self.lm[ev.key]
+            if any(e.function == lm.ref for e in found):
+                continue
+            lines, start = function_source(lm.code)
+            ran = set(ev.lines)
+            found.append(Excerpt(lm.ref, tuple(SourceLine(start + i, text.rstrip("\n"), start + i in ran)
+                                               for i, text in enumerate(lines))))
+        return tuple(found)
 
     def notes(self) -> tuple[str, ...]:
         spec = self.spec
