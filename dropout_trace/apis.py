@@ -115,7 +115,8 @@ APIS = {
         landmark_keys=lambda rng: ("tf.stateless_dropout", *COMMON, "tf.stateless_random_uniform")),
     **{f"spatial{n}d": Api(
         f"spatial{n}d", f"keras.layers.SpatialDropout{n}D", "layer",
-        f"drops whole channels: the layer's noise shape is 1 on the {n} spatial axes",
+        "drops whole channels: the layer's noise shape is 1 on the "
+        + ("spatial axis" if n == 1 else f"{n} spatial axes"),
         stateless=True, rank=n + 2,
         reference="a fresh layer with the same seed",
         landmark_keys=_spatial_keys(n + 2)) for n in (1, 2, 3)},

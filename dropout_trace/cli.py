@@ -254,6 +254,60 @@ def graph(
         sys.stdout.write((graphview.to_dot(view) if fmt == "dot" else graphview.to_mermaid(view)) + "\n")
 
 
+@app.command()
+def compare(
+    rate: str = _rate("0.3"), shape: str = _shape("None,4"), seed: int = _seed(), batch: int = _batch(),
+    dtype: str = _dtype(), input: str = _input(), eager: bool = _eager(), fmt: str = _format(("text", "json")),
+    max_elements: int = _max_elements(), debug: bool = _debug(),
+) -> None:
+    """Run every API on the same input and show the masks side by side.
+
+    Masks that agree share a letter, and the reason is read from what each call captured: the same
+    sampler with the same seed derivation gives the same mask; a different sampler (RandomUniform vs
+    stateless_random_uniform vs tf.random.Generator) or seed gives another.
+
+    Examples:
+
+      dropout-trace compare --rate 0.5 --shape None,4 --seed 7
+
+      dropout-trace compare --shape None,2,3 --batch 2      (adds spatial1d)
+    """
+    _check_format(fmt, ("text", "json"))
+    spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, dtype=dtype, input=input, eager=eager,
+                      max_elements=max_elements)
+    from .compare import compare as run_compare
+
+    result = run_compare(spec)
+    if fmt == "json":
+        from .render_json import compare_json, dump
+
+        sys.stdout.write(dump(compare_json(result)) + "\n")
+    else:
+        from .render import render_compare
+
+        render_compare(result, _console())
+    if any(e.trace is not None and not e.trace.check.passed for e in result.entries):
+        raise typer.Exit(int(ExitStatus.CHECK_FAILED))
+
+
+@app.command()
+def versions(fmt: str = _format(("text", "json")), debug: bool = _debug()) -> None:
+    """Show the installed versions, which APIs are available, and where the installed dropout differs
+    from the widely read TF 2.9 / Keras 2.9 account (read from the installed source)."""
+    _check_format(fmt, ("text", "json"))
+    from .versions import report
+
+    result = report()
+    if fmt == "json":
+        from .render_json import dump, versions_json
+
+        sys.stdout.write(dump(versions_json(result)) + "\n")
+    else:
+        from .render import render_versions
+
+        render_versions(result, _console())
+
+
 def _fail(message: str, status: ExitStatus) -> int:
     sys.stdout.flush()
     sys.stderr.write(f"{PROG}: error: {message}\n")

@@ -475,3 +475,78 @@ def render_graph(view, console: Console) -> None:
         else:
             line.append(f"{meaning}: no such op in this graph")
         console.print(line)
+
+
+# -- the compare command ---------------------------------------------------------------------------
+def render_compare(c, console: Console) -> None:
+    """Masks side by side, lettered by group; then which share a mask and why, from the captured seeds."""
+    from rich.columns import Columns
+
+    from .compare import differences
+
+    spec = c.spec
+    title = Text("Compare", style="bold")
+    title.append(f"  rate {spec.rate:g} · shape {dims(spec.shape)} → {dims(spec.run_shape)} · seed {spec.seed} · "
+                 f"{'eager' if spec.eager else 'graph'} · {spec.dtype}", style="dim")
+    console.print(Rule(title, align="left", style="dim"))
+    letter = {label: g.letter for g in c.groups for label in g.labels}
+    blocks = []
+    for e in c.entries:
+        if e.mask is None:
+            continue
+        block = Text(f"{letter[e.label]} ", style="bold magenta")
+        block.append(e.label + "\n", style="bold")
+        block.append_text(grid(e.mask, "mask", 40))
+        blocks.append(block)
+    console.print(Columns(blocks, padding=(1, 3)))
+    console.print(Text(f"{KEPT} kept  {DROPPED} dropped; masks broadcast to the input's shape", style="dim"))
+    console.print()
+    for g in c.groups:
+        line = Text(f"{g.letter} ", style="bold magenta")
+        line.append(", ".join(g.labels), style="bold")
+        line.append(f": {g.reason}")
+        console.print(line)
+    for d in differences(c):
+        console.print(Text(d, style="dim"))
+    for e in c.entries:
+        if e.skipped:
+            console.print(Text(f"skipped {e.label}: {e.skipped}", style="yellow"))
+
+
+# -- the versions command --------------------------------------------------------------------------
+def render_versions(r, console: Console) -> None:
+    v = r.versions
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column()
+    table.add_row("Python", Text(v["python"]))
+    table.add_row("TensorFlow", Text(v["tensorflow"]))
+    table.add_row("Keras", Text(v["keras"]))
+    table.add_row("tf-keras", Text(v["tf_keras"] or "not installed"))
+    table.add_row("tf.keras is", Text(r.tf_keras_is))
+    console.print(Rule(Text("Installed", style="bold"), align="left", style="dim"))
+    console.print(_indent(table, (0, 0, 0, 2)))
+    console.print()
+    console.print(Rule(Text("APIs", style="bold"), align="left", style="dim"))
+    apis = Table.grid(padding=(0, 2))
+    apis.add_column(no_wrap=True)
+    apis.add_column(no_wrap=True)
+    apis.add_column()
+    for name, ok, detail in r.apis:
+        apis.add_row(Text("✓" if ok else "✗", style="bold green" if ok else "bold red"), Text(name, style="bold"),
+                     Text(detail, style="dim" if ok else "yellow"))
+    console.print(_indent(apis, (0, 0, 0, 2)))
+    console.print()
+    head = Text("Compared with the TF 2.9 / Keras 2.9 account", style="bold")
+    head.append("  read from the installed source", style="dim")
+    console.print(Rule(head, align="left", style="dim"))
+    for d in r.differences:
+        line = Text("  ≠ " if d.differs else "  = ", style="bold yellow" if d.differs else "bold green")
+        line.append(d.topic, style="bold")
+        console.print(line)
+        detail = Table.grid(padding=(0, 2))
+        detail.add_column(style="dim", no_wrap=True)
+        detail.add_column()
+        detail.add_row("2.9 account", Text(d.account))
+        detail.add_row("installed", Text(d.installed))
+        console.print(_indent(detail, (0, 0, 0, 6)))

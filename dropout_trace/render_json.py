@@ -93,3 +93,24 @@ def dump(data: dict) -> str:
 
 def dumps(trace: Trace) -> str:
     return dump(trace_json(trace))
+
+
+def compare_json(c) -> dict:
+    from .compare import differences
+
+    letter = {label: g.letter for g in c.groups for label in g.labels}
+    return {
+        "rate": c.spec.rate, "shape": list(c.spec.shape), "run_shape": list(c.spec.run_shape), "seed": c.spec.seed,
+        "entries": [{"api": e.label, "group": letter.get(e.label), "skipped": e.skipped, "sampler": e.sampler,
+                     "randomness": e.randomness, "mask": plain(e.mask),
+                     "check": None if e.trace is None else e.trace.check.passed} for e in c.entries],
+        "groups": [{"group": g.letter, "apis": list(g.labels), "reason": g.reason} for g in c.groups],
+        "differences": differences(c),
+    }
+
+
+def versions_json(r) -> dict:
+    return {"versions": r.versions, "tf_keras_is": r.tf_keras_is,
+            "apis": [{"api": n, "available": ok, "detail": d} for n, ok, d in r.apis],
+            "differences": [{"topic": d.topic, "account": d.account, "installed": d.installed,
+                             "differs": d.differs} for d in r.differences]}

@@ -1,0 +1,136 @@
+"""Run every API on the same input and say which masks agree, and why: seeds and samplers, as captured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .apis import APIS, SPATIAL_LAYOUT
+from .model import ListView, PyValue, TensorView, Trace
+from .spec import RunSpec, UsageError, build_spec
+
+# (label, build_spec options): each API, and each tf-keras branch, once.
+VARIANTS = (
+    ("keras", {"api": "keras"}),
+    ("tf-keras legacy", {"api": "tf-keras", "rng": "legacy"}),
+    ("tf-keras stateless", {"api": "tf-keras", "rng": "stateless"}),
+    ("tf-keras stateful", {"api": "tf-keras", "rng": "stateful"}),
+    ("tf.nn.dropout", {"api": "tf.nn.dropout"}),
+    ("tf.compat.v1.nn.dropout", {"api": "tf.compat.v1.nn.dropout"}),
+    ("stateless", {"api": "stateless"}),
+    ("spatial1d", {"api": "spatial1d"}),
+    ("spatial2d", {"api": "spatial2d"}),
+    ("spatial3d", {"api": "spatial3d"}),
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    trace: Trace | None
+    skipped: str | None  # why this API did not run on this input
+    sampler: str | None  # the function that drew the uniforms
+    randomness: str | None  # what seeded it, as captured
+    mask: np.ndarray | None  # the keep mask broadcast to the input's shape
+
+
+@dataclass(frozen=True)
+class Group:
+    letter: str
+    labels: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    spec: RunSpec
+    entries: tuple[Entry, ...]
+    groups: tuple[Group, ...]
+
+
+def _values(v) -> str:
+    if isinstance(v, TensorView):
+        return str(np.asarray(v.value).tolist())
+    if isinstance(v, ListView):
+        return "[" + ", ".join(_values(i) for i in v.items) + "]"
+    return v.text if isinstance(v, PyValue) else "?"
+
+
+def _randomness(trace: Trace) -> str:
+    """What the captured call seeded its sampler with."""
+    t = trace.tensors
+    if t.get("seed") is not None:
+        return f"seed {np.asarray(t['seed']).tolist()}"
+    if t.get("op_seed") is not None:
+        return f"(global, op) seeds ({int(t['global_seed'])}, {int(t['op_seed'])})"
+    gen = trace.stage("seed").value("generator state after")
+    return f"tf.random.Generator from_seed({trace.seed})" + (f", state after {_values(gen)}" if gen else "")
+
+
+def compare(spec: RunSpec) -> Comparison:
+    """Trace every variant that accepts spec's shape; group identical masks."""
+    from .trace import trace_run
+
+    entries = []
+    for label, options in VARIANTS:
+        rank = APIS[options["api"]].rank
+        if rank is not None and rank != len(spec.shape):
+            entries.append(Entry(label, None, f"needs a rank-{rank} input {SPATIAL_LAYOUT[rank]}", None, None, None))
+            continue
+        try:
+            one = build_spec(rate=str(spec.rate), shape=",".join("None" if d is None else str(d) for d in spec.shape),
+                             batch=spec.batch, seed=spec.seed, dtype=spec.dtype, input=spec.input, eager=spec.eager,
+                             max_elements=spec.max_elements, **options)
+        except UsageError as exc:
+            entries.append(Entry(label, None, str(exc), None, None, None))
+            continue
+        trace = trace_run(one)
+        drawn = trace.tensors["keep_mask"]
+        mask = (np.broadcast_to(drawn, trace.run_shape) if drawn is not None
+                else np.ones(trace.run_shape, dtype=bool))
+        uniform = trace.stage("uniform")
+        entries.append(Entry(label, trace, None, uniform.function.qualname if uniform.reached else None,
+                             _randomness(trace) if uniform.reached else None, mask))
+    return Comparison(spec, tuple(entries), _groups(entries))
+
+
+def _groups(entries: list[Entry]) -> tuple[Group, ...]:
+    ran = [e for e in entries if e.mask is not None]
+    buckets: dict[bytes, list[Entry]] = {}
+    for e in ran:
+        buckets.setdefault(e.mask.tobytes(), []).append(e)
+    groups = []
+    for i, members in enumerate(buckets.values()):
+        letter = chr(ord("A") + i)
+        labels = tuple(e.label for e in members)
+        causes = {(e.sampler, e.randomness) for e in members}
+        if members[0].sampler is None:
+            reason = "no draw at all: the input came back unchanged"
+        elif len(causes) == 1:
+            sampler, randomness = causes.pop()
+            reason = (f"the same sampler, {sampler}, with the same {randomness}: the same derivation gives "
+                      "the same draws" if len(members) > 1 else f"its own draws: {sampler} with {randomness}")
+        else:
+            reason = "the same mask from different samplers or seeds: a coincidence of a small sample"
+        groups.append(Group(letter, labels, reason))
+    return tuple(groups)
+
+
+def differences(c: Comparison) -> list[str]:
+    """Why the groups differ, from what each captured: a different sampler, or the same one seeded differently."""
+    firsts = []
+    for g in c.groups:
+        entry = next(e for e in c.entries if e.label == g.labels[0])
+        firsts.append((g.letter, entry))
+    lines = []
+    for i, (a, ea) in enumerate(firsts):
+        for b, eb in firsts[i + 1:]:
+            if ea.sampler is None or eb.sampler is None:
+                continue
+            if ea.sampler != eb.sampler:
+                lines.append(f"{a} vs {b}: different samplers ({ea.sampler} vs {eb.sampler})")
+            else:
+                lines.append(f"{a} vs {b}: the same sampler, {ea.sampler}, seeded differently "
+                             f"({ea.randomness} vs {eb.randomness})")
+    return lines
