@@ -122,6 +122,12 @@ APIS = {
         landmark_keys=_spatial_keys(n + 2)) for n in (1, 2, 3)},
 }
 
+def default_shape(api: str) -> str:
+    """A small input with an unknown batch that the API accepts."""
+    rank = APIS[api].rank if api in APIS else None
+    return {None: "None,4", 3: "None,3,4", 4: "None,2,2,3", 5: "None,2,2,2,3"}[rank]
+
+
 SPATIAL_LAYOUT = {3: "(batch, steps, channels)", 4: "(batch, rows, cols, channels)",
                   5: "(batch, dim1, dim2, dim3, channels)"}
 

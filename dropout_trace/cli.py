@@ -116,6 +116,15 @@ def _check_format(fmt: str, choices: tuple[str, ...]) -> None:
         raise UsageError(f"--format {fmt!r} is not known here; choose {' or '.join(choices)}")
 
 
+def _defaults(api: str, rate: str | None, keep_prob: str | None, shape: str | None) -> tuple:
+    """chain and graph need no options: rate 0.3 and a small None-batch input the API accepts."""
+    from .apis import default_shape
+
+    if rate is None and keep_prob is None:
+        rate = "0.3"
+    return rate, shape if shape is not None else default_shape(api)
+
+
 def _console():
     from .render import make_console
 
@@ -175,7 +184,7 @@ def run(
 
 @app.command()
 def chain(
-    api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape("None,4"),
+    api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape(None),
     batch: int = _batch(), seed: int = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(),
     eager: bool = _eager(), keep_prob: str = _keep_prob(), training: bool = _training(),
     rate_tensor: bool = _rate_tensor(), plumbing: bool = _plumbing(),
@@ -183,7 +192,7 @@ def chain(
                                 "with the lines that ran in this call marked."),
     fmt: str = _format(("text", "json")), max_elements: int = _max_elements(), debug: bool = _debug(),
 ) -> None:
-    """Show the captured call tree of one Dropout call (rate 0.3 on None,4 unless told).
+    """Show the captured call tree of one Dropout call (rate 0.3 on a None-batch input unless told).
 
     Each call appears under the line of its caller that made it, read from the installed files.
     With --source, each landmark's whole function is shown and the lines that ran are marked, so
@@ -196,8 +205,7 @@ def chain(
       dropout-trace chain --api tf.nn.dropout --rate 0 --source
     """
     _check_format(fmt, ("text", "json"))
-    if rate is None and keep_prob is None:
-        rate = "0.3"
+    rate, shape = _defaults(api, rate, keep_prob, shape)
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
                       eager=eager, max_elements=max_elements, api=api, rng=rng, keep_prob=keep_prob,
                       training=training, rate_tensor=rate_tensor)
@@ -216,7 +224,7 @@ def chain(
 
 @app.command()
 def graph(
-    api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape("None,4"),
+    api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape(None),
     seed: int = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(), keep_prob: str = _keep_prob(),
     training: bool = _training(), rate_tensor: bool = _rate_tensor(),
     fmt: str = _format(("text", "dot", "mermaid", "json")), debug: bool = _debug(),
@@ -235,8 +243,7 @@ def graph(
       dropout-trace graph --api tf.nn.dropout --format dot | dot -Tsvg > dropout.svg
     """
     _check_format(fmt, ("text", "dot", "mermaid", "json"))
-    if rate is None and keep_prob is None:
-        rate = "0.3"
+    rate, shape = _defaults(api, rate, keep_prob, shape)
     spec = build_spec(rate=rate, shape=shape, seed=seed, noise_shape=noise_shape, dtype=dtype, api=api, rng=rng,
                       keep_prob=keep_prob, training=training, rate_tensor=rate_tensor)
     from . import graphview

@@ -533,14 +533,14 @@ class _Builder:
             call = self.stage(
                 "call", "tf.nn.dropout", "A plain function: no layer, no training flag; it always drops.", key,
                 [(n, self.local(key, n, call=True), "") for n in ("x", "rate", "noise_shape", "seed")],
-                "x", [ex(key)])
+                "x", [])  # its body is stage 3
         seed = self.stage(
             "seed", "The global and op seeds",
             "A stateful op is seeded by the pair (global seed, op seed); the op keeps its own position in "
             "the random stream, so calling it again gives a new mask.", "tf.get_seed",
             [("op seed", self.local("tf.get_seed", "op_seed", call=True), "the seed= argument"),
              ("(global, op) seeds", self.returned("tf.get_seed"), "from tf.random.set_seed and seed=")],
-            "(global, op) seeds", [ex("tf.get_seed", self.tensor_lines("tf.get_seed") or None)])
+            "(global, op) seeds", [ex("tf.get_seed")])
         op = self._op_stage("tf.dropout_v2", "dropout_v2 builds a stateful sampler",
                             "tf.nn.dropout wraps random_ops.random_uniform (a RandomUniform op) and calls _dropout.")
         return [call, seed, op]
@@ -551,7 +551,7 @@ class _Builder:
             self.stage("call", "tf.nn.experimental.stateless_dropout",
                        "A plain function with an explicit [2] seed: no layer, no training flag.", key,
                        [(n, self.local(key, n, call=True), "") for n in ("x", "rate", "noise_shape")], "x",
-                       [self.excerpt(key, self.returned_at(key))]),
+                       []),  # its body is stage 3
             self.stage("seed", "The seed is the whole random state",
                        "Nothing is hidden in the op: the same seed gives the same mask, every time.", key,
                        [("seed", self.local(key, "seed", call=True), "as passed")], "seed",

@@ -116,3 +116,10 @@ def test_graph_cli_formats(capsys):
         assert "Shape" in out or "shape" in out
     assert main(["graph", "--format", "png"]) == 2
     assert "text or dot or mermaid or json" in capsys.readouterr().err
+
+
+def test_chain_and_graph_pick_a_shape_the_api_accepts(capsys):
+    assert main(["chain", "--api", "spatial2d"]) == 0
+    assert "SpatialDropout2D" in capsys.readouterr().out
+    assert main(["graph", "--api", "spatial1d", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ops"][0]["shapes"] == [[None, 3, 4]]
