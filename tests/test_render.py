@@ -127,3 +127,24 @@ def test_bad_input_in_a_real_process_is_one_line():
     assert result.returncode == 2
     assert result.stdout == ""
     assert re.fullmatch(r"dropout-trace: error: [^\n]+\n", result.stderr)
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_colour_only_on_a_terminal_without_no_color(traced, monkeypatch):
+    trace = traced(**CASES["none4"])
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    tty = FakeTerminal()
+    render_trace(trace, make_console(tty, width=WIDTH))
+    assert "\x1b[" in tty.getvalue()
+    monkeypatch.setenv("NO_COLOR", "1")
+    tty = FakeTerminal()
+    render_trace(trace, make_console(tty, width=WIDTH))
+    assert "\x1b[" not in tty.getvalue()
+    piped = io.StringIO()
+    monkeypatch.delenv("NO_COLOR")
+    render_trace(trace, make_console(piped, width=WIDTH))
+    assert "\x1b[" not in piped.getvalue()
