@@ -348,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         if _is_usage_error(exc) and not debug:
             ctx = getattr(exc, "ctx", None)
             where = f"{PROG} {ctx.info_name}" if ctx is not None and ctx.parent is not None else PROG
-            message = " ".join(exc.format_message().split())
+            message = " ".join(exc.format_message().split()).rstrip(".")
             return _fail(f"{message}; see '{where} --help'", ExitStatus.USAGE)
         if debug:
             raise

@@ -9,6 +9,7 @@ DTYPES = ("float16", "bfloat16", "float32", "float64")
 INPUTS = ("range", "ones", "normal")
 DEFAULT_MAX_ELEMENTS = 10_000_000
 SEED_MAX = 2**31 - 1
+MAX_RANK = 8
 
 Dims = tuple  # tuple[int | None, ...]
 
@@ -73,6 +74,8 @@ def parse_dims(text: str, option: str) -> Dims:
         if value <= 0:
             raise UsageError(f"{option} {text!r}: size {value} is not positive; {valid}")
         dims.append(value)
+    if len(dims) > MAX_RANK:
+        raise UsageError(f"{option} {text!r} has rank {len(dims)}; dropout-trace shows inputs of rank 1 to {MAX_RANK}, e.g. None,4")
     return tuple(dims)
 
 

@@ -41,7 +41,7 @@ def test_bad_rate(capsys, rate, needle):
 @pytest.mark.parametrize("option", ["--shape", "--noise-shape"])
 @pytest.mark.parametrize("text, needle", [
     ("None,,4", "empty size at position 2"), ("-1,4", "not positive"), ("abc", "not a size"),
-    ("", "is empty"), ("0,4", "not positive"), ("2.5,4", "not a size"),
+    ("", "is empty"), ("0,4", "not positive"), ("2.5,4", "not a size"), (",".join(["1"] * 9), "rank 9"),
 ])
 def test_malformed_dims(capsys, option, text, needle):
     args = ["run", "--rate", "0.3", "--shape", "None,4"]
