@@ -217,7 +217,7 @@ def chain(
 
         sys.stdout.write(dump(chain_json(trace, source)) + "\n")
     else:
-        from .render import render_chain
+        from .render_views import render_chain
 
         render_chain(trace, _console(), plumbing=plumbing, source=source)
 
@@ -250,7 +250,7 @@ def graph(
 
     view = graphview.graph_view(spec)
     if fmt == "text":
-        from .render import render_graph
+        from .render_views import render_graph
 
         render_graph(view, _console())
     elif fmt == "json":
@@ -290,7 +290,7 @@ def compare(
 
         sys.stdout.write(dump(compare_json(result)) + "\n")
     else:
-        from .render import render_compare
+        from .render_views import render_compare
 
         render_compare(result, _console())
     if any(e.trace is not None and not e.trace.check.passed for e in result.entries):
@@ -310,7 +310,7 @@ def versions(fmt: str = _format(("text", "json")), debug: bool = _debug()) -> No
 
         sys.stdout.write(dump(versions_json(result)) + "\n")
     else:
-        from .render import render_versions
+        from .render_views import render_versions
 
         render_versions(result, _console())
 

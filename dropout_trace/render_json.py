@@ -53,7 +53,7 @@ def trace_json(trace: Trace) -> dict:
             "line": s.function.line if s.function else None,
             "static_shape": s.static_shape, "dynamic_shape": s.dynamic_shape, "dtype": s.dtype,
             "source": [{"function": e.function.qualname, "file": e.function.file,
-                        "lines": [{"line": l.lineno, "text": l.text, "ran": l.ran} for l in e.lines]}
+                        "lines": [{"line": sl.lineno, "text": sl.text, "ran": sl.ran} for sl in e.lines]}
                        for e in s.excerpts],
             "values": {nv.label: value_json(nv.value) for nv in s.values},
         } for s in trace.stages],

@@ -75,7 +75,8 @@ def parse_dims(text: str, option: str) -> Dims:
             raise UsageError(f"{option} {text!r}: size {value} is not positive; {valid}")
         dims.append(value)
     if len(dims) > MAX_RANK:
-        raise UsageError(f"{option} {text!r} has rank {len(dims)}; dropout-trace shows inputs of rank 1 to {MAX_RANK}, e.g. None,4")
+        raise UsageError(f"{option} {text!r} has rank {len(dims)}; dropout-trace shows inputs of rank 1 "
+                         f"to {MAX_RANK}, e.g. None,4")
     return tuple(dims)
 
 

@@ -1,0 +1,177 @@
+"""Terminal rendering of the other views: the call tree, the graph, the comparison, the versions."""
+
+from __future__ import annotations
+
+from rich.columns import Columns
+from rich.console import Console, Group
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from .model import CallNode, Excerpt, Trace, fold_plumbing
+from .render import DROPPED, KEPT, _fit, _indent, dims, grid
+
+
+# -- the chain command -----------------------------------------------------------------------------
+def tree_block(trace: Trace, plumbing: bool, width: int = 80) -> Group:
+    """The captured call tree, two spaces a level: each call sits under the caller's line that made it."""
+    nodes = trace.tree if plumbing else fold_plumbing(trace.tree)
+    head = Text("Call tree", style="bold")
+    head.append("  captured from the real stack; each call under the line that made it", style="dim")
+    body = Text(no_wrap=True, overflow="ellipsis")
+
+    def add(node: CallNode, depth: int) -> None:
+        pad = "  " * depth
+        if node.call_line:
+            body.append(f"{pad}{node.call_line:>5} │ {node.call_source}\n", style="dim")
+        name = f"{pad}{'└ ' if node.call_line else ''}{node.function}"
+        body.append(name, style="dim" if node.plumbing else ("bold cyan" if node.landmark else "bold"))
+        place = f"{node.file}:{node.line}"
+        room = max(12, width - len(name) - 2)
+        body.append("  " + _fit(place, room, keep_end=True) + "\n", style="dim")
+        for child in node.children:
+            add(child, depth + 1)
+
+    for node in nodes:
+        add(node, 0)
+    body.rstrip()
+    return Group(Text(trace.call, style="bold cyan"), Rule(head, align="left", style="dim"), body)
+
+
+def source_block(ex: Excerpt) -> Group:
+    """A landmark's full installed source; the lines that ran in this call are marked ▶."""
+    head = Text(ex.function.qualname, style="bold cyan")
+    head.append(f"  {ex.function.file}:{ex.function.line}", style="dim")
+    ran = sum(line.ran for line in ex.lines)
+    head.append(f"  {ran} of {len(ex.lines)} lines ran", style="dim")
+    width = max((len(str(line.lineno)) for line in ex.lines), default=1)
+    body = Text(no_wrap=True, overflow="ellipsis")
+    for line in ex.lines:
+        body.append("▶ " if line.ran else "  ", style="bold green")
+        body.append(f"{line.lineno:>{width}} │ ", style="dim")
+        body.append(line.text + "\n", style="bold" if line.ran else "dim")
+    body.rstrip()
+    return Group(Rule(head, align="left", style="dim"), body)
+
+
+def render_chain(trace: Trace, console: Console, plumbing: bool = False, source: bool = False) -> None:
+    console.print(tree_block(trace, plumbing, console.width))
+    if not plumbing:
+        console.print(Text("plumbing frames (error handlers, dispatch) folded; --plumbing shows them", style="dim"))
+    if source:
+        for ex in trace.sources:
+            console.print()
+            console.print(source_block(ex))
+
+
+# -- the graph command -----------------------------------------------------------------------------
+MARK_STYLE = {"shape": "bold yellow", "random": "bold blue", "compare": "bold green", "select": "bold red"}
+
+
+def render_graph(view, console: Console) -> None:
+    """The traced graph's ops in creation order; the dropout landmarks marked and explained."""
+    from .graphview import MARKS, _shape_text
+
+    console.print(Text(view.call, style="bold cyan"))
+    head = Text("Graph ops", style="bold")
+    head.append(f"  tf.function(input_signature=[{view.signature}]), in creation order", style="dim")
+    console.print(Rule(head, align="left", style="dim"))
+    table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="dim")
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("type", no_wrap=True)
+    table.add_column("static shape", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("name", no_wrap=True)
+    widths = [len(str(len(view.ops))), max(len(op.type) for op in view.ops),
+              max(len(_shape_text(op.shapes)) for op in view.ops), 9]
+    room = max(12, console.width - sum(widths) - 2 * len(widths) - 1)
+    for op in view.ops:
+        style = MARK_STYLE.get(op.mark, "")
+        table.add_row(str(op.index), Text(op.type, style=style), Text(_shape_text(op.shapes)),
+                      Text(f"◀ {op.mark}" if op.mark else "", style=style),
+                      Text(_fit(op.name, room, keep_end=True), style="dim"))
+    console.print(table)
+    console.print()
+    for mark, meaning in MARKS.items():
+        found = [op for op in view.ops if op.mark == mark]
+        line = Text(f"  ◀ {mark:<8}", style=MARK_STYLE[mark])
+        if found:
+            line.append(meaning)
+        elif mark == "shape":
+            line.append("no Shape op: every size was known while tracing, so tf.shape(x) became a Const")
+        else:
+            line.append(f"{meaning}: no such op in this graph")
+        console.print(line)
+
+
+# -- the compare command ---------------------------------------------------------------------------
+def render_compare(c, console: Console) -> None:
+    """Masks side by side, lettered by group; then which share a mask and why, from the captured seeds."""
+    from .compare import differences
+
+    spec = c.spec
+    title = Text("Compare", style="bold")
+    title.append(f"  rate {spec.rate:g} · shape {dims(spec.shape)} → {dims(spec.run_shape)} · seed {spec.seed} · "
+                 f"{'eager' if spec.eager else 'graph'} · {spec.dtype}", style="dim")
+    console.print(Rule(title, align="left", style="dim"))
+    letter = {label: g.letter for g in c.groups for label in g.labels}
+    blocks = []
+    for e in c.entries:
+        if e.mask is None:
+            continue
+        block = Text(f"{letter[e.label]} ", style="bold magenta")
+        block.append(e.label + "\n", style="bold")
+        block.append_text(grid(e.mask, "mask", 40))
+        blocks.append(block)
+    console.print(Columns(blocks, padding=(1, 3)))
+    console.print(Text(f"{KEPT} kept  {DROPPED} dropped; masks broadcast to the input's shape", style="dim"))
+    console.print()
+    for g in c.groups:
+        line = Text(f"{g.letter} ", style="bold magenta")
+        line.append(", ".join(g.labels), style="bold")
+        line.append(f": {g.reason}")
+        console.print(line)
+    for d in differences(c):
+        console.print(Text(d, style="dim"))
+    for e in c.entries:
+        if e.skipped:
+            console.print(Text(f"skipped {e.label}: {e.skipped}", style="yellow"))
+
+
+# -- the versions command --------------------------------------------------------------------------
+def render_versions(r, console: Console) -> None:
+    v = r.versions
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column()
+    table.add_row("Python", Text(v["python"]))
+    table.add_row("TensorFlow", Text(v["tensorflow"]))
+    table.add_row("Keras", Text(v["keras"]))
+    table.add_row("tf-keras", Text(v["tf_keras"] or "not installed"))
+    table.add_row("tf.keras is", Text(r.tf_keras_is))
+    console.print(Rule(Text("Installed", style="bold"), align="left", style="dim"))
+    console.print(_indent(table, (0, 0, 0, 2)))
+    console.print()
+    console.print(Rule(Text("APIs", style="bold"), align="left", style="dim"))
+    apis = Table.grid(padding=(0, 2))
+    apis.add_column(no_wrap=True)
+    apis.add_column(no_wrap=True)
+    apis.add_column()
+    for name, ok, detail in r.apis:
+        apis.add_row(Text("✓" if ok else "✗", style="bold green" if ok else "bold red"), Text(name, style="bold"),
+                     Text(detail, style="dim" if ok else "yellow"))
+    console.print(_indent(apis, (0, 0, 0, 2)))
+    console.print()
+    head = Text("Compared with the TF 2.9 / Keras 2.9 account", style="bold")
+    head.append("  read from the installed source", style="dim")
+    console.print(Rule(head, align="left", style="dim"))
+    for d in r.differences:
+        line = Text("  ≠ " if d.differs else "  = ", style="bold yellow" if d.differs else "bold green")
+        line.append(d.topic, style="bold")
+        console.print(line)
+        detail = Table.grid(padding=(0, 2))
+        detail.add_column(style="dim", no_wrap=True)
+        detail.add_column()
+        detail.add_row("2.9 account", Text(d.account))
+        detail.add_row("installed", Text(d.installed))
+        console.print(_indent(detail, (0, 0, 0, 6)))
