@@ -298,9 +298,16 @@ class _Builder(StageDefinitions):
         if ev is None:
             return ()
         keys = {lm.code: key for key, lm in self.lm.items() if lm.found}
-        return tuple(Frame(e.qualname, relative_file(e.filename), e.lineno,
+        return tuple(Frame(self._name(e), relative_file(e.filename), e.lineno,
                            is_plumbing(e.qualname, relative_file(e.filename)), keys.get(e.code))
                      for e in ev.stack if not e.filename.startswith(PACKAGE_DIR))
+
+    def _name(self, entry) -> str:
+        """A frame's qualified name; on Python 3.10 (no co_qualname) landmarks still get theirs."""
+        for lm in self.lm.values():
+            if lm.code is entry.code:
+                return lm.ref.qualname
+        return entry.qualname
 
     def call_tree(self) -> tuple[CallNode, ...]:
         """All recorded stacks merged into one tree: frames are shared while they are the same live frame."""
@@ -321,7 +328,7 @@ class _Builder(StageDefinitions):
             file = relative_file(entry.filename)
             caller = nodes[key[0]][0] if key[0] else None
             source = source_line(caller.code, call_line).strip() if caller and call_line else ""
-            return CallNode(entry.qualname, file, def_line(entry.code), call_line, source,
+            return CallNode(self._name(entry), file, def_line(entry.code), call_line, source,
                             is_plumbing(entry.qualname, file) or entry.filename.startswith(PACKAGE_DIR),
                             keys.get(entry.code), tuple(build(c) for c in children))
 
