@@ -2,14 +2,45 @@
 
 from __future__ import annotations
 
+import ast
+import functools
+import linecache
 import sys
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
 
 
 def qualname_of(code: CodeType) -> str:
-    """The code object's qualified name (co_qualname is 3.11+; 3.10 has only the bare name)."""
-    return getattr(code, "co_qualname", code.co_name)
+    """The code object's qualified name: co_qualname on 3.11+, read from the source's AST on 3.10."""
+    name = getattr(code, "co_qualname", None)
+    if name is not None:
+        return name
+    return _qualnames(code.co_filename).get(code.co_firstlineno, code.co_name)
+
+
+@functools.lru_cache(maxsize=None)
+def _qualnames(filename: str) -> dict[int, str]:
+    """First line (decorators included) -> qualified name, for every function in a file, as CPython names them."""
+    try:
+        tree = ast.parse("".join(linecache.getlines(filename)))
+    except (SyntaxError, ValueError):
+        return {}
+    names: dict[int, str] = {}
+
+    def visit(node, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                qual = prefix + child.name
+                first = min([child.lineno] + [d.lineno for d in child.decorator_list])
+                names[first] = qual
+                visit(child, qual + ".<locals>.")
+            elif isinstance(child, ast.ClassDef):
+                visit(child, prefix + child.name + ".")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    return names
 
 
 @dataclass(frozen=True)

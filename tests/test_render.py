@@ -46,8 +46,12 @@ def test_golden(traced, name):
         path.write_text(text)
     assert path.exists(), f"no golden file {path.name}; make it with DROPOUT_TRACE_REGEN=1 python -m pytest"
     expected = path.read_text()
-    assert expected.splitlines()[0] == header(trace).rstrip(), \
-        "golden made with other TensorFlow/Keras/Python releases; regenerate with DROPOUT_TRACE_REGEN=1"
+    if expected.splitlines()[0] != header(trace).rstrip():
+        message = (f"{path.name} was made with other releases ({expected.splitlines()[0][2:]}); the test extra "
+                   "pins them. Regenerate with DROPOUT_TRACE_REGEN=1 after an intended upgrade")
+        if os.environ.get("CI"):  # CI installs the pinned releases: a mismatch there is a failure
+            pytest.fail(message)
+        pytest.skip(message)
     assert text == expected
 
 
