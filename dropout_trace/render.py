@@ -306,8 +306,11 @@ def answer_block(trace: Trace) -> Group | None:
     total = int(np.prod(trace.run_shape))
     noise = stage.value("noise_shape")
     if trace.mode == "graph":
-        op = f" ({op_name(noise.symbolic)})" if isinstance(noise, TensorView) and noise.symbolic else ""
-        first = (f"While tracing, x had shape {dims(trace.shape)} and the noise shape was a tensor{op} "
+        if isinstance(noise, TensorView) and noise.symbolic:
+            what = f"a tensor ({op_name(noise.symbolic)})"
+        else:  # a list of sizes and scalar tensors sliced from tf.shape(x)
+            what = "a list of sizes and tensors taken from tf.shape(x)"
+        first = (f"While tracing, x had shape {dims(trace.shape)} and the noise shape was {what} "
                  f"whose value was only partly known: {known(stage.static_shape)}. ")
         then = f"When the graph ran it held {inline(np.asarray(stage.dynamic_shape))}"
     else:
