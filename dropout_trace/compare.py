@@ -8,7 +8,7 @@ import numpy as np
 
 from .apis import APIS, SPATIAL_LAYOUT
 from .model import ListView, PyValue, TensorView, Trace
-from .spec import RunSpec, UsageError, build_spec
+from .spec import RunSpec, UsageError, build_spec, format_dims
 
 # (label, build_spec options): each API, and each tf-keras branch, once.
 VARIANTS = (
@@ -79,7 +79,7 @@ def compare(spec: RunSpec) -> Comparison:
             entries.append(Entry(label, None, f"needs a rank-{rank} input {SPATIAL_LAYOUT[rank]}", None, None, None))
             continue
         try:
-            one = build_spec(rate=str(spec.rate), shape=",".join("None" if d is None else str(d) for d in spec.shape),
+            one = build_spec(rate=str(spec.rate), shape=format_dims(spec.shape),
                              batch=spec.batch, seed=spec.seed, dtype=spec.dtype, input=spec.input, eager=spec.eager,
                              max_elements=spec.max_elements, **options)
         except UsageError as exc:

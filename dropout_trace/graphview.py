@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .apis import call_text, make_call
-from .spec import RunSpec
+from .spec import RunSpec, shape_text
 from .tfenv import import_tensorflow
 
 # What each mark teaches; an op gets the first mark whose test it passes.
@@ -71,11 +71,7 @@ def graph_view(spec: RunSpec) -> GraphView:
 
 
 def _shape_text(shapes) -> str:
-    def one(s):
-        if s is None:
-            return "unknown rank"
-        return "(" + ", ".join("None" if d is None else str(d) for d in s) + ("," if len(s) == 1 else "") + ")"
-    return " ".join(one(s) for s in shapes) if shapes else "no outputs"
+    return " ".join(shape_text(s) for s in shapes) if shapes else "no outputs"
 
 
 def to_dot(view: GraphView) -> str:

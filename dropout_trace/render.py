@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .model import Excerpt, Frame, ListView, PyValue, Stage, TensorView, Trace, Value
+from .spec import shape_text
 
 KEPT, DROPPED = "●", "○"
 MAX_ROWS, EDGE_ROWS = 8, 3  # beyond MAX_ROWS rows, show EDGE_ROWS at each end (numpy-style)
@@ -22,7 +23,7 @@ INLINE_MAX = 8  # vectors up to this many values are shown inline, not as a grid
 
 
 def _indent(renderable, pad) -> Padding:
-    """Padding that does not stretch to the console width, so piped lines carry no trailing blanks."""
+    """Padding that does not stretch a short line to the console width."""
     return Padding(renderable, pad, expand=False)
 
 
@@ -36,12 +37,7 @@ def make_console(file: IO | None = None, width: int | None = None, color: bool |
 
 
 # -- small formatting helpers ----------------------------------------------------------------
-def dims(shape) -> str:
-    """(None, 4) -> '(None, 4)'; an unknown rank -> 'unknown rank'."""
-    if shape is None:
-        return "unknown rank"
-    inner = ", ".join("None" if d is None else str(d) for d in shape)
-    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+dims = shape_text
 
 
 def number(v) -> str:

@@ -49,6 +49,14 @@ class RunSpec:
         return tuple(r if d is None else d for d, r in zip(self.noise_shape, self.run_shape))
 
 
+def shape_text(dims) -> str:
+    """(None, 4) -> '(None, 4)', as Python prints a shape; an unknown rank -> 'unknown rank'."""
+    if dims is None:
+        return "unknown rank"
+    inner = ", ".join("None" if d is None else str(d) for d in dims)
+    return f"({inner},)" if len(dims) == 1 else f"({inner})"
+
+
 def format_dims(dims: Dims | None) -> str:
     """(None, 4) -> 'None,4', the syntax the options take."""
     return "" if dims is None else ",".join("None" if d is None else str(d) for d in dims)

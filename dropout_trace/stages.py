@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .apis import SAMPLER_FOR_RNG, TF_OP_FOR_RNG
-from .landmarks import source_line
 import numpy as np
 
+from .apis import SAMPLER_FOR_RNG, TF_OP_FOR_RNG
+from .landmarks import source_line
 from .model import ListView, NamedValue, PyValue, Stage, TensorView, Value
 
 # `_dropout` is read as consecutive segments, each starting where the library assigns a local.

@@ -15,9 +15,8 @@ from .apis import APIS, LANDMARKS, call_text, effective_rng, make_call
 from .capture import FrameEvent, Recorder
 from .landmarks import (Landmark, assignment_lines, assignment_spans, def_line, find, function_lines,
                         function_source, relative_file, return_lines, source_line)
-from .model import (CallNode, Check, Excerpt, Frame, ListView, PyValue, SourceLine, TensorView,
-                    Trace, Value)
-from .spec import RunSpec
+from .model import CallNode, Check, Excerpt, Frame, ListView, PyValue, SourceLine, TensorView, Trace, Value
+from .spec import RunSpec, shape_text
 from .stages import DROPOUT_SEGMENTS, StageDefinitions
 from .tfenv import import_tensorflow
 
@@ -109,15 +108,10 @@ def trace_run(spec: RunSpec) -> Trace:
     )
 
 
-def _dims(shape) -> str:
-    inner = ", ".join("None" if d is None else str(d) for d in shape)
-    return f"({inner},)" if len(shape) == 1 else f"({inner})"
-
-
 def _mode_detail(spec: RunSpec) -> str:
     if spec.eager:
         return "eager: each op runs as soon as it is called; every shape is concrete"
-    return f"graph: tf.function(input_signature=[tf.TensorSpec({_dims(spec.shape)}, tf.{spec.dtype})])"
+    return f"graph: tf.function(input_signature=[tf.TensorSpec({shape_text(spec.shape)}, tf.{spec.dtype})])"
 
 
 def _leaves(obj):
