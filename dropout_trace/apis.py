@@ -169,6 +169,12 @@ def effective_rng(spec) -> str | None:
     return "stateful" if backend.is_tf_random_generator_enabled() else "legacy"
 
 
+def input_signature(spec, tf, args) -> list:
+    """The tf.function signature: x with its None sizes, then a scalar per extra argument (a rate tensor)."""
+    dtype = tf.as_dtype(spec.dtype)
+    return [tf.TensorSpec(shape=spec.shape, dtype=dtype)] + [tf.TensorSpec((), dtype) for _ in args]
+
+
 def make_call(spec, tf):
     """(owner, call, args): a fresh layer (or None) and call(x, *args) for the traced API.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .apis import call_text, make_call
+from .apis import call_text, input_signature, make_call
 from .spec import RunSpec, shape_text
 from .tfenv import import_tensorflow
 
@@ -54,9 +54,8 @@ class GraphView:
 def graph_view(spec: RunSpec) -> GraphView:
     """Trace spec's call once with tf.function and list the graph's ops as TensorFlow created them."""
     tf, keras = import_tensorflow()
-    dtype = tf.as_dtype(spec.dtype)
     _, call, args = make_call(spec, tf)
-    signature = [tf.TensorSpec(spec.shape, dtype)] + [tf.TensorSpec((), dtype) for _ in args]
+    signature = input_signature(spec, tf, args)
     fn = tf.function(lambda x, *a: call(x, *a), input_signature=signature, autograph=False)
     graph = fn.get_concrete_function().graph
     ops = []

@@ -11,7 +11,7 @@ from importlib import metadata
 import numpy as np
 
 from . import check as checks
-from .apis import APIS, LANDMARKS, call_text, effective_rng, make_call
+from .apis import APIS, LANDMARKS, call_text, effective_rng, input_signature, make_call
 from .capture import FrameEvent, Recorder
 from .landmarks import (Landmark, assignment_lines, assignment_spans, def_line, find, function_lines,
                         function_source, relative_file, return_lines, source_line)
@@ -80,8 +80,7 @@ class Run:
         if spec.eager:
             y = harness(self.x, *args)
         else:
-            signature = [tf.TensorSpec(shape=spec.shape, dtype=dtype)] + [tf.TensorSpec((), dtype) for _ in args]
-            fn = tf.function(harness, input_signature=signature, autograph=False)
+            fn = tf.function(harness, input_signature=input_signature(spec, tf, args), autograph=False)
             outputs = fn(self.x, *args)
             y = outputs[0]
             self.runtime = {id(t): out.numpy() for t, out in zip(probes, outputs[1:])}
@@ -103,7 +102,7 @@ def trace_run(spec: RunSpec) -> Trace:
         rate=spec.rate, seed=spec.seed, shape=spec.shape, run_shape=spec.run_shape, noise_shape=spec.noise_shape,
         dtype=spec.dtype, input_kind=spec.input, mode="eager" if spec.eager else "graph",
         mode_detail=_mode_detail(spec), versions=versions(tf, keras), notes=b.notes(),
-        chain=b.chain(), stages=stages, tensors=tensors, check=b.check(fresh),
+        chain=b.chain(), stages=stages, tensors=tensors, check=b.check(tensors, fresh),
         tree=b.call_tree(), sources=b.sources(),
     )
 
@@ -292,16 +291,9 @@ class _Builder(StageDefinitions):
         if ev is None:
             return ()
         keys = {lm.code: key for key, lm in self.lm.items() if lm.found}
-        return tuple(Frame(self._name(e), relative_file(e.filename), e.lineno,
+        return tuple(Frame(e.qualname, relative_file(e.filename), e.lineno,
                            is_plumbing(e.qualname, relative_file(e.filename)), keys.get(e.code))
                      for e in ev.stack if not e.filename.startswith(PACKAGE_DIR))
-
-    def _name(self, entry) -> str:
-        """A frame's qualified name; on Python 3.10 (no co_qualname) landmarks still get theirs."""
-        for lm in self.lm.values():
-            if lm.code is entry.code:
-                return lm.ref.qualname
-        return entry.qualname
 
     def call_tree(self) -> tuple[CallNode, ...]:
         """All recorded stacks merged into one tree: frames are shared while they are the same live frame."""
@@ -322,7 +314,7 @@ class _Builder(StageDefinitions):
             file = relative_file(entry.filename)
             caller = nodes[key[0]][0] if key[0] else None
             source = source_line(caller.code, call_line).strip() if caller and call_line else ""
-            return CallNode(self._name(entry), file, def_line(entry.code), call_line, source,
+            return CallNode(entry.qualname, file, def_line(entry.code), call_line, source,
                             is_plumbing(entry.qualname, file) or entry.filename.startswith(PACKAGE_DIR),
                             keys.get(entry.code), tuple(build(c) for c in children))
 
@@ -378,9 +370,8 @@ class _Builder(StageDefinitions):
             "output": self.run.output,
         }
 
-    def check(self, fresh: np.ndarray) -> Check:
+    def check(self, t: dict, fresh: np.ndarray) -> Check:
         """Recompute from the captured random tensor with the rate `_dropout` really received."""
-        t = self.tensors()
         output, x, random, mask = t["output"], t["input"], t["random"], t["keep_mask"]
         rate_value = self.local("tf._dropout", "rate", call=True)
         if isinstance(rate_value, TensorView):
