@@ -55,7 +55,6 @@ class Api:
     """One way into dropout: its name on the command line and what the trace watches."""
 
     name: str
-    title: str
     kind: str  # "layer" (has training and a layer object) or "function"
     summary: str
     stateless: bool  # the random state is the seed itself (a [2] tensor), not hidden op state
@@ -84,37 +83,37 @@ def _tf_keras_keys(rng):
 
 APIS = {
     "keras": Api(
-        "keras", "keras.layers.Dropout (Keras 3)", "layer",
+        "keras", "layer",
         "Keras 3 layer: a SeedGenerator state feeds tf.nn.experimental.stateless_dropout",
         stateless=True,
         reference="a fresh layer with the same seed: its SeedGenerator starts at [seed, 0] again",
         landmark_keys=_keras_keys),
     "tf-keras": Api(
-        "tf-keras", "tf_keras.layers.Dropout (Keras 2)", "layer",
+        "tf-keras", "layer",
         "Keras 2 layer: BaseRandomLayer -> RandomGenerator.dropout, branching on its rng type",
         stateless=False,
         reference="a fresh layer with the same seed and rng type (legacy also resets the global seed)",
         landmark_keys=_tf_keras_keys),
     "tf.nn.dropout": Api(
-        "tf.nn.dropout", "tf.nn.dropout (TF2)", "function",
+        "tf.nn.dropout", "function",
         "stateful sampler (RandomUniform) seeded by the global and the op seed",
         stateless=False,
         reference="tf.random.set_seed(seed) then a fresh tf.nn.dropout(..., seed=seed): same op seeds",
         landmark_keys=lambda rng: ("tf.dropout_v2", "tf.get_seed", *COMMON, "tf.random_uniform")),
     "tf.compat.v1.nn.dropout": Api(
-        "tf.compat.v1.nn.dropout", "tf.compat.v1.nn.dropout (TF1 keep_prob)", "function",
+        "tf.compat.v1.nn.dropout", "function",
         "the TF1 signature: keep_prob is turned into rate = 1 - keep_prob, then tf.nn.dropout runs",
         stateless=False,
         reference="tf.random.set_seed(seed) then a fresh tf.compat.v1.nn.dropout(..., seed=seed)",
         landmark_keys=lambda rng: ("tf.dropout_v1", "tf.dropout_v2", "tf.get_seed", *COMMON, "tf.random_uniform")),
     "stateless": Api(
-        "stateless", "tf.nn.experimental.stateless_dropout", "function",
+        "stateless", "function",
         "called directly with a [2] seed: the seed is the whole random state",
         stateless=True,
         reference="the same call again: a stateless op is a pure function of its seed",
         landmark_keys=lambda rng: ("tf.stateless_dropout", *COMMON, "tf.stateless_random_uniform")),
     **{f"spatial{n}d": Api(
-        f"spatial{n}d", f"keras.layers.SpatialDropout{n}D", "layer",
+        f"spatial{n}d", "layer",
         "drops whole channels: the layer's noise shape is 1 on the "
         + ("spatial axis" if n == 1 else f"{n} spatial axes"),
         stateless=True, rank=n + 2,

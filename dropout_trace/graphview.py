@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .apis import call_text, input_signature, make_call
 from .spec import RunSpec, shape_text
 from .tfenv import import_tensorflow
+from .versions import installed
 
 # What each mark teaches; an op gets the first mark whose test it passes.
 MARKS = {
@@ -63,9 +64,7 @@ def graph_view(spec: RunSpec) -> GraphView:
         shapes = tuple(None if t.shape.rank is None else t.shape.as_list() for t in op.outputs)
         ops.append(OpView(i, op.name, op.type, shapes, tuple(t.op.name for t in op.inputs),
                           tuple(c.name for c in op.control_inputs), mark_of(op.type)))
-    from .trace import versions
-
-    return GraphView(spec.api, call_text(spec), ", ".join(repr(s) for s in signature), versions(tf, keras),
+    return GraphView(spec.api, call_text(spec), ", ".join(repr(s) for s in signature), installed(tf, keras),
                      tuple(ops))
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-import platform
 import re
-from importlib import metadata
 
 import numpy as np
 
@@ -19,6 +17,7 @@ from .model import CallNode, Check, Excerpt, Frame, ListView, PyValue, SourceLin
 from .spec import RunSpec, shape_text
 from .stages import DROPOUT_SEGMENTS, StageDefinitions
 from .tfenv import import_tensorflow
+from .versions import installed
 
 EXCERPT_CAP = 8
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep  # our own frames are not the library's
@@ -37,15 +36,6 @@ def make_input(spec: RunSpec) -> np.ndarray:
 def is_plumbing(qualname: str, file: str) -> bool:
     """Decorator closures in utility modules (error handlers, dispatch) only forward the call."""
     return "<locals>" in qualname and ("/util/" in file or "/utils/" in file)
-
-
-def versions(tf, keras) -> dict:
-    found = {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__}
-    try:
-        found["tf_keras"] = metadata.version("tf-keras")
-    except metadata.PackageNotFoundError:
-        found["tf_keras"] = None
-    return found
 
 
 def landmarks_for(spec: RunSpec) -> dict[str, Landmark]:
@@ -101,7 +91,7 @@ def trace_run(spec: RunSpec) -> Trace:
         api=spec.api, call=call_text(spec),
         rate=spec.rate, seed=spec.seed, shape=spec.shape, run_shape=spec.run_shape, noise_shape=spec.noise_shape,
         dtype=spec.dtype, input_kind=spec.input, mode="eager" if spec.eager else "graph",
-        mode_detail=_mode_detail(spec), versions=versions(tf, keras), notes=b.notes(),
+        mode_detail=_mode_detail(spec), versions=installed(tf, keras), notes=b.notes(),
         chain=b.chain(), stages=stages, tensors=tensors, check=b.check(tensors, fresh),
         tree=b.call_tree(), sources=b.sources(),
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import platform
 import re
+from importlib import metadata
 from dataclasses import dataclass
 
 from .apis import APIS, LANDMARKS, RNGS
@@ -25,6 +27,16 @@ class VersionsReport:
     differences: tuple[Difference, ...]
 
 
+def installed(tf, keras) -> dict:
+    """Python, TensorFlow, Keras and tf-keras versions; tf-keras read from its metadata, not imported."""
+    found = {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__}
+    try:
+        found["tf_keras"] = metadata.version("tf-keras")
+    except metadata.PackageNotFoundError:
+        found["tf_keras"] = None
+    return found
+
+
 def _source(key: str) -> tuple[str, str]:
     """(source text, 'file:line') of a landmark in the installed version, or ('', reason)."""
     lm = find(key, *LANDMARKS[key])
@@ -42,10 +54,9 @@ def _line_of(key: str, pattern: str) -> str:
 
 def report() -> VersionsReport:
     from .tfenv import import_tensorflow
-    from .trace import versions
 
     tf, keras = import_tensorflow()
-    found = versions(tf, keras)
+    found = installed(tf, keras)
     module = tf.keras.layers.Dropout.__module__
     tf_keras_is = (f"Keras 3 ({module})" if module.startswith("keras.") else f"Keras 2 ({module})")
 
