@@ -1,8 +1,35 @@
-"""The closing cross-check: recompute dropout from the captured random draws, bit for bit."""
+"""The closing cross-check: recompute dropout from the captured random draws, bit for bit, for every call."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+
+@dataclass(frozen=True)
+class Check:
+    """Facts of the cross-check: the explanation reproduces the library bit for bit."""
+
+    bit_exact: bool  # every call's output recomputed from its captured random tensor == its output
+    mask_matches: bool  # every captured keep_mask == (random >= rate)
+    fresh_layer_equal: bool | None  # a fresh public call gives call 1's output; None: nothing can replay it
+    kept: int  # elements kept in call 1's output
+    total: int  # elements of the output
+    draws: int  # uniforms drawn in call 1 (fewer than total when a noise shape shares draws)
+    rate: float  # the rate `_dropout` received
+    rate_is_tensor: bool  # True: x / (1 - rate) in the dtype; False: x * float(1/(1-rate))
+    dropped: bool  # False when the library returned its input without drawing
+    calls: int  # how many calls were checked
+    reference_seed: object = None  # the seed the fresh call used, when it was read from the run
+
+    @property
+    def passed(self) -> bool:
+        return self.bit_exact and self.mask_matches and self.fresh_layer_equal is not False
+
+    @property
+    def kept_fraction(self) -> float:
+        return self.kept / self.total if self.total else 0.0
 
 
 def same_bits(a: np.ndarray | None, b: np.ndarray | None) -> bool:
@@ -29,3 +56,37 @@ def recompute(x: np.ndarray, random: np.ndarray | None, rate: float, rate_is_ten
         kept = (x * np.asarray(1 / (1 - rate), dtype=x.dtype)).astype(x.dtype)
     keep = np.broadcast_to(keep_mask_from(random, rate), x.shape)
     return np.where(keep, kept, np.zeros((), dtype=x.dtype)).astype(x.dtype)
+
+
+def check_calls(snap, rate: float, rate_is_tensor: bool) -> Check:
+    """Every call: mask == random >= rate and output == recompute(input seen by _dropout, random)."""
+    calls = snap.calls
+    first = calls[0]
+    x = _dropout_input(snap)
+    dropped = first.random is not None
+    exact = masks = True
+    for c in calls:
+        if c.random is None:
+            exact &= same_bits(c.output, x)
+            masks &= c.keep_mask is None
+            continue
+        exact &= same_bits(recompute(x, c.random, rate, rate_is_tensor), c.output)
+        masks &= c.keep_mask is not None and np.array_equal(c.keep_mask, keep_mask_from(c.random, rate))
+    full = (np.broadcast_to(first.keep_mask, first.output.shape) if first.keep_mask is not None
+            else np.ones(first.output.shape, dtype=bool))
+    fresh = None if snap.fresh is None else same_bits(snap.fresh, first.output)
+    return Check(bool(exact), bool(masks), fresh, int(full.sum()), int(full.size),
+                 int(first.random.size) if dropped else 0, rate, rate_is_tensor, dropped, len(calls),
+                 snap.reference_seed)
+
+
+
+def _dropout_input(snap) -> np.ndarray:
+    """x as `_dropout` received it (a layer may have autocast it to its compute dtype), else the input."""
+    ev = snap.first("tf._dropout")
+    x = ev.call_locals.get("x") if ev else None
+    value = getattr(x, "value", None)
+    if value is not None:
+        return value
+    out = snap.calls[0].output
+    return snap.input.astype(out.dtype) if snap.input.dtype != out.dtype else snap.input

@@ -7,11 +7,11 @@ from enum import IntEnum
 
 import typer
 
-from .spec import DEFAULT_MAX_ELEMENTS, DTYPES, INPUTS, UsageError, build_spec
+from .spec import DEFAULT_MAX_ELEMENTS, DTYPES, INPUTS, MAX_CALLS, POLICIES, UsageError, build_spec
 
 PROG = "dropout-trace"
-API_NAMES = "keras (default), tf-keras, tf.nn.dropout, tf.compat.v1.nn.dropout, stateless, spatial1d, " \
-            "spatial2d, spatial3d"
+API_NAMES = "keras (default), tf-keras, tf.nn.dropout, tf.compat.v1.nn.dropout, stateless, " \
+            "keras.random.dropout, spatial1d, spatial2d, spatial3d"
 
 
 class ExitStatus(IntEnum):
@@ -19,6 +19,8 @@ class ExitStatus(IntEnum):
     ERROR = 1  # something failed inside the tool or the library
     USAGE = 2  # bad input
     CHECK_FAILED = 3  # the trace ran but its cross-check did not reproduce the library
+    REFUSED = 4  # the library raised inside the chain: a result, shown up to where it raised
+    MISSING = 5  # the installed version lacks a landmark function or local name the trace reads
 
 
 app = typer.Typer(
@@ -48,7 +50,23 @@ def _batch():
 
 
 def _seed():
-    return typer.Option(42, "--seed", metavar="S", help="The seed (Dropout(seed=...), seed=...).")
+    return typer.Option("42", "--seed", metavar="S", help="The seed (Dropout(seed=...), seed=...): any 64-bit "
+                        "integer, e.g. -1 or 2147483653, or none for an unseeded call.")
+
+
+def _calls():
+    return typer.Option(1, "--calls", metavar="N", help=f"Call the same layer or function N times (1 to {MAX_CALLS}) "
+                        "on the same input, through one tf.function: see whether the masks repeat, and why.")
+
+
+def _layer_dtype():
+    return typer.Option(None, "--layer-dtype", metavar="DTYPE", help="Layers only: the layer's dtype= argument, "
+                        f"{', '.join(DTYPES)} or none (no dtype=, as most code writes it). Default: --dtype.")
+
+
+def _policy():
+    return typer.Option(None, "--policy", metavar="POLICY", help=f"Layers only: a mixed-precision policy as the "
+                        f"layer's dtype=, {' or '.join(POLICIES)}.")
 
 
 def _noise():
@@ -138,7 +156,8 @@ def _root(debug: bool = _debug()) -> None:
 
 @app.command(no_args_is_help=True)
 def run(
-    rate: str = _rate(None), shape: str = _shape(...), batch: int = _batch(), seed: int = _seed(),
+    rate: str = _rate(None), shape: str = _shape(...), batch: int = _batch(), seed: str = _seed(),
+    calls: int = _calls(), layer_dtype: str = _layer_dtype(), policy: str = _policy(),
     noise_shape: str = _noise(), dtype: str = _dtype(), input: str = _input(), eager: bool = _eager(),
     api: str = _api(), rng: str = _rng(), keep_prob: str = _keep_prob(), training: bool = _training(),
     rate_tensor: bool = _rate_tensor(), plumbing: bool = _plumbing(), fmt: str = _format(("text", "json")),
@@ -162,11 +181,21 @@ def run(
       dropout-trace run --api tf-keras --rng stateful --rate 0.3 --shape None,4
 
       dropout-trace run --api tf.compat.v1.nn.dropout --keep-prob 0.7 --shape None,4
+
+      dropout-trace run --rate 0.3 --shape None,4 --calls 3
+
+      dropout-trace run --api keras.random.dropout --rate 0.3 --shape None,4 --calls 3
+
+      dropout-trace run --rate 0.3 --shape None,4 --dtype bfloat16
+
+    Exit status: 0 ok, 1 error, 2 bad input, 3 check failed, 4 the library refused the call,
+    5 a landmark is missing in the installed version.
     """
     _check_format(fmt, ("text", "json"))
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
                       input=input, eager=eager, max_elements=max_elements, api=api, rng=rng,
-                      keep_prob=keep_prob, training=training, rate_tensor=rate_tensor)
+                      keep_prob=keep_prob, training=training, rate_tensor=rate_tensor, layer_dtype=layer_dtype,
+                      policy=policy, calls=calls)
     from .trace import trace_run
 
     trace = trace_run(spec)
@@ -178,6 +207,15 @@ def run(
         from .render import render_trace
 
         render_trace(trace, _console(), plumbing=plumbing)
+    _exit_for(trace)
+
+
+def _exit_for(trace) -> None:
+    """A refusal, a missing landmark or a failed check is a result, with a status of its own."""
+    if trace.facts.missing:
+        raise typer.Exit(int(ExitStatus.MISSING))
+    if trace.facts.refusal is not None:
+        raise typer.Exit(int(ExitStatus.REFUSED))
     if trace.check is not None and not trace.check.passed:
         raise typer.Exit(int(ExitStatus.CHECK_FAILED))
 
@@ -185,7 +223,7 @@ def run(
 @app.command()
 def chain(
     api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape(None),
-    batch: int = _batch(), seed: int = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(),
+    batch: int = _batch(), seed: str = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(),
     eager: bool = _eager(), keep_prob: str = _keep_prob(), training: bool = _training(),
     rate_tensor: bool = _rate_tensor(), plumbing: bool = _plumbing(),
     source: bool = typer.Option(False, "--source", help="Show each landmark function's full installed source, "
@@ -220,12 +258,13 @@ def chain(
         from .render_views import render_chain
 
         render_chain(trace, _console(), plumbing=plumbing, source=source)
+    _exit_for(trace)
 
 
 @app.command()
 def graph(
     api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape(None),
-    seed: int = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(), keep_prob: str = _keep_prob(),
+    seed: str = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(), keep_prob: str = _keep_prob(),
     training: bool = _training(), rate_tensor: bool = _rate_tensor(),
     fmt: str = _format(("text", "dot", "mermaid", "json")), debug: bool = _debug(),
 ) -> None:
@@ -238,7 +277,7 @@ def graph(
 
       dropout-trace graph --shape None,4
 
-      dropout-trace graph --shape 2,4          (no Shape op: every size is known)
+      dropout-trace graph --shape 2,4     # no Shape op: every size is known
 
       dropout-trace graph --api tf.nn.dropout --format dot | dot -Tsvg > dropout.svg
     """
@@ -263,7 +302,7 @@ def graph(
 
 @app.command()
 def compare(
-    rate: str = _rate("0.3"), shape: str = _shape("None,4"), seed: int = _seed(), batch: int = _batch(),
+    rate: str = _rate("0.3"), shape: str = _shape("None,4"), seed: str = _seed(), batch: int = _batch(),
     dtype: str = _dtype(), input: str = _input(), eager: bool = _eager(), fmt: str = _format(("text", "json")),
     max_elements: int = _max_elements(), debug: bool = _debug(),
 ) -> None:
@@ -277,7 +316,7 @@ def compare(
 
       dropout-trace compare --rate 0.5 --shape None,4 --seed 7
 
-      dropout-trace compare --shape None,2,3 --batch 2      (adds spatial1d)
+      dropout-trace compare --shape None,2,3 --batch 2     # adds spatial1d
     """
     _check_format(fmt, ("text", "json"))
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, dtype=dtype, input=input, eager=eager,
@@ -293,7 +332,7 @@ def compare(
         from .render_views import render_compare
 
         render_compare(result, _console())
-    if any(e.trace is not None and not e.trace.check.passed for e in result.entries):
+    if any(e.trace is not None and e.trace.check is not None and not e.trace.check.passed for e in result.entries):
         raise typer.Exit(int(ExitStatus.CHECK_FAILED))
 
 

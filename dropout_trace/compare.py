@@ -6,23 +6,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import narrate
 from .apis import APIS, SPATIAL_LAYOUT
 from .model import ListView, PyValue, TensorView, Trace
 from .spec import RunSpec, UsageError, build_spec, format_dims
 
-# (label, build_spec options): each API, and each tf-keras branch, once.
-VARIANTS = (
-    ("keras", {"api": "keras"}),
-    ("tf-keras legacy", {"api": "tf-keras", "rng": "legacy"}),
-    ("tf-keras stateless", {"api": "tf-keras", "rng": "stateless"}),
-    ("tf-keras stateful", {"api": "tf-keras", "rng": "stateful"}),
-    ("tf.nn.dropout", {"api": "tf.nn.dropout"}),
-    ("tf.compat.v1.nn.dropout", {"api": "tf.compat.v1.nn.dropout"}),
-    ("stateless", {"api": "stateless"}),
-    ("spatial1d", {"api": "spatial1d"}),
-    ("spatial2d", {"api": "spatial2d"}),
-    ("spatial3d", {"api": "spatial3d"}),
-)
+def variants() -> tuple[tuple[str, dict], ...]:
+    """(label, build_spec options): each API, and each tf-keras branch, once; each API says which."""
+    return tuple(v for api in APIS.values() for v in api.variants())
 
 
 @dataclass(frozen=True)
@@ -33,6 +24,7 @@ class Entry:
     sampler: str | None  # the function that drew the uniforms
     randomness: str | None  # what seeded it, as captured
     mask: np.ndarray | None  # the keep mask broadcast to the input's shape
+    noise: str | None = None  # the noise shape the sampler drew, at run time
 
 
 @dataclass(frozen=True)
@@ -64,8 +56,9 @@ def _randomness(trace: Trace) -> str:
         return f"seed {np.asarray(t['seed']).tolist()}"
     if t.get("op_seed") is not None:
         return f"(global, op) seeds ({int(t['global_seed'])}, {int(t['op_seed'])})"
-    gen = trace.stage("seed").value("generator state after")
-    return f"tf.random.Generator from_seed({trace.seed})" + (f", state after {_values(gen)}" if gen else "")
+    first = trace.calls[0]
+    before = "" if first.state_before is None else f", state {np.asarray(first.state_before).tolist()}"
+    return f"tf.random.Generator from_seed({trace.seed}){before}"
 
 
 def compare(spec: RunSpec) -> Comparison:
@@ -73,14 +66,15 @@ def compare(spec: RunSpec) -> Comparison:
     from .trace import trace_run
 
     entries = []
-    for label, options in VARIANTS:
+    for label, options in variants():
         rank = APIS[options["api"]].rank
         if rank is not None and rank != len(spec.shape):
             entries.append(Entry(label, None, f"needs a rank-{rank} input {SPATIAL_LAYOUT[rank]}", None, None, None))
             continue
         try:
             one = build_spec(rate=str(spec.rate), shape=format_dims(spec.shape),
-                             batch=spec.batch, seed=spec.seed, dtype=spec.dtype, input=spec.input, eager=spec.eager,
+                             batch=spec.batch, seed="none" if spec.seed is None else spec.seed, dtype=spec.dtype,
+                             input=spec.input, eager=spec.eager,
                              max_elements=spec.max_elements, **options)
         except UsageError as exc:
             entries.append(Entry(label, None, str(exc), None, None, None))
@@ -90,8 +84,10 @@ def compare(spec: RunSpec) -> Comparison:
         mask = (np.broadcast_to(drawn, trace.run_shape) if drawn is not None
                 else np.ones(trace.run_shape, dtype=bool))
         uniform = trace.stage("uniform")
+        noise = trace.stage("noise_shape").dynamic_shape
         entries.append(Entry(label, trace, None, uniform.function.qualname if uniform.reached else None,
-                             _randomness(trace) if uniform.reached else None, mask))
+                             _randomness(trace) if uniform.reached else None, mask,
+                             str(noise) if uniform.reached and noise else None))
     return Comparison(spec, tuple(entries), _groups(entries))
 
 
@@ -104,13 +100,9 @@ def _groups(entries: list[Entry]) -> tuple[Group, ...]:
     for i, members in enumerate(buckets.values()):
         letter = chr(ord("A") + i)
         labels = tuple(e.label for e in members)
-        causes = {(e.sampler, e.randomness) for e in members}
-        if members[0].sampler is None:
-            reason = "no draw at all: the input came back unchanged"
-        elif len(causes) == 1:
-            sampler, randomness = causes.pop()
-            reason = (f"the same sampler, {sampler}, with the same {randomness}: the same derivation gives "
-                      "the same draws" if len(members) > 1 else f"its own draws: {sampler} with {randomness}")
+        causes = {(e.sampler, e.randomness, e.noise) for e in members}
+        if len(causes) == 1:
+            reason = narrate.compare_reason(*causes.pop(), len(members))
         else:
             reason = "the same mask from different samplers or seeds: a coincidence of a small sample"
         groups.append(Group(letter, labels, reason))
@@ -130,6 +122,9 @@ def differences(c: Comparison) -> list[str]:
                 continue
             if ea.sampler != eb.sampler:
                 lines.append(f"{a} vs {b}: different samplers ({ea.sampler} vs {eb.sampler})")
+            elif ea.randomness == eb.randomness and ea.noise != eb.noise:
+                lines.append(f"{a} vs {b}: the same sampler and {ea.randomness}, but different noise shapes "
+                             f"({ea.noise} vs {eb.noise}): the draws fill a different shape")
             else:
                 lines.append(f"{a} vs {b}: the same sampler, {ea.sampler}, seeded differently "
                              f"({ea.randomness} vs {eb.randomness})")

@@ -50,6 +50,7 @@ class GraphView:
     signature: str
     versions: dict
     ops: tuple[OpView, ...]
+    shape: tuple = ()  # the input shape as given, None = unknown while tracing
 
 
 def graph_view(spec: RunSpec) -> GraphView:
@@ -65,7 +66,7 @@ def graph_view(spec: RunSpec) -> GraphView:
         ops.append(OpView(i, op.name, op.type, shapes, tuple(t.op.name for t in op.inputs),
                           tuple(c.name for c in op.control_inputs), mark_of(op.type)))
     return GraphView(spec.api, call_text(spec), ", ".join(repr(s) for s in signature), installed(tf, keras),
-                     tuple(ops))
+                     tuple(ops), spec.shape)
 
 
 def _shape_text(shapes) -> str:

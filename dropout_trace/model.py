@@ -1,4 +1,4 @@
-"""The trace as plain frozen data: what every renderer (terminal, JSON) reads. No printing here."""
+"""The trace as plain frozen data: what every renderer (terminal, JSON) reads. No TensorFlow, no printing."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ class TensorView:
 
     dtype: str
     static_shape: tuple | None  # None for an unknown rank; None entries for unknown sizes
-    value: np.ndarray = field(compare=False)  # the run-time value
+    value: np.ndarray | None = field(compare=False)  # the run-time value (first call); None if it never ran
     symbolic: str | None = None  # graph tensor name at trace time, e.g. "dropout/Shape:0"
     static_value: object = None  # what was known of the value at trace time (nested lists, None = unknown)
+    runs: tuple = field(default=(), compare=False)  # the run-time value at each call, when there were several
 
     @property
-    def dynamic_shape(self) -> tuple[int, ...]:
-        return tuple(int(d) for d in self.value.shape)
+    def dynamic_shape(self) -> tuple[int, ...] | None:
+        return None if self.value is None else tuple(int(d) for d in self.value.shape)
 
 
 @dataclass(frozen=True)
@@ -60,25 +61,38 @@ class Excerpt:
 
 @dataclass(frozen=True)
 class NamedValue:
-    label: str
+    label: str  # an identifier; narration words it
     value: Value
-    note: str = ""
+
+
+@dataclass(frozen=True)
+class StopPoint:
+    """Where the library returned early: the last `return` that ran."""
+
+    function: str
+    file: str
+    line: int
+    source: str
 
 
 @dataclass(frozen=True)
 class Stage:
     key: str
-    title: str
-    idea: str  # the one idea this stage teaches
+    landmark: str  # the landmark key the stage is about
     function: FunctionRef | None
-    reached: bool
+    status: str  # "ran", "not_reached", "missing" (not in the installed version) or "raised"
     excerpts: tuple[Excerpt, ...] = ()
     values: tuple[NamedValue, ...] = ()
     subject: str | None = None  # label of the value whose shapes summarise the stage
-    note: str = ""  # e.g. why the stage was not reached
+    stopped: StopPoint | None = None  # not reached: where the library returned instead
+    missing: str | None = None  # missing: what the installed version lacks
     static_shape: list | None = None  # of the subject, as known at trace time (None = unknown)
     dynamic_shape: list | None = None  # of the subject, at run time
     dtype: str | None = None
+
+    @property
+    def reached(self) -> bool:
+        return self.status == "ran"
 
     def value(self, label: str) -> Value | None:
         return next((v.value for v in self.values if v.label == label), None)
@@ -123,49 +137,35 @@ def fold_plumbing(nodes: tuple[CallNode, ...]) -> tuple[CallNode, ...]:
 
 
 @dataclass(frozen=True)
-class Check:
-    """The closing cross-check: the explanation reproduces the library bit for bit."""
-
-    bit_exact: bool  # output recomputed from the captured random tensor == layer output
-    mask_matches: bool  # captured keep_mask == (random >= rate)
-    fresh_layer_equal: bool  # a fresh public call (new layer or reset seeds) gives the same output
-    kept: int
-    total: int
-    rate: float
-    recipe: str  # the recomputation, in words
-    reference: str  # the fresh call, in words
-    dropped: bool = True  # False when the library returned its input without drawing
-
-    @property
-    def passed(self) -> bool:
-        return self.bit_exact and self.mask_matches and self.fresh_layer_equal
-
-    @property
-    def kept_fraction(self) -> float:
-        return self.kept / self.total if self.total else 0.0
-
-
-@dataclass(frozen=True)
 class Trace:
-    api: str
-    call: str  # the public call being traced, as code
-    rate: float
-    seed: int
-    shape: tuple  # as given, None for unknown sizes
-    run_shape: tuple[int, ...]
-    noise_shape: tuple | None
-    dtype: str
-    input_kind: str
-    mode: str  # "graph" or "eager"
-    mode_detail: str
-    versions: dict
-    notes: tuple[str, ...]
+    """What every renderer reads: the snapshot and what was derived from it (stages, chain, check, facts)."""
+
+    snapshot: object  # the Snapshot it was built from
     chain: tuple[Frame, ...]
     stages: tuple[Stage, ...]
-    tensors: dict = field(compare=False)  # name -> np.ndarray | None
-    check: Check | None = None
+    tensors: dict = field(compare=False)  # name -> np.ndarray | None, for call 1
+    check: object = None  # check.Check, or None when the library refused the call
     tree: tuple[CallNode, ...] = ()  # every landmark call, merged into one tree
     sources: tuple[Excerpt, ...] = ()  # each landmark's full installed source; `ran` marks executed lines
+    facts: object = None  # facts.Facts
+
+    def with_facts(self, facts) -> "Trace":
+        return replace(self, facts=facts)
 
     def stage(self, key: str) -> Stage:
         return next(s for s in self.stages if s.key == key)
+
+    # the run's settings, read from the snapshot
+    spec = property(lambda self: self.snapshot.spec)
+    api = property(lambda self: self.snapshot.spec.api)
+    call = property(lambda self: self.snapshot.call)
+    rate = property(lambda self: self.snapshot.spec.rate)
+    seed = property(lambda self: self.snapshot.spec.seed)
+    shape = property(lambda self: self.snapshot.spec.shape)
+    run_shape = property(lambda self: self.snapshot.spec.run_shape)
+    noise_shape = property(lambda self: self.snapshot.spec.noise_shape)
+    dtype = property(lambda self: self.snapshot.spec.dtype)
+    input_kind = property(lambda self: self.snapshot.spec.input)
+    mode = property(lambda self: self.snapshot.mode)
+    versions = property(lambda self: self.snapshot.versions)
+    calls = property(lambda self: self.snapshot.calls)

@@ -13,6 +13,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from . import narrate
 from .model import Excerpt, Frame, ListView, PyValue, Stage, TensorView, Trace, Value
 from .spec import shape_text
 
@@ -63,6 +64,8 @@ def known(static_value) -> str:
 
 
 def is_small(v: TensorView) -> bool:
+    if v.value is None:
+        return len(v.static_shape or ()) <= 1 and all(d is not None and d <= INLINE_MAX for d in v.static_shape or ())
     return v.value.ndim <= 1 and v.value.size <= INLINE_MAX
 
 
@@ -158,6 +161,8 @@ def op_name(symbolic: str) -> str:
 
 
 def static_cell(v: Value, mode: str) -> Text:
+    if isinstance(v, TensorView) and v.static_shape is None and v.symbolic is None and v.static_value is None:
+        return Text("did not exist", style="dim")  # read after the run
     if isinstance(v, TensorView):
         t = Text(f"{v.dtype} {dims(v.static_shape)}")
         if mode == "graph":
@@ -181,6 +186,10 @@ def _item_static(v: Value) -> str:
 
 
 def dynamic_cell(v: Value) -> Text:
+    if isinstance(v, TensorView) and v.value is None:
+        return Text("never ran", style="yellow")
+    if isinstance(v, ListView) and any(isinstance(i, TensorView) and i.value is None for i in v.items):
+        return Text("never ran", style="yellow")
     if isinstance(v, TensorView):
         t = Text(f"{v.dtype} {dims(v.dynamic_shape)}")
         if is_small(v):
@@ -196,39 +205,50 @@ GRID_KIND = {"uniform": "random", "keep_mask": "mask", "output": "output"}
 
 
 def stage_block(index: int, stage: Stage, trace: Trace, width: int, shown: set) -> Group:
-    parts = [Rule(Text(f"{index} · {stage.title}", style="bold"), align="left", style="dim")]
+    f = trace.facts
+    parts = [Rule(Text(f"{index} · {narrate.title(stage, f)}", style="bold"), align="left", style="dim")]
     if stage.function:
         where = Text(stage.function.qualname, style="bold cyan")
         where.append(f"  {stage.function.file}:{stage.function.line}", style="dim")
         parts.append(_indent(where, (0, 0, 0, 2)))
-    if not stage.reached:
-        parts.append(_indent(Text(stage.note, style="yellow"), (0, 0, 0, 2)))
+    if stage.status == "missing":
+        parts.append(_indent(Text(narrate.missing(stage), style="bold red"), (0, 0, 0, 2)))
         return Group(*parts)
-    parts.append(_indent(Text(stage.idea, style="italic"), (0, 0, 0, 2)))
+    if stage.status == "not_reached":
+        parts.append(_indent(Text(narrate.stopped(stage.stopped), style="yellow"), (0, 0, 0, 2)))
+        return Group(*parts)
+    if stage.status == "raised":
+        parts.append(_indent(Text("the library raised here; see below", style="bold red"), (0, 0, 0, 2)))
+    else:
+        parts.append(_indent(Text(narrate.idea(stage, f), style="italic"), (0, 0, 0, 2)))
     for i, ex in enumerate(stage.excerpts):  # name the function unless the heading just did
         parts.append(_indent(excerpt_text(ex, header=not (i == 0 and ex.function == stage.function)),
                              (0, 0, 0, 2)))
+    if not stage.values:
+        return Group(*parts)
     table = Table(box=None, show_header=True, header_style="dim", pad_edge=False, padding=(0, 2, 0, 0))
     table.add_column("value", no_wrap=True)
     table.add_column("while tracing (static)" if trace.mode == "graph" else "static (eager: concrete)")
-    table.add_column("at run time")
+    table.add_column("at run time" if len(trace.calls) < 2 else "at run time, call 1")
     table.add_column("", style="dim", ratio=1)
     for nv in stage.values:
-        table.add_row(Text(nv.label), static_cell(nv.value, trace.mode), dynamic_cell(nv.value), Text(nv.note))
+        table.add_row(Text(nv.label), static_cell(nv.value, trace.mode), dynamic_cell(nv.value),
+                      Text(narrate.value_note(stage, nv.label, f)))
     parts.append(_indent(table, (1, 0, 0, 2)))
     subject = stage.value(stage.subject) if stage.subject else None
-    if isinstance(subject, TensorView) and not is_small(subject):
+    if isinstance(subject, TensorView) and subject.value is not None and not is_small(subject):
         key = (subject.symbolic or stage.subject, subject.dynamic_shape, subject.value.tobytes())
         if key not in shown:
             shown.add(key)
             kind = GRID_KIND.get(stage.key, "values")
             parts.append(_indent(grid(subject.value, kind, width - 4, trace.rate), (1, 0, 0, 4)))
             parts.append(_indent(grid_caption(subject.value, kind), (0, 0, 0, 4)))
+    if stage.key == "keep_mask":
+        line = narrate.probabilities_line(f)
+        if line:
+            parts.append(_indent(Text(line), (1, 0, 0, 4)))
     if stage.key == "output" and trace.check:
-        c = trace.check
-        parts.append(_indent(Text(
-            f"kept {c.kept} of {c.total} = {c.kept_fraction:.1%}   (expected 1 - rate = {1 - c.rate:.1%}; "
-            "a small sample varies)"), (0, 0, 0, 4)))
+        parts.append(_indent(Text(narrate.kept_line(f, trace.check)), (0, 0, 0, 4)))
     return Group(*parts)
 
 
@@ -237,7 +257,8 @@ def skipped_block(first: int, stages: list[Stage]) -> Group:
     span = f"{first}" if last == first else f"{first}–{last}"
     head = Text(f"{span} · " + ("this stage was" if first == last else "these stages were") + " not reached",
                 style="bold")
-    return Group(Rule(head, align="left", style="dim"), _indent(Text(stages[0].note, style="yellow"), (0, 0, 0, 2)))
+    return Group(Rule(head, align="left", style="dim"),
+                 _indent(Text(narrate.stopped(stages[0].stopped), style="yellow"), (0, 0, 0, 2)))
 
 
 def excerpt_text(ex: Excerpt, header: bool = True) -> Text:
@@ -293,28 +314,46 @@ def chain_block(chain: tuple[Frame, ...], plumbing: bool, width: int = 80) -> Gr
 
 
 def answer_block(trace: Trace) -> Group | None:
-    """The learner's question answered in two sentences, from this run's captured values."""
-    stage = trace.stage("noise_shape")
-    if not stage.reached or stage.dynamic_shape is None:
+    """The learner's question answered in two sentences, from this run's facts."""
+    body = narrate.in_short(trace.facts)
+    if body is None:
         return None
-    head = Text("In short", style="bold")
-    draws = int(np.prod(stage.dynamic_shape))
-    total = int(np.prod(trace.run_shape))
-    noise = stage.value("noise_shape")
-    if trace.mode == "graph":
-        if isinstance(noise, TensorView) and noise.symbolic:
-            what = f"a tensor ({op_name(noise.symbolic)})"
-        else:  # a list of sizes and scalar tensors sliced from tf.shape(x)
-            what = "a list of sizes and tensors taken from tf.shape(x)"
-        first = (f"While tracing, x had shape {dims(trace.shape)} and the noise shape was {what} "
-                 f"whose value was only partly known: {known(stage.static_shape)}. ")
-        then = f"When the graph ran it held {inline(np.asarray(stage.dynamic_shape))}"
-    else:
-        first = "Eagerly there is no tracing: every shape is concrete from the start. "
-        then = f"The noise shape was {inline(np.asarray(stage.dynamic_shape))}"
-    share = ("one per element, so every sample got its own" if draws == total
-             else f"each shared along the axes where the noise size is 1, across {total:,} elements")
-    body = Text(first + then + f", and the sampler drew {draws:,} uniforms: {share}.")
+    return Group(Rule(Text("In short", style="bold"), align="left", style="dim"), _indent(Text(body), (0, 0, 0, 2)))
+
+
+def calls_block(trace: Trace, width: int) -> Group | None:
+    """Several calls of the same layer or function: state before and after, and each call's mask."""
+    f = trace.facts
+    if len(trace.calls) < 2:
+        return None
+    head = Text("Calls", style="bold")
+    head.append("  the same layer or function, called again on the same input", style="dim")
+    table = Table(box=None, show_header=True, header_style="dim", pad_edge=False, padding=(0, 2, 0, 0))
+    for name in ("call", "state before", "state after", "seed used", "kept"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("mask", no_wrap=True)
+    for c, cf in zip(trace.calls, f.calls):
+        mask = (grid(np.broadcast_to(c.keep_mask, c.output.shape).reshape(c.output.shape[0], -1), "mask", 40)
+                if c.keep_mask is not None else Text("no draw"))
+        same = Text("  same as call 1" if cf.same_mask_as_first and c.index > 1 else "", style="dim")
+        table.add_row(str(c.index), _state(cf.state_before), _state(cf.state_after), _state(cf.seed_used),
+                      "-" if cf.kept is None else f"{cf.kept:,}", Text.assemble(mask, same))
+    parts = [Rule(head, align="left", style="dim"), _indent(table, (0, 0, 0, 2))]
+    for line in narrate.calls_summary(f):
+        parts.append(_indent(Text(line), (1, 0, 0, 2)))
+    return Group(*parts)
+
+
+def _state(values) -> str:
+    return "-" if values is None else narrate.listed(values)
+
+
+def refusal_block(trace: Trace) -> Group | None:
+    lines = narrate.refusal(trace.facts)
+    if not lines:
+        return None
+    head = Text("The library refused the call", style="bold red")
+    body = Text("\n".join(lines))
     return Group(Rule(head, align="left", style="dim"), _indent(body, (0, 0, 0, 2)))
 
 
@@ -325,16 +364,15 @@ def check_block(trace: Trace) -> Group:
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True)
     table.add_column()
-    rows = [
-        (c.mask_matches, f"keep_mask == (random >= rate) for all {c.total:,} elements" if c.dropped
-         else "no mask was drawn: the library returned before sampling"),
-        (c.bit_exact, f"output == {c.recipe}"),
-        (c.fresh_layer_equal, f"output == {c.reference}"),
-    ]
-    for ok, label in rows:
-        table.add_row(Text("✓" if ok else "✗", style="bold green" if ok else "bold red"), Text(label))
+    for ok, label in narrate.check_rows(trace.facts, c):
+        mark = ("–", "dim") if ok is None else (("✓", "bold green") if ok else ("✗", "bold red"))
+        table.add_row(Text(mark[0], style=mark[1]), Text(label))
     verdict = Text("check passed" if c.passed else "check FAILED", style="bold green" if c.passed else "bold red")
     return Group(Rule(head, align="left", style="dim"), _indent(table, (0, 0, 0, 2)), _indent(verdict, (0, 0, 0, 2)))
+
+
+def signature(trace: Trace) -> str:
+    return f"tf.TensorSpec({dims(trace.shape)}, tf.{trace.dtype})"
 
 
 def header_block(trace: Trace) -> Group:
@@ -343,22 +381,27 @@ def header_block(trace: Trace) -> Group:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
+    f = trace.facts
     table.add_row("call", Text(trace.call, style="bold cyan"))
-    table.add_row("mode", Text(trace.mode_detail))
-    table.add_row("input", Text(f"{trace.input_kind} values, shape {dims(trace.shape)} while tracing → "
-                                f"{dims(trace.run_shape)} at run time"))
+    table.add_row("mode", Text(narrate.mode_line(f, signature(trace))))
+    if trace.mode == "graph":
+        shapes = f"shape {dims(trace.shape)} while tracing → {dims(trace.run_shape)} at run time"
+    else:
+        shapes = f"shape {dims(trace.run_shape)}"
+    table.add_row("input", Text(f"{trace.input_kind} values, {trace.dtype}, {shapes}"))
     if trace.noise_shape is not None:
         table.add_row("noise", Text(f"noise_shape={dims(trace.noise_shape)}: a size-1 axis shares one draw"))
-    table.add_row("seed", Text(str(trace.seed)))
+    table.add_row("seed", Text("none (unseeded)" if trace.seed is None else str(trace.seed)))
     v = trace.versions
-    table.add_row("versions", Text(f"TensorFlow {v['tensorflow']} · Keras {v['keras']} · Python {v['python']}"))
-    for note in trace.notes:
+    lib = (f"tf-keras {v['tf_keras']}" if trace.api == "tf-keras" else f"Keras {v['keras']}")
+    table.add_row("versions", Text(f"TensorFlow {v['tensorflow']} · {lib} · Python {v['python']}"))
+    for note in narrate.notes(f):
         table.add_row("note", Text(note, style="dim"))
     return Group(title, _indent(table, (0, 0, 0, 2)))
 
 
 def render_trace(trace: Trace, console: Console, plumbing: bool = False) -> None:
-    """Print the whole trace: header, chain, one block per stage, the check."""
+    """Print the whole trace: header, chain, one block per stage, calls, the answer, the check."""
     width = console.width
     console.print(header_block(trace))
     console.print()
@@ -368,17 +411,17 @@ def render_trace(trace: Trace, console: Console, plumbing: bool = False) -> None
     while stages:
         i, stage = stages.pop(0)
         console.print()
-        if stage.reached:
+        if stage.status != "not_reached":
             console.print(stage_block(i, stage, trace, width, shown))
             continue
         skipped = [stage]  # consecutive stages the library never reached share one explanation
-        while stages and not stages[0][1].reached and stages[0][1].note == stage.note:
+        while stages and stages[0][1].status == "not_reached" and stages[0][1].stopped == stage.stopped:
             skipped.append(stages.pop(0)[1])
         console.print(skipped_block(i, skipped))
-    answer = answer_block(trace)
-    if answer is not None:
-        console.print()
-        console.print(answer)
+    for block in (refusal_block(trace), calls_block(trace, width), answer_block(trace)):
+        if block is not None:
+            console.print()
+            console.print(block)
     if trace.check:
         console.print()
         console.print(check_block(trace))

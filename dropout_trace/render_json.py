@@ -19,19 +19,41 @@ def plain(array: np.ndarray | None):
     return a.tolist()
 
 
+SCHEMA_VERSION = 2
+
+
+def _side(dtype, shape, value):
+    return {"dtype": dtype, "shape": None if shape is None else list(shape), "value": value}
+
+
 def value_json(v: Value):
+    """{"static": what was known while tracing, "runtime": the value when it ran}; static is null when the
+    value did not exist while tracing (read after the run)."""
     if isinstance(v, TensorView):
-        return {"dtype": v.dtype, "static_shape": list(v.static_shape) if v.static_shape is not None else None,
-                "dynamic_shape": list(v.dynamic_shape), "symbolic": v.symbolic,
-                "static_value": v.static_value if v.symbolic else None, "value": plain(v.value)}
+        existed = v.static_shape is not None or v.symbolic is not None or v.static_value is not None
+        static = _side(v.dtype, v.static_shape, v.static_value) if existed else None
+        if static is not None and v.symbolic:
+            static["tensor"] = v.symbolic
+        runtime = None if v.value is None else _side(v.dtype, v.dynamic_shape, plain(v.value))
+        if runtime is not None and len(v.runs) > 1:
+            runtime["calls"] = [plain(r) for r in v.runs]
+        return {"static": static, "runtime": runtime}
     if isinstance(v, ListView):
-        return {"items": [value_json(i) for i in v.items]}
-    return {"python": v.data if isinstance(v, PyValue) and v.data is not None else v.text}
+        items = [value_json(i) for i in v.items]
+        return {"static": {"items": [i["static"] for i in items]},
+                "runtime": {"items": [i["runtime"] for i in items]}}
+    data = v.data if isinstance(v, PyValue) and v.data is not None else v.text
+    return {"static": {"python": data}, "runtime": {"python": data}}
 
 
 def trace_json(trace: Trace) -> dict:
-    check = trace.check
+    from . import __version__, narrate
+
+    check, f = trace.check, trace.facts
+    p = f.probabilities
     return {
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": __version__,
         "api": trace.api,
         "call": trace.call,
         "rate": trace.rate,
@@ -40,14 +62,19 @@ def trace_json(trace: Trace) -> dict:
         "run_shape": list(trace.run_shape),
         "noise_shape": list(trace.noise_shape) if trace.noise_shape is not None else None,
         "dtype": trace.dtype,
+        "compute_dtype": f.compute_dtype,
         "input": trace.input_kind,
         "mode": trace.mode,
+        "trace_count": f.trace_count,
         "versions": trace.versions,
-        "notes": list(trace.notes),
-        "chain": [{"function": f.function, "file": f.file, "line": f.line, "plumbing": f.plumbing,
-                   "landmark": f.landmark} for f in trace.chain],
+        "notes": narrate.notes(f),
+        "chain": [{"function": fr.function, "file": fr.file, "line": fr.line, "plumbing": fr.plumbing,
+                   "landmark": fr.landmark} for fr in trace.chain],
         "stages": [{
-            "name": s.key, "title": s.title, "reached": s.reached, "note": s.note or None,
+            "name": s.key, "title": narrate.title(s, f), "status": s.status, "reached": s.reached,
+            "note": (narrate.stopped(s.stopped) if s.status == "not_reached" else
+                     s.missing if s.status == "missing" else None),
+            "landmark": s.landmark,
             "function": s.function.qualname if s.function else None,
             "file": s.function.file if s.function else None,
             "line": s.function.line if s.function else None,
@@ -57,11 +84,24 @@ def trace_json(trace: Trace) -> dict:
                        for e in s.excerpts],
             "values": {nv.label: value_json(nv.value) for nv in s.values},
         } for s in trace.stages],
+        "calls": [{"call": c.index, "seed_state_before": plain(c.state_before),
+                   "seed_state_after": plain(c.state_after), "seed_used": plain(c.seed_used),
+                   "keep_mask": plain(c.keep_mask), "output": plain(c.output)} for c in trace.calls],
+        "masks_repeat": f.masks_repeat,
+        "probabilities": None if p is None else {
+            "compute_dtype": p.compute_dtype, "rate_in_dtype": p.rate_in_dtype, "scale_in_dtype": p.scale_in_dtype,
+            "p_keep": p.p_keep, "expected_output_ratio": p.expected_output_ratio, "grid_size": p.grid_size,
+            "draws_on_grid": p.grid_checked_on, "draws_off_grid": p.off_grid},
         "tensors": {name: plain(a) for name, a in trace.tensors.items()},
+        "refusal": None if f.refusal is None else {
+            "type": f.refusal.type, "message": f.refusal.message, "function": f.refusal.function,
+            "file": f.refusal.file, "line": f.refusal.line, "landmark": f.refusal.landmark},
+        "missing": list(f.missing),
         "check": None if check is None else {
             "bit_exact": check.bit_exact, "mask_matches": check.mask_matches,
             "fresh_layer_equal": check.fresh_layer_equal, "passed": check.passed,
-            "kept": check.kept, "total": check.total, "kept_fraction": check.kept_fraction,
+            "kept": check.kept, "total": check.total, "draws": check.draws, "kept_fraction": check.kept_fraction,
+            "calls": check.calls,
         },
     }
 
@@ -112,5 +152,8 @@ def compare_json(c) -> dict:
 def versions_json(r) -> dict:
     return {"versions": r.versions, "tf_keras_is": r.tf_keras_is,
             "apis": [{"api": n, "available": ok, "detail": d} for n, ok, d in r.apis],
+            "landmarks": [{"landmark": k, "function": fn, "found": ok, "detail": d,
+                           "locals": [{"name": n, "found": f} for n, f in locs]}
+                          for k, fn, ok, d, locs in r.landmarks],
             "differences": [{"topic": d.topic, "account": d.account, "installed": d.installed,
                              "differs": d.differs} for d in r.differences]}

@@ -97,8 +97,12 @@ def render_graph(view, console: Console) -> None:
         line = Text(f"  ◀ {mark:<8}", style=MARK_STYLE[mark])
         if found:
             line.append(meaning)
-        elif mark == "shape":
+        elif mark == "shape" and not any(op.mark == "random" for op in view.ops):
+            line.append("no Shape op: the call drew nothing, so no noise shape was needed")
+        elif mark == "shape" and None not in view.shape:
             line.append("no Shape op: every size was known while tracing, so tf.shape(x) became a Const")
+        elif mark == "shape":
+            line.append("no Shape op: the noise shape was built from known sizes only")
         else:
             line.append(f"{meaning}: no such op in this graph")
         console.print(line)
@@ -175,3 +179,21 @@ def render_versions(r, console: Console) -> None:
         detail.add_row("2.9 account", Text(d.account))
         detail.add_row("installed", Text(d.installed))
         console.print(_indent(detail, (0, 0, 0, 6)))
+    console.print()
+    head = Text("Landmarks", style="bold")
+    head.append("  every function and local name the trace reads, in the installed version", style="dim")
+    console.print(Rule(head, align="left", style="dim"))
+    marks = Table.grid(padding=(0, 2))
+    marks.add_column(no_wrap=True)
+    marks.add_column(no_wrap=True)
+    marks.add_column()
+    for key, function, ok, detail, names in r.landmarks:
+        absent = [n for n, found in names if not found]
+        good = ok and not absent
+        text = detail if ok else detail
+        if names:
+            text += ("; locals " + ", ".join(n for n, _ in names) if not absent
+                     else "; missing locals: " + ", ".join(absent))
+        marks.add_row(Text("✓" if good else "✗", style="bold green" if good else "bold red"), Text(key, style="bold"),
+                      Text(text, style="dim" if good else "yellow"))
+    console.print(_indent(marks, (0, 0, 0, 2)))

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
 INPUTS = ("range", "ones", "normal")
+POLICIES = ("mixed_float16", "mixed_bfloat16")
 DEFAULT_MAX_ELEMENTS = 10_000_000
-SEED_MAX = 2**31 - 1
+SEED_MIN, SEED_MAX = -(2**63), 2**63 - 1  # every API converts the seed to an int64 tensor
+MAX_CALLS = 10
 MAX_RANK = 8
 
 Dims = tuple  # tuple[int | None, ...]
@@ -25,9 +27,12 @@ class RunSpec:
     rate: float
     shape: Dims
     batch: int = 3
-    seed: int = 42
+    seed: int | None = 42  # None: an unseeded call, the library draws its own
     noise_shape: Dims | None = None
     dtype: str = "float32"
+    layer_dtype: str | None = None  # layers: None = the same as dtype; "none" = no dtype= argument
+    policy: str | None = None  # layers: a mixed-precision policy passed as dtype=
+    calls: int = 1
     input: str = "range"
     eager: bool = False
     max_elements: int = DEFAULT_MAX_ELEMENTS
@@ -36,6 +41,14 @@ class RunSpec:
     keep_prob: float | None = None  # tf.compat.v1.nn.dropout only
     training: bool = True
     rate_tensor: bool = False
+
+    @property
+    def layer_dtype_arg(self) -> str | None:
+        """What the layer gets as dtype=: a policy, a dtype, or nothing (None)."""
+        if self.policy:
+            return self.policy
+        chosen = self.layer_dtype or self.dtype
+        return None if chosen == "none" else chosen
 
     @property
     def run_shape(self) -> tuple[int, ...]:
@@ -137,13 +150,29 @@ def parse_keep_prob(text: str) -> float:
     return keep
 
 
-def _check_api(api: str, rng: str | None, keep_prob: str | None, rate_given: bool, training: bool,
-               rate_tensor: bool, dims: Dims, noise: str | None) -> None:
-    from .apis import APIS, RNGS, SPATIAL_LAYOUT, api_names
+def parse_seed(text) -> int | None:
+    """Any 64-bit integer, as every API takes it, or `none` for an unseeded call."""
+    if isinstance(text, int):
+        value = text
+    elif str(text).strip().lower() == "none":
+        return None
+    else:
+        try:
+            value = int(str(text).strip())
+        except ValueError:
+            raise UsageError(f"--seed {text!r} is not an integer; give any integer, e.g. 42 or -1 or 2147483653, "
+                             "or none for an unseeded call") from None
+    if not SEED_MIN <= value <= SEED_MAX:
+        raise UsageError(f"--seed {value} is outside the 64-bit integers every API converts it to "
+                         f"({SEED_MIN}..{SEED_MAX})")
+    return value
+
+
+def _check_api(api: str, rng: str | None, keep_prob: str | None, rate_given: bool) -> None:
+    from .apis import APIS, RNGS, api_names
 
     if api not in APIS:
         raise UsageError(f"--api {api!r} is not known; choose one of {api_names()}")
-    info = APIS[api]
     if rng is not None and api != "tf-keras":
         raise UsageError(f"--rng selects tf-keras's RandomGenerator branch; it does not apply to --api {api} "
                          "(use --api tf-keras --rng stateless|stateful|legacy)")
@@ -156,28 +185,18 @@ def _check_api(api: str, rng: str | None, keep_prob: str | None, rate_given: boo
     if not rate_given and keep_prob is None:
         raise UsageError("missing --rate: the drop probability in [0, 1), e.g. --rate 0.3"
                          + (" (or --keep-prob for this TF1 API)" if api == "tf.compat.v1.nn.dropout" else ""))
-    if not training and info.kind != "layer":
-        raise UsageError(f"--no-training applies to layers, which have a training flag; {api} always drops "
-                         "(layers: keras, tf-keras, spatial1d, spatial2d, spatial3d)")
-    if rate_tensor and info.kind == "layer":
-        raise UsageError(f"--rate-tensor passes the rate as a tensor to a function API; --api {api} is a layer "
-                         "whose rate is a Python float (use tf.nn.dropout, tf.compat.v1.nn.dropout or stateless)")
-    if info.rank is not None:
-        if len(dims) != info.rank:
-            raise UsageError(f"--api {api} needs a rank-{info.rank} input {SPATIAL_LAYOUT[info.rank]}; --shape "
-                             f"{format_dims(dims)} has rank {len(dims)}")
-        if noise is not None:
-            raise UsageError(f"--api {api} computes its own noise shape (1 on the spatial axes); "
-                             "--noise-shape does not apply")
 
 
-def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed: int = 42, noise_shape: str | None = None,
+def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise_shape: str | None = None,
                dtype: str = "float32", input: str = "range", eager: bool = False,
                max_elements: int = DEFAULT_MAX_ELEMENTS, api: str = "keras", rng: str | None = None,
-               keep_prob: str | None = None, training: bool = True, rate_tensor: bool = False) -> RunSpec:
+               keep_prob: str | None = None, training: bool = True, rate_tensor: bool = False,
+               layer_dtype: str | None = None, policy: str | None = None, calls: int = 1) -> RunSpec:
     """Validate everything before TensorFlow is imported, so bad input fails fast."""
+    from .apis import APIS
+
     dims = parse_dims(shape, "--shape")
-    _check_api(api, rng, keep_prob, rate is not None, training, rate_tensor, dims, noise_shape)
+    _check_api(api, rng, keep_prob, rate is not None)
     if keep_prob is not None:
         keep = parse_keep_prob(keep_prob)
         r = 1 - keep
@@ -185,22 +204,37 @@ def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed: int = 42, 
         keep, r = None, parse_rate(rate)
     if batch < 1:
         raise UsageError(f"--batch {batch} is not positive; it is the size every None takes at run time, e.g. 3")
-    if not 0 <= seed <= SEED_MAX:
-        raise UsageError(f"--seed {seed} is outside 0..{SEED_MAX}; the layer's seed is a non-negative int")
+    seed_value = parse_seed(seed)
     if dtype not in DTYPES:
         raise UsageError(f"--dtype {dtype!r} is not supported; choose one of {', '.join(DTYPES)}")
+    if layer_dtype is not None and layer_dtype not in DTYPES + ("none",):
+        raise UsageError(f"--layer-dtype {layer_dtype!r} is not supported; choose one of {', '.join(DTYPES)} or "
+                         "none (no dtype= argument)")
+    if policy is not None and policy not in POLICIES:
+        raise UsageError(f"--policy {policy!r} is not known; choose {' or '.join(POLICIES)}")
+    if policy is not None and layer_dtype is not None:
+        raise UsageError("give --policy or --layer-dtype, not both: each is the layer's dtype= argument")
     if input not in INPUTS:
         raise UsageError(f"--input {input!r} is not known; choose one of {', '.join(INPUTS)}")
     if max_elements < 1:
         raise UsageError(f"--max-elements {max_elements} is not positive")
+    if not 1 <= calls <= MAX_CALLS:
+        raise UsageError(f"--calls {calls} is outside 1..{MAX_CALLS}; it is how many times the same layer or "
+                         "function is called, e.g. 3")
     noise = None
     if noise_shape is not None:
         noise = parse_dims(noise_shape, "--noise-shape")
         check_noise_broadcast(dims, noise, batch)
-    spec = RunSpec(rate=r, shape=dims, batch=batch, seed=seed, noise_shape=noise, dtype=dtype,
+    spec = RunSpec(rate=r, shape=dims, batch=batch, seed=seed_value, noise_shape=noise, dtype=dtype,
                    input=input, eager=eager, max_elements=max_elements, api=api,
                    rng=rng if api == "tf-keras" else None, keep_prob=keep, training=training,
-                   rate_tensor=rate_tensor)
+                   rate_tensor=rate_tensor, layer_dtype=layer_dtype, policy=policy, calls=calls)
+    given = {name for name, on in (("rate_tensor", rate_tensor), ("no_training", not training),
+                                   ("layer_dtype", layer_dtype is not None), ("policy", policy is not None),
+                                   ("noise_shape", noise is not None)) if on}
+    problem = APIS[api].validate(spec, given)
+    if problem:
+        raise UsageError(problem)
     elements = math.prod(spec.run_shape)
     if elements > max_elements:
         raise UsageError(

@@ -1,26 +1,29 @@
-"""Run a real Dropout call under capture and turn what the library computed into a Trace."""
+"""Run a real Dropout call under capture and freeze what the library computed into a Snapshot.
+
+This is the only module (with apis.py) that touches live TensorFlow objects; everything after the
+snapshot is pure.
+"""
 
 from __future__ import annotations
 
 import math
 import os
-import re
+import sys
 
 import numpy as np
 
-from . import check as checks
 from .apis import APIS, LANDMARKS, call_text, effective_rng, input_signature, make_call
 from .capture import FrameEvent, Recorder
-from .landmarks import (Landmark, assignment_lines, assignment_spans, def_line, find, function_lines,
-                        function_source, relative_file, return_lines, source_line)
-from .model import CallNode, Check, Excerpt, Frame, ListView, PyValue, SourceLine, TensorView, Trace, Value
-from .spec import RunSpec, shape_text
-from .stages import DROPOUT_SEGMENTS, StageDefinitions
+from .landmarks import (Landmark, assignment_spans, def_line, find, function_source, relative_file, return_lines,
+                        source_line)
+from .model import ListView, PyValue, TensorView, Value
+from .snapshot import CallRecord, Event, LandmarkInfo, Refusal, Snapshot, StackFrame
+from .spec import RunSpec
 from .tfenv import import_tensorflow
 from .versions import installed
 
-EXCERPT_CAP = 8
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep  # our own frames are not the library's
+SMALL = 64  # values up to this size keep their trace-time value too
 
 
 def make_input(spec: RunSpec) -> np.ndarray:
@@ -29,7 +32,7 @@ def make_input(spec: RunSpec) -> np.ndarray:
     if spec.input == "ones":
         return np.ones(shape)
     if spec.input == "normal":
-        return np.random.default_rng(spec.seed).standard_normal(shape)
+        return np.random.default_rng(spec.seed if spec.seed is not None else 0).standard_normal(shape)
     return np.arange(1, math.prod(shape) + 1, dtype=np.float64).reshape(shape)
 
 
@@ -38,69 +41,109 @@ def is_plumbing(qualname: str, file: str) -> bool:
     return "<locals>" in qualname and ("/util/" in file or "/utils/" in file)
 
 
-def landmarks_for(spec: RunSpec) -> dict[str, Landmark]:
+def landmarks_for(spec: RunSpec, table: dict | None = None) -> dict[str, Landmark]:
+    table = LANDMARKS if table is None else table
     keys = APIS[spec.api].landmark_keys(effective_rng(spec))
-    return {key: find(key, *LANDMARKS[key]) for key in keys}
+    return {key: find(key, *table[key]) for key in keys}
 
 
-class Run:
-    """One real call of the API under capture: the recorder, run-time values and the output."""
+class _Run:
+    """Calls the API spec.calls times under capture; keeps the live recorder(s) and run-time values."""
 
     def __init__(self, spec: RunSpec, tf, landmarks: dict[str, Landmark]):
-        self.spec = spec
-        dtype = tf.as_dtype(spec.dtype)
-        self.x = tf.cast(tf.constant(make_input(spec)), dtype)
+        self.spec, self.tf = spec, tf
+        self.x = tf.cast(tf.constant(make_input(spec)), tf.as_dtype(spec.dtype))
+        self.api = APIS[spec.api]
         self.owner, call, args = make_call(spec, tf)
         targets = {lm.code: key for key, lm in landmarks.items() if lm.found}
         probes: list = []
+        self.recorders: list[Recorder] = []  # eager: one per call; graph: the last trace's
+        self.trace_count = 0
+        self.during: dict = {}
+        self.states: list[tuple] = []
+        self.outputs: list[np.ndarray] = []
+        self.runtime: dict[int, list[np.ndarray]] = {}
+        self.error: BaseException | None = None
 
         def harness(x, *args):
-            # tf.function traces again when the first trace created variables (tf-keras's lazily
-            # built tf.random.Generator): only the last trace's graph runs, so keep only its capture.
-            probes.clear()
-            with Recorder(targets, harness.__code__) as rec:
+            if not spec.eager:
+                # tf.function traces again when the first trace created variables (tf-keras's lazily
+                # built tf.random.Generator): only the last trace's graph runs, so keep only its capture.
+                self.trace_count += 1
+                probes.clear()
+                self.recorders.clear()
+                with tf.init_scope():  # the variable's value while the graph is being built
+                    self.during["state"] = self.api.state(self.owner)
+            rec = Recorder(targets, harness.__code__)
+            self.recorders.append(rec)
+            with rec:
                 y = call(x, *args)
-            self.recorder = rec
             if spec.eager:
                 return y
             probes.extend(_symbolic_leaves(tf, rec, tf.compat.v1.get_default_graph()))
             return [y, *probes]
 
-        self.runtime: dict[int, np.ndarray] = {}
-        if spec.eager:
-            y = harness(self.x, *args)
-        else:
-            fn = tf.function(harness, input_signature=input_signature(spec, tf, args), autograph=False)
-            outputs = fn(self.x, *args)
-            y = outputs[0]
-            self.runtime = {id(t): out.numpy() for t, out in zip(probes, outputs[1:])}
-        self.output = y.numpy()
+        fn = None if spec.eager else tf.function(harness, input_signature=input_signature(spec, tf, args),
+                                                 autograph=False)
+        try:
+            for _ in range(spec.calls):
+                before = self.api.state(self.owner)
+                if spec.eager:
+                    y = harness(self.x, *args)
+                else:
+                    outputs = fn(self.x, *args)
+                    y = outputs[0]
+                    for t, out in zip(probes, outputs[1:]):
+                        self.runtime.setdefault(id(t), []).append(out.numpy())
+                self.outputs.append(y.numpy())
+                self.states.append((before, self.api.state(self.owner)))
+        except Exception as exc:  # a refusal by the library is a result: keep what was captured
+            if not self.recorders:
+                raise
+            self.error = exc
+        self.args = args
 
 
-def trace_run(spec: RunSpec) -> Trace:
-    """Trace one call of spec.api: graph mode by default, eager with spec.eager."""
+def capture(spec: RunSpec, table: dict | None = None) -> Snapshot:
+    """Run spec's call under the recorder and freeze everything it captured."""
     tf, keras = import_tensorflow()
-    landmarks = landmarks_for(spec)
-    run = Run(spec, tf, landmarks)
-    b = _Builder(tf, run, landmarks, spec)
-    stages = b.stages()
-    tensors = b.tensors()
-    _, reference, args = make_call(spec, tf)  # fresh objects, seeds reset: the public API's own answer
-    fresh = reference(run.x, *args).numpy()
-    return Trace(
-        api=spec.api, call=call_text(spec),
-        rate=spec.rate, seed=spec.seed, shape=spec.shape, run_shape=spec.run_shape, noise_shape=spec.noise_shape,
-        dtype=spec.dtype, input_kind=spec.input, mode="eager" if spec.eager else "graph",
-        mode_detail=_mode_detail(spec), versions=installed(tf, keras), notes=b.notes(),
-        chain=b.chain(), stages=stages, tensors=tensors, check=b.check(tensors, fresh),
-        tree=b.call_tree(), sources=b.sources(),
-    )
+    landmarks = landmarks_for(spec, table)
+    run = _Run(spec, tf, landmarks)
+    freezer = _Freezer(tf, run, landmarks)
+    refusal = freezer.refusal()
+    fresh, ref_seed = (None, None) if refusal else _reference(spec, tf, run, freezer)
+    return Snapshot(
+        spec=spec, call=call_text(spec), versions=installed(tf, keras), rng=effective_rng(spec),
+        landmarks={key: _info(lm) for key, lm in landmarks.items()},
+        events=freezer.events(run.recorders[0] if run.recorders else None),
+        trace_count=run.trace_count, calls=freezer.calls(), input=run.x.numpy(),
+        during={k: _array_view(v) for k, v in run.during.items() if v is not None},
+        after=freezer.after(), fresh=fresh, reference_seed=ref_seed, refusal=refusal)
 
 
-def _mode_detail(spec: RunSpec) -> str:
-    if spec.eager:
-        return "eager: each op runs as soon as it is called; every shape is concrete"
-    return f"graph: tf.function(input_signature=[tf.TensorSpec({shape_text(spec.shape)}, tf.{spec.dtype})])"
+def _reference(spec: RunSpec, tf, run: _Run, freezer: "_Freezer"):
+    """The public API's own answer for call 1: fresh objects, seeds reset. None when nothing can replay it."""
+    seed = spec.seed
+    if seed is None:  # an unseeded layer drew its own seed; replay from it where the API allows
+        drawn = run.states[0][0] if run.states else None
+        if spec.api in ("keras", "spatial1d", "spatial2d", "spatial3d") and drawn is not None:
+            seed = int(drawn[0])
+        else:
+            return None, None
+    _, reference, args = make_call(spec, tf, seed)
+    return reference(run.x, *args).numpy(), seed
+
+
+def _array_view(a: np.ndarray) -> TensorView:
+    return TensorView(a.dtype.name, a.shape, a, None, a.tolist() if a.size <= SMALL else None)
+
+
+def _info(lm: Landmark) -> LandmarkInfo:
+    if not lm.found:
+        return LandmarkInfo(lm.key, lm.module, lm.qualname, None, lm.missing)
+    lines, start = function_source(lm.code)
+    return LandmarkInfo(lm.key, lm.module, lm.qualname, lm.ref, None, tuple(lines), start,
+                        assignment_spans(lm.code), return_lines(lm.code), tuple(lm.code.co_varnames))
 
 
 def _leaves(obj):
@@ -115,8 +158,7 @@ def _symbolic_leaves(tf, rec: Recorder, graph) -> list:
     """Every symbolic tensor the landmarks held, to be returned as extra outputs of the function."""
     seen, found = set(), []
     for ev in rec.events:
-        pools = [ev.call_locals, ev.return_locals or {}, {"<return>": ev.returned}]
-        for pool in pools:
+        for pool in (ev.call_locals, ev.return_locals or {}, {"<return>": ev.returned}):
             for obj in _leaves(list(pool.values())):
                 if (tf.is_tensor(obj) and not hasattr(obj, "numpy") and getattr(obj, "graph", None) is graph
                         and obj.dtype not in (tf.resource, tf.variant) and id(obj) not in seen):
@@ -125,31 +167,31 @@ def _symbolic_leaves(tf, rec: Recorder, graph) -> list:
     return found
 
 
-def _runtime(value: Value | None) -> np.ndarray | None:
-    return value.value if isinstance(value, TensorView) else None
+class _Freezer:
+    """Turns live recorded frames into frozen Values, events and per-call records."""
 
+    def __init__(self, tf, run: _Run, landmarks: dict[str, Landmark]):
+        self.tf, self.run, self.lm = tf, run, landmarks
+        self.codes = {lm.code: key for key, lm in landmarks.items() if lm.found}
 
-class _Builder(StageDefinitions):
-    """Turns recorded frames into stages, chain frames and value views."""
-
-    def __init__(self, tf, run: Run, landmarks: dict[str, Landmark], spec: RunSpec):
-        self.tf, self.run, self.rec, self.lm, self.spec = tf, run, run.recorder, landmarks, spec
-        self.runtime = run.runtime
-        self.api = APIS[spec.api]
-        self.rng = effective_rng(spec)
-
-    # -- values ---------------------------------------------------------------------------
     def view(self, obj) -> Value:
+        try:
+            return self._view(obj)
+        except Exception:  # an object we cannot read is named, not fatal
+            return PyValue(f"<{type(obj).__name__}>")
+
+    def _view(self, obj) -> Value:
         tf = self.tf
+        if tf.is_tensor(obj) and not isinstance(getattr(obj, "dtype", None), tf.DType):
+            return PyValue(f"<{type(obj).__name__}>")  # a Keras variable: its dtype is a string
         if tf.is_tensor(obj) and getattr(obj, "dtype", None) not in (None, tf.resource, tf.variant):
             static = None if obj.shape.rank is None else tuple(obj.shape.as_list())
             if hasattr(obj, "numpy"):
                 value = obj.numpy()
-                return TensorView(obj.dtype.name, static, value, None, value.tolist() if value.size <= 64 else None)
-            value = self.runtime.get(id(obj))
-            if value is None:
-                return PyValue(f"<symbolic {obj.name}, not captured>")
-            return TensorView(obj.dtype.name, static, value, obj.name, self._static_value(obj))
+                return TensorView(obj.dtype.name, static, value, None, value.tolist() if value.size <= SMALL else None)
+            runs = tuple(self.run.runtime.get(id(obj), ()))
+            return TensorView(obj.dtype.name, static, runs[0] if runs else None, obj.name, self._static_value(obj),
+                              runs)
         if isinstance(obj, tf.TensorShape):
             dims = None if obj.rank is None else obj.as_list()
             return PyValue(f"TensorShape({dims})", dims)
@@ -161,6 +203,8 @@ class _Builder(StageDefinitions):
             return PyValue(f"tf.{obj.name}", obj.name)
         if callable(obj) and hasattr(obj, "func"):  # functools.partial: name the sampler it wraps
             return PyValue(f"partial({getattr(obj.func, '__qualname__', obj.func)}, ...)")
+        if callable(obj) and hasattr(obj, "__qualname__"):
+            return PyValue(f"<{obj.__qualname__}>")
         return PyValue(f"<{type(obj).__name__}>")
 
     def _static_value(self, t):
@@ -174,221 +218,101 @@ class _Builder(StageDefinitions):
             except (TypeError, ValueError):
                 pass
         known = tensor_util.constant_value(t)
-        return None if known is None or known.size > 64 else known.tolist()
+        return None if known is None or known.size > SMALL else known.tolist()
 
-    def event(self, key: str) -> FrameEvent | None:
-        return self.rec.first(key)
+    def _frame(self, entry) -> StackFrame:
+        file = relative_file(entry.filename)
+        ours = entry.filename.startswith(PACKAGE_DIR)
+        return StackFrame(entry.qualname, file, entry.lineno, def_line(entry.code),
+                          (entry.filename, entry.code.co_firstlineno, entry.qualname), entry.frame_id,
+                          source_line(entry.code, entry.lineno), self.codes.get(entry.code),
+                          is_plumbing(entry.qualname, file) or ours, ours)
 
-    def local(self, key: str, name: str, call: bool = False) -> Value | None:
-        ev = self.event(key)
+    def _event(self, ev: FrameEvent) -> Event:
+        view = self.view
+        ret = None if ev.return_locals is None else {k: view(v) for k, v in ev.return_locals.items()}
+        tensors = tuple(k for k, v in (ev.return_locals or {}).items() if self.tf.is_tensor(v))
+        same = next((k for k, v in ev.call_locals.items() if ev.finished and v is ev.returned and v is not None), None)
+        return Event(ev.key, {k: view(v) for k, v in ev.call_locals.items()}, ret,
+                     view(ev.returned) if ev.finished else None, ev.finished, tuple(ev.lines),
+                     tuple(self._frame(e) for e in ev.stack), tensors, same)
+
+    def events(self, rec: Recorder | None) -> tuple[Event, ...]:
+        return () if rec is None else tuple(self._event(ev) for ev in rec.events)
+
+    def after(self) -> dict:
+        """Attributes of the captured objects, read after the run (a layer's rate, the rng type)."""
+        out = {}
+        rec = self.run.recorders[0] if self.run.recorders else None
+        for key, name in (("keras.Dropout.call", "rate"), ("keras.SpatialDropout.call", "rate"),
+                          ("tf_keras.Dropout.call", "rate"), ("tf_keras.RandomGenerator.dropout", "_rng_type")):
+            ev = rec.first(key) if rec else None
+            owner = ev.call_locals.get("self") if ev else None
+            if owner is not None and hasattr(owner, name):
+                out[f"{key}:{name}"] = self.view(getattr(owner, name))
+        return out
+
+    def _local(self, rec: Recorder, key: str, name: str, call: bool = False, index: int = 0):
+        ev = rec.first(key)
         if ev is None:
             return None
         pool = ev.call_locals if call or ev.return_locals is None else ev.return_locals
-        return self.view(pool[name]) if name in pool else None
-
-    def returned(self, key: str) -> Value | None:
-        ev = self.event(key)
-        return self.view(ev.returned) if ev is not None and ev.finished else None
-
-    def attribute(self, key: str, name: str) -> Value | None:
-        """An attribute of the captured `self`, read after the call (e.g. a RandomGenerator's rng type)."""
-        ev = self.event(key)
-        owner = ev.call_locals.get("self") if ev else None
-        return self.view(getattr(owner, name)) if owner is not None and hasattr(owner, name) else None
-
-    # -- source ---------------------------------------------------------------------------
-    def tensor_lines(self, key: str) -> list[int]:
-        """The lines that produced the tensors a function still holds when it returns, and the return."""
-        ev = self.event(key)
-        if ev is None or not ev.finished:
-            return []
-        names = [k for k, v in (ev.return_locals or {}).items() if self.tf.is_tensor(v)]
-        return self.assigned(key, names) + self.returned_at(key)
-
-    def assigned(self, key: str, names: list[str]) -> list[int]:
-        """Executed lines of the last assignment to each local in `names` (whole statements)."""
-        ev, lm = self.event(key), self.lm.get(key)
-        if ev is None or lm is None or not lm.found:
-            return []
-        keep: set[int] = set()
-        spans = assignment_spans(lm.code)
-        for name in names:
-            ran = [(a, b) for a, b in spans.get(name, []) if a in ev.lines]
-            if ran:
-                first, last = max(ran, key=lambda span: ev.lines.index(span[0]))
-                keep.update(range(first, last + 1))
-        return [n for n in ev.lines if n in keep]
-
-    def returned_at(self, key: str) -> list[int]:
-        """The `return` statement that ended this call: the last one that ran."""
-        ev, lm = self.event(key), self.lm.get(key)
-        if ev is None or not ev.finished or lm is None:
-            return []
-        ran = [n for n in ev.lines if n in return_lines(lm.code)]
-        return ran[-1:]
-
-    def mentioning(self, key: str, lines: list[int], names: tuple[str, ...]) -> list[int]:
-        """The lines among `lines` whose installed source uses any of these names."""
-        ev = self.event(key)
-        if ev is None:
-            return []
-        pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
-        return [n for n in lines if pattern.search(source_line(ev.code, n))]
-
-    def excerpt(self, key: str, lines: list[int] | None = None, cap: int = EXCERPT_CAP) -> Excerpt | None:
-        """The executed lines of a landmark in source order, with the comments just above them."""
-        ev, lm = self.event(key), self.lm.get(key)
-        if ev is None or lm is None or not lm.found:
+        obj = pool.get(name)
+        if obj is None:
             return None
-        ran = sorted(set(ev.lines if lines is None else lines))
-        if not ran:
+        if hasattr(obj, "numpy"):
+            return obj.numpy()
+        if self.tf.is_tensor(obj):
+            runs = self.run.runtime.get(id(obj))
+            return runs[index] if runs and index < len(runs) else None
+        if isinstance(obj, (list, tuple)) and all(isinstance(o, int) for o in obj):
+            return np.asarray(obj, dtype=np.int64)
+        return None
+
+    def _seed_used(self, rec: Recorder, index: int):
+        seed = self._local(rec, "tf.stateless_dropout", "seed", call=True, index=index)
+        if seed is not None:
+            return seed
+        ev = rec.first("tf.get_seed")
+        if ev is not None and ev.finished and isinstance(ev.returned, tuple):
+            pair = [-1 if s is None else int(s) for s in ev.returned]  # None: no seed, the op draws its own
+            return np.asarray(pair, dtype=np.int64)
+        return None
+
+    def calls(self) -> tuple[CallRecord, ...]:
+        run, out = self.run, []
+        for i, y in enumerate(run.outputs):
+            rec = run.recorders[i] if run.spec.eager else run.recorders[0]
+            index = 0 if run.spec.eager else i
+            before, after = run.states[i]
+            out.append(CallRecord(i + 1, before, after, self._seed_used(rec, index),
+                                  self._local(rec, "tf._dropout", "random_tensor", index=index),
+                                  self._local(rec, "tf._dropout", "keep_mask", index=index), y))
+        return tuple(out)
+
+    def refusal(self) -> Refusal | None:
+        exc = self.run.error
+        if exc is None:
             return None
-        more = max(0, len(ran) - cap)
-        ran = ran[:cap]
-        span = function_lines(lm.code)
-        shown: dict[int, SourceLine] = {}
-        for n in ran:
-            above = n - 1
-            while above in span and above not in shown and source_line(lm.code, above).strip().startswith("#"):
-                shown[above] = SourceLine(above, source_line(lm.code, above), False)
-                above -= 1
-            shown[n] = SourceLine(n, source_line(lm.code, n), True)
-        return Excerpt(lm.ref, tuple(shown[k] for k in sorted(shown)), more)
+        tb, last, landmark = exc.__traceback__, None, None
+        while tb is not None:
+            last = tb
+            landmark = self.codes.get(tb.tb_frame.f_code, landmark)
+            tb = tb.tb_next
+        code = last.tb_frame.f_code
+        from .capture import qualname_of
 
-    def segment(self, stage: str) -> list[int]:
-        """Executed lines of `_dropout` from this stage's anchor assignment up to the next stage's."""
-        ev, lm = self.event("tf._dropout"), self.lm["tf._dropout"]
-        if ev is None or not lm.found:
-            return []
-        starts = []
-        for key, var in DROPOUT_SEGMENTS:
-            if var is None:  # the first segment starts with the function
-                starts.append((key, 0))
-                continue
-            lines = assignment_lines(lm.code, var)
-            starts.append((key, next((ev.lines.index(n) for n in lines if n in ev.lines), None)))
-        index = [k for k, _ in starts].index(stage)
-        begin = starts[index][1]
-        if begin is None:
-            return []
-        end = next((pos for _, pos in starts[index + 1:] if pos is not None), len(ev.lines))
-        return ev.lines[begin:end]
+        message = str(exc).strip().splitlines()
+        return Refusal(type(exc).__name__, message[0] if message else "", qualname_of(code),
+                       relative_file(code.co_filename), last.tb_lineno, source_line(code, last.tb_lineno).strip(),
+                       landmark)
 
-    # -- chain, notes, tensors, check --------------------------------------------------------
-    def chain(self) -> tuple[Frame, ...]:
-        """The stack when `_dropout` was entered (or the deepest landmark reached), outermost first."""
-        ev = self.event("tf._dropout") or (self.rec.events[-1] if self.rec.events else None)
-        if ev is None:
-            return ()
-        keys = {lm.code: key for key, lm in self.lm.items() if lm.found}
-        return tuple(Frame(e.qualname, relative_file(e.filename), e.lineno,
-                           is_plumbing(e.qualname, relative_file(e.filename)), keys.get(e.code))
-                     for e in ev.stack if not e.filename.startswith(PACKAGE_DIR))
 
-    def call_tree(self) -> tuple[CallNode, ...]:
-        """All recorded stacks merged into one tree: frames are shared while they are the same live frame."""
-        keys = {lm.code: key for key, lm in self.lm.items() if lm.found}
-        nodes: dict = {}  # node key -> [StackEntry, call line, children keys]
-        roots: list = []
-        for ev in self.rec.events:
-            parent = None
-            for i, entry in enumerate(ev.stack):
-                key = (parent, entry.frame_id, entry.code)
-                if key not in nodes:
-                    nodes[key] = [entry, ev.stack[i - 1].lineno if i else None, []]
-                    (nodes[parent][2] if parent else roots).append(key)
-                parent = key
+def trace_run(spec: RunSpec, table: dict | None = None):
+    """Capture spec's call and build the Trace every renderer reads."""
+    from .stages import build_trace
 
-        def build(key) -> CallNode:
-            entry, call_line, children = nodes[key]
-            file = relative_file(entry.filename)
-            caller = nodes[key[0]][0] if key[0] else None
-            source = source_line(caller.code, call_line).strip() if caller and call_line else ""
-            return CallNode(entry.qualname, file, def_line(entry.code), call_line, source,
-                            is_plumbing(entry.qualname, file) or entry.filename.startswith(PACKAGE_DIR),
-                            keys.get(entry.code), tuple(build(c) for c in children))
+    return build_trace(capture(spec, table))
 
-        return tuple(build(k) for k in roots)
 
-    def sources(self) -> tuple[Excerpt, ...]:
-        """The full installed source of every landmark that ran, in the order they were first called."""
-        found = []
-        for ev in self.rec.events:
-            lm = self.lm[ev.key]
-            if any(e.function == lm.ref for e in found):
-                continue
-            lines, start = function_source(lm.code)
-            ran = set(ev.lines)
-            found.append(Excerpt(lm.ref, tuple(SourceLine(start + i, text.rstrip("\n"), start + i in ran)
-                                               for i, text in enumerate(lines))))
-        return tuple(found)
-
-    def notes(self) -> tuple[str, ...]:
-        spec = self.spec
-        notes = []
-        if self.api.kind == "layer":
-            notes.append(f"input and layer are both {spec.dtype} (dtype='{spec.dtype}'), so the whole chain runs "
-                         f"in {spec.dtype}; without dtype=, Keras autocasts float16/float64 inputs to float32 "
-                         "and the masks differ")
-        if spec.api == "tf-keras" and not spec.rng:
-            notes.append(f"no --rng given: tf_keras's default applies; is_tf_random_generator_enabled() is "
-                         f"{self.rng == 'stateful'}, so the {self.rng} branch runs")
-        notes += [f"landmark missing: {lm.missing}" for lm in self.lm.values() if not lm.found]
-        return tuple(notes)
-
-    def _seed_values(self) -> dict[str, np.ndarray | None]:
-        seeds = {"seed": None}
-        if self.api.stateless or self.rng == "stateless":
-            op = "tf.stateless_dropout"
-            seeds["seed"] = _runtime(self.local(op, "seed", call=True))
-            if seeds["seed"] is None:  # tf-keras passes a Python list [seed, 0]
-                v = self.local(op, "seed", call=True)
-                if isinstance(v, ListView):
-                    seeds["seed"] = np.array([i.data for i in v.items], dtype=np.int64)
-        got = self.returned("tf.get_seed")
-        if isinstance(got, ListView):
-            seeds["global_seed"], seeds["op_seed"] = (
-                np.asarray(i.data if isinstance(i, PyValue) else i.value) for i in got.items)
-        return seeds
-
-    def tensors(self) -> dict:
-        return {
-            "input": self.run.x.numpy(),
-            **self._seed_values(),
-            "random": _runtime(self.local("tf._dropout", "random_tensor")),
-            "keep_mask": _runtime(self.local("tf._dropout", "keep_mask")),
-            "output": self.run.output,
-        }
-
-    def check(self, t: dict, fresh: np.ndarray) -> Check:
-        """Recompute from the captured random tensor with the rate `_dropout` really received."""
-        output, x, random, mask = t["output"], t["input"], t["random"], t["keep_mask"]
-        rate_value = self.local("tf._dropout", "rate", call=True)
-        if isinstance(rate_value, TensorView):
-            rate, as_tensor = float(rate_value.value), True
-        elif isinstance(rate_value, PyValue) and isinstance(rate_value.data, (int, float)):
-            rate, as_tensor = float(rate_value.data), False
-        else:  # `_dropout` never ran: the layer returned early
-            rate, as_tensor = 0.0, False
-        dropped = random is not None
-        recomputed = checks.recompute(x, random, rate, rate_is_tensor=as_tensor) if dropped else x
-        full = np.broadcast_to(mask, output.shape) if mask is not None else np.ones(output.shape, dtype=bool)
-        d = self.spec.dtype
-        if not dropped:
-            recipe = "the input x, unchanged: " + (
-                "training=False" if not self.spec.training else "rate 0 drops and scales nothing")
-        elif as_tensor:
-            recipe = f"where(random >= rate, x / ({d}(1) - rate), 0) with rate = {d}({rate:g}), the tensor branch"
-        else:
-            recipe = f"where(random >= {rate!r}, x * {d}(1/(1-{rate!r})), 0)"
-        return Check(
-            bit_exact=checks.same_bits(recomputed, output),
-            mask_matches=(mask is None and not dropped)
-            or (mask is not None and np.array_equal(mask, checks.keep_mask_from(random, rate))),
-            fresh_layer_equal=checks.same_bits(fresh, output),
-            kept=int(full.sum()), total=int(full.size), rate=self.spec.rate,
-            recipe=recipe + (", computed in numpy from the captured random tensor" if dropped else ""),
-            reference=self.api.reference,
-            dropped=dropped,
-        )
-
+__all__ = ["capture", "trace_run", "make_input", "sys"]

@@ -7,7 +7,7 @@ import re
 from importlib import metadata
 from dataclasses import dataclass
 
-from .apis import APIS, LANDMARKS, RNGS
+from .apis import APIS, LANDMARKS, LOCALS, RNGS
 from .landmarks import find, function_source
 
 
@@ -25,6 +25,7 @@ class VersionsReport:
     tf_keras_is: str  # what `tf.keras` resolves to
     apis: tuple  # (name, available, detail)
     differences: tuple[Difference, ...]
+    landmarks: tuple = ()  # (key, function, found, file:line or why missing, ((local, found), ...))
 
 
 def installed(tf, keras) -> dict:
@@ -66,6 +67,12 @@ def report() -> VersionsReport:
         missing = [find(k, *LANDMARKS[k]) for rng in rngs for k in api.landmark_keys(rng)]
         missing = [lm.missing for lm in missing if not lm.found]
         apis.append((name, not missing, missing[0] if missing else api.summary))
+    landmarks = []
+    for key, (module, qualname) in LANDMARKS.items():
+        lm = find(key, module, qualname)
+        names = tuple((n, lm.found and n in lm.code.co_varnames) for n in LOCALS.get(key, ()))
+        landmarks.append((key, f"{module}.{qualname}", lm.found,
+                          f"{lm.ref.file}:{lm.ref.line}" if lm.found else lm.missing, names))
 
     diffs = []
     mask_line = _line_of("tf._dropout", r"where_v2\(|cast\(keep_mask")
@@ -106,4 +113,4 @@ def report() -> VersionsReport:
         (f"Keras 3 takes `{noise_line}` first ({noise_where}); _get_noise_shape then passes the tensor through"
          if noise_line else f"no tf.shape(inputs) in {noise_where}"),
         bool(noise_line)))
-    return VersionsReport(found, tf_keras_is, tuple(apis), tuple(diffs))
+    return VersionsReport(found, tf_keras_is, tuple(apis), tuple(diffs), tuple(landmarks))

@@ -124,7 +124,7 @@ def test_rate_zero_stops_at_the_layer(traced):
     trace = traced(rate="0", shape="None,4")
     assert trace.stage("call").reached
     assert not any(trace.stage(k).reached for k in STAGES[1:])
-    assert "return inputs" in trace.stage("output").note
+    assert "return inputs" in trace.stage("output").stopped.source
     assert trace.check.passed
 
 

@@ -1,0 +1,368 @@
+"""Every English sentence about the library, chosen from captured facts. Nothing else writes prose about it.
+
+Each function takes facts (and the stage or check they are about) and returns words; no code
+anywhere branches on what these words say.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .facts import Facts
+from .model import Stage, StopPoint
+from .spec import shape_text
+
+SAMPLER_NAMES = {"tf.stateless_random_uniform": "stateless_random_uniform (StatelessRandomUniformV2)",
+                 "tf.random_uniform": "random_uniform (a stateful RandomUniform op)",
+                 "tf.Generator.uniform": "tf.random.Generator.uniform"}
+REFERENCES = {
+    "keras": "a fresh layer with the same seed: its SeedGenerator starts at [seed, 0] again",
+    "spatial": "a fresh layer with the same seed: its SeedGenerator starts at [seed, 0] again",
+    "keras.random.dropout": "the same call again: an integer seed makes it a pure function of x",
+    "tf-keras": "a fresh layer with the same seed and rng type",
+    "tf-keras legacy": "a fresh layer with the same seed, after tf.random.set_seed(seed)",
+    "tf.nn.dropout": "tf.random.set_seed(seed), then a fresh tf.nn.dropout(..., seed=seed): the same op seeds",
+    "tf.compat.v1.nn.dropout": "tf.random.set_seed(seed), then a fresh tf.compat.v1.nn.dropout(..., seed=seed)",
+    "stateless": "the same call again: a stateless op is a pure function of its seed",
+}
+
+
+def num(v) -> str:
+    f = float(v)
+    return str(int(f)) if f.is_integer() and abs(f) < 1e15 else f"{f:.10g}"
+
+
+def listed(values) -> str:
+    return "[" + ", ".join("None" if v is None else num(v) for v in values) + "]"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def axes(ax: tuple[int, ...]) -> str:
+    return ("axis " if len(ax) == 1 else "axes ") + ", ".join(map(str, ax))
+
+
+# -- header -----------------------------------------------------------------------------------
+def mode_line(f: Facts, signature: str) -> str:
+    if f.mode == "eager":
+        return "eager: each op runs as soon as it is called; every shape is concrete, nothing is traced"
+    calls = f"called {plural(len(f.calls), 'time')}" if f.calls else "never ran"
+    return f"graph: tf.function(input_signature=[{signature}]); traced {plural(f.trace_count, 'time')}, {calls}"
+
+
+def notes(f: Facts) -> list[str]:
+    out = []
+    if f.kind == "layer" and f.compute_dtype:
+        arg = f"dtype='{f.layer_dtype}'" if f.layer_dtype else "no dtype= argument"
+        if f.compute_dtype == f.input_dtype:
+            out.append(f"input {f.input_dtype}, layer built with {arg}: _dropout received x in {f.compute_dtype}")
+        else:
+            out.append(f"input {f.input_dtype}, layer built with {arg}: the layer cast x to {f.compute_dtype} "
+                       f"before dropout, so the draw and the comparison ran in {f.compute_dtype}")
+    if f.rng_default:
+        out.append(f"no --rng given: tf_keras's default RandomGenerator branch ran, {f.rng}")
+    if f.seed is None:
+        out.append("no seed given: the library drew its own" + (
+            f"; the stateless op received {listed(f.seed_passed)}" if f.seed_passed else ""))
+    out += [f"missing in the installed version: {m}" for m in f.missing]
+    return out
+
+
+# -- stages -----------------------------------------------------------------------------------
+def title(stage: Stage, f: Facts) -> str:
+    k = stage.key
+    if k == "call":
+        if f.api == "tf.compat.v1.nn.dropout":
+            return "tf.compat.v1.nn.dropout: keep_prob becomes rate"
+        return "The layer call" if f.kind == "layer" else f"{stage.function.qualname if stage.function else f.api}"
+    if k == "seed":
+        return {"seed_generator": "The seed from the SeedGenerator", "generator": "RandomGenerator: the stateful branch",
+                "op_state": "The global and op seeds" if f.api != "tf-keras" else "RandomGenerator: the legacy branch",
+                "constant_seed": "A constant seed" if f.api != "tf-keras" else "RandomGenerator: the stateless branch",
+                }.get(f.state_kind, "The seed")
+    if k == "dropout_op":
+        return stage.function.qualname if stage.function else "the dropout op"
+    return {"rate": "_dropout: rate checks and scale", "noise_shape": "The noise shape",
+            "uniform": "The uniform draw in [0, 1)", "keep_mask": "keep_mask = random >= rate",
+            "output": "The output"}[k]
+
+
+def idea(stage: Stage, f: Facts) -> str:
+    return globals()[f"_idea_{stage.key}"](stage, f)
+
+
+def _idea_call(stage, f):
+    if f.api == "tf.compat.v1.nn.dropout":
+        return ("TF1 took keep_prob; the v1 function turns it into rate = 1 - keep_prob in Python floats, so the "
+                "rate may carry a rounding digit, and calls tf.nn.dropout.")
+    if f.kind != "layer":
+        return "A plain function: no layer, no training flag; it always drops unless the rate is 0."
+    if f.training is False:
+        return "The layer is called with training=False: it returns its input and draws nothing."
+    if not f.dropped:
+        return "The layer is called with training=True, but its rate is 0: it returns its input without drawing."
+    return "The layer is called with training=True, so it drops."
+
+
+def _idea_seed(stage, f):
+    if f.state_kind == "seed_generator":
+        if f.mode == "graph":
+            text = ("The layer keeps a [seed, counter] state in a variable. While tracing, the Python code of "
+                    "SeedGenerator.next ran once: it left a read, an add of [0, 1] and an assign in the graph, and "
+                    "those ops run on every call, so each call gets a fresh, reproducible seed.")
+        else:
+            text = ("The layer keeps a [seed, counter] state in a variable. Eagerly, SeedGenerator.next runs on every "
+                    "call: it reads the state and adds [0, 1], so each call gets a fresh, reproducible seed.")
+    elif f.state_kind == "constant_seed":
+        text = ("The seed is a constant: nothing advances between calls, so every call with this seed draws the "
+                "same mask.")
+    elif f.state_kind == "generator":
+        text = ("A tf.random.Generator holds the state in a variable; each draw advances it, so every call gets a "
+                "new, reproducible mask.")
+    else:
+        text = ("A stateful op is seeded by the pair (global seed, op seed); the op keeps its own position in the "
+                "random stream, so calling it again gives a new mask.")
+    if f.seed_cast_changed and f.seed_passed:
+        text += (f" _cast_seed maps the int64 seed into int32 by floormod(seed, 2**31 - 2): {f.seed} became "
+                 f"{num(f.seed_passed[0])}.")
+    return text
+
+
+def _idea_dropout_op(stage, f):
+    if stage.landmark == "tf.stateless_dropout":
+        return "The input, the rate, the [2] seed and the noise shape go to TensorFlow's stateless dropout, which " \
+               "wraps stateless_random_uniform and calls the shared _dropout."
+    if stage.landmark == "tf.general_dropout":
+        return "general_dropout takes the generator's uniform method as its sampler and calls the shared _dropout."
+    return "tf.nn.dropout wraps random_ops.random_uniform (a RandomUniform op) and calls the shared _dropout."
+
+
+def _idea_rate(stage, f):
+    if not f.dropped and f.rate == 0:
+        return "rate is the Python number 0: _dropout returns x at once, before any draw."
+    if f.rate_is_tensor:
+        return (f"rate is a tensor, so _dropout takes its tensor branch: kept values become x / (1 - rate), "
+                f"computed in {f.compute_dtype}; there is no scale variable.")
+    p = f.probabilities
+    scale = f" = {num(p.scale_in_dtype)} in {f.compute_dtype}" if p and p.scale_in_dtype is not None else ""
+    return (f"rate must be in [0, 1). Kept values are multiplied by scale = 1/(1-rate){scale} now, so nothing needs "
+            "rescaling at inference (inverted dropout).")
+
+
+def _idea_noise_shape(stage, f):
+    src, static, run = f.noise_source, f.noise_static, f.noise_runtime
+    if src == "shape_op":
+        return ("The mask's shape is tf.shape(x): a Shape op whose value exists only when the graph runs "
+                f"({listed(static or [])} while tracing, {listed(run or [])} at run time), so the unknown size "
+                "becomes a real one just in time for the draw.")
+    if src == "constant":
+        return (f"Every size of x was known while tracing, so tf.shape(x) folded into the constant "
+                f"{listed(run or static or [])}: no Shape op is needed.")
+    if src == "eager":
+        return f"Eagerly every size is concrete from the start: the noise shape is {listed(run or [])}."
+    if src == "list":
+        unknown = [i for i, d in enumerate(f.noise_given or ()) if d is None]
+        known = f"tf.shape(x)[{', '.join(map(str, unknown))}]" if unknown else "no tensor"
+        return (f"The noise shape given, {listed(f.noise_given)}, became a list: each None is taken from {known} "
+                f"when the graph runs, the other sizes are the numbers given ({listed(run or [])} at run time).")
+    if src == "static_list":
+        filled = any(d is None for d in (f.noise_given or ()))
+        how = "its None entries filled from x's static shape" if filled else "every size a plain number"
+        return f"The noise shape is the list {listed(static or [])}, known while tracing, with {how}."
+    return "The noise shape as _dropout used it."
+
+
+def _idea_uniform(stage, f):
+    sampler = SAMPLER_NAMES.get(f.sampler, f.sampler)
+    if f.draws == f.elements:
+        share = "one draw per element: every sample in the batch gets its own numbers"
+    elif 0 in f.shared_axes:
+        share = (f"{plural(f.draws, 'draw')} for {plural(f.elements, 'element')}: every sample in the batch "
+                 f"shares the same draws ({'also ' if len(f.shared_axes) > 1 else ''}along {axes(f.shared_axes)})")
+    else:
+        share = (f"{plural(f.draws, 'draw')} for {plural(f.elements, 'element')}: one draw serves every element "
+                 f"along {axes(f.shared_axes)}, and each sample still gets its own")
+    dtype = f" in {f.compute_dtype}" if f.compute_dtype else ""
+    return f"{sampler} draws{dtype}, {share}."
+
+
+def _idea_keep_mask(stage, f):
+    p = f.probabilities
+    if p is None:
+        return "An element is kept when its draw is at least rate."
+    exact = abs(p.p_keep - (1 - f.rate)) < 1e-12
+    text = (f"An element is kept when its draw is at least rate. The comparison runs in {p.compute_dtype}, where the "
+            f"rate is stored as {num(p.rate_in_dtype)} and the draws lie on a grid of {plural(p.grid_size, 'value')}, "
+            f"so P(keep) is {num(p.p_keep)}")
+    return text + (" = 1 - rate." if exact else f", not 1 - rate = {num(1 - f.rate)}.")
+
+
+def _idea_output(stage, f):
+    if f.rate_is_tensor:
+        return f"Kept values become x / (1 - rate), computed in {f.compute_dtype}; dropped values become 0."
+    return "Kept values are multiplied by scale; dropped values become 0."
+
+
+def value_note(stage: Stage, label: str, f: Facts) -> str:
+    if label == "training":
+        if f.training is False:
+            return "off: the layer passes its input through"
+        return "on" if f.dropped else "on, but rate 0 returns the input"
+    if stage.key == "noise_shape":
+        return {"x": "the input whose shape the mask takes",
+                "keras noise shape": "returned by Keras's _get_concrete_noise_shape",
+                "layer noise shape": "returned by the layer's _get_noise_shape",
+                "noise_shape": ("returned unchanged by _get_noise_shape: the same object it was given"
+                                if f.noise_passed_through else "what _get_noise_shape returned to _dropout")
+                }.get(label, "")
+    notes = {"state while tracing": "the variable's value while the graph was built",
+             "state before": "read by SeedGenerator.next" if f.state_kind == "seed_generator" else "before call 1",
+             "state after": "read after call 1",
+             "seed passed on": "as the stateless op received it",
+             "seed drawn": "draw_seed([seed, 0]): a constant",
+             "keep_prob": "1 - rate", "rate_from_keep_prob": "1. - keep_prob",
+             "scale": f"1 / keep_prob, in {f.compute_dtype}",
+             "op seed": "the seed= argument", "(global, op) seeds": "what the RandomUniform op gets",
+             "rng type": f"the {f.rng} branch" if f.rng else ""}
+    return notes.get(label, "")
+
+
+def stopped(stop: StopPoint | None) -> str:
+    if stop is None:
+        return "the library did not reach this stage"
+    return f"{stop.function} returned at {stop.file}:{stop.line} `{stop.source}`"
+
+
+def missing(stage: Stage) -> str:
+    return f"missing: {stage.missing}"
+
+
+# -- after the stages -------------------------------------------------------------------------
+def probabilities_line(f: Facts) -> str | None:
+    p = f.probabilities
+    if p is None or not f.dropped:
+        return None
+    scale = f"scale {num(p.scale_in_dtype)}" if p.scale_in_dtype is not None else "x / (1 - rate)"
+    grid = (f"grid of {plural(p.grid_size, 'value')} ({p.grid_bits} mantissa bits; all "
+            f"{plural(p.grid_checked_on, 'captured draw')} lie on it)" if not p.off_grid else
+            f"grid of {plural(p.grid_size, 'value')} ({p.off_grid:,} captured draws off it)")
+    return (f"in {p.compute_dtype}: rate {num(p.rate_in_dtype)}, {scale}, {grid}; P(keep) = {num(p.p_keep)}; "
+            f"expected output/input = {num(p.expected_output_ratio)}")
+
+
+def kept_line(f: Facts, check) -> str:
+    p = f.probabilities
+    expected = f"P(keep) = {num(p.p_keep)}" if p else f"1 - rate = {num(1 - f.rate)}"
+    line = f"kept {check.kept:,} of {check.total:,} = {check.kept_fraction:.1%}   (expected {expected}"
+    independent = f.draws
+    if independent < 400:
+        line += f"; {plural(independent, 'independent draw')} is a small sample"
+    return line + ")"
+
+
+def in_short(f: Facts) -> str | None:
+    if not f.dropped or f.noise_runtime is None:
+        return None
+    run = listed(f.noise_runtime)
+    if f.mode == "eager":
+        first = "Eagerly there is no tracing: every shape is concrete from the start. "
+        then = f"The noise shape was {run}"
+    elif f.noise_source == "shape_op":
+        first = (f"While tracing, x had shape {shape_text(f.shape)} and the noise shape was a tensor (a Shape op) "
+                 f"whose value was only partly known: {listed(f.noise_static or [])}. ")
+        then = f"When the graph ran it held {run}"
+    elif f.noise_source == "constant":
+        first = f"Every size was known while tracing, {shape_text(f.shape)}, so the noise shape was a constant. "
+        then = f"It held {run}"
+    elif f.noise_source == "list":
+        first = (f"While tracing, x had shape {shape_text(f.shape)}; the noise shape was a list of sizes and tensors "
+                 f"sliced from tf.shape(x), known as {listed(f.noise_static or [])}. ")
+        then = f"When the graph ran it held {run}"
+    else:
+        first = f"The noise shape was the list {listed(f.noise_static or [])}, fully known while tracing. "
+        then = f"It held {run}"
+    if f.draws == f.elements:
+        share = "one per element, so every sample got its own"
+    elif 0 in f.shared_axes:
+        share = f"shared by every sample in the batch, across {plural(f.elements, 'element')}"
+    else:
+        share = f"each shared along {axes(f.shared_axes)}, across {plural(f.elements, 'element')}"
+    return first + then + f", and the sampler drew {plural(f.draws, 'uniform')}: {share}."
+
+
+def calls_summary(f: Facts) -> list[str]:
+    """Several calls: whether the masks repeat, and why, from the states and seeds captured per call."""
+    if len(f.calls) < 2:
+        return []
+    traced = ("" if f.mode == "eager" else
+              f"One tf.function, traced {plural(f.trace_count, 'time')} and called {plural(len(f.calls), 'time')}. ")
+    if f.masks_repeat is None:
+        return [traced + "No call drew a mask."]
+    if f.masks_repeat:
+        why = {"constant_seed": "the seed is a constant, so every call draws the same uniforms"}.get(
+            f.state_kind, "the calls drew the same uniforms")
+        return [traced + f"Every call gave the same mask: {why}."]
+    states = [c.state_before for c in f.calls]
+    if f.state_kind in ("seed_generator", "generator") and all(s is not None for s in states):
+        why = "the random state moved on with every call: " + " → ".join(listed(s) for s in states
+                                                                          + [f.calls[-1].state_after])
+    elif f.state_kind == "op_state":
+        why = "the stateful op keeps its own position in the random stream and moves it on every call"
+    else:
+        why = "each call drew new uniforms"
+    return [traced + f"The masks differ: {why}."]
+
+
+def check_rows(f: Facts, c) -> list[tuple[bool | None, str]]:
+    calls = f" in each of the {len(f.calls)} calls" if len(f.calls) > 1 else ""
+    rows = [(c.mask_matches, f"keep_mask == (random >= rate) for all {plural(c.draws, 'draw')}{calls}" if c.dropped
+             else "no mask was drawn: the library returned before sampling")]
+    if not c.dropped:
+        why = "training=False" if f.training is False else "rate 0 drops and scales nothing"
+        rows.append((c.bit_exact, f"output == the input x, unchanged: {why}"))
+    elif c.rate_is_tensor:
+        rows.append((c.bit_exact, f"output == where(random >= rate, x / ({f.compute_dtype}(1) - rate), 0) with rate = "
+                                  f"{f.compute_dtype}({c.rate:g}), the tensor branch, computed in numpy from the "
+                                  f"captured random tensor{calls}"))
+    else:
+        rows.append((c.bit_exact, f"output == where(random >= {c.rate!r}, x * {f.compute_dtype}(1/(1-{c.rate!r})), 0), "
+                                  f"computed in numpy from the captured random tensor{calls}"))
+    key = "spatial" if f.api.startswith("spatial") else f.api
+    if f.api == "tf-keras" and f.rng == "legacy":
+        key = "tf-keras legacy"
+    if c.fresh_layer_equal is None:
+        rows.append((None, "no public call can replay this run: an unseeded stateful op draws from fresh entropy"))
+    else:
+        ref = REFERENCES[key]
+        if f.seed is None and c.reference_seed is not None:
+            ref += f" (seed {c.reference_seed}, the one the layer drew)"
+        rows.append((c.fresh_layer_equal, f"output of call 1 == {ref}"))
+    return rows
+
+
+def refusal(f: Facts) -> list[str]:
+    r = f.refusal
+    if r is None:
+        return []
+    lines = [f"{r.type}: {r.message}",
+             f"raised in {r.function} at {r.file}:{r.line} `{r.source}`"]
+    if f.sampler_got_unknown_size and f.mode == "graph":
+        lines.append("Why: _get_noise_shape fills a None in noise_shape only from x's static shape, and x's batch is "
+                     "None while tracing, so the sampler was asked for a shape with an unknown size and cannot build "
+                     "a tensor of it. Keras fills None from tf.shape(x) at run time instead (try --api keras), and "
+                     "eagerly every size is known (try --eager).")
+    else:
+        lines.append("Why: the library refused these arguments; the stages above show what it had received.")
+    return lines
+
+
+def compare_reason(sampler: str | None, randomness: str | None, noise: str | None, members: int) -> str:
+    if sampler is None:
+        return "no draw at all: the input came back unchanged"
+    shape = f", noise shape {noise}" if noise else ""
+    if members > 1:
+        return (f"the same sampler, {sampler}, with the same {randomness}{shape}: the same derivation gives "
+                "the same draws")
+    return f"its own draws: {sampler} with {randomness}{shape}"
