@@ -68,8 +68,9 @@ def _list(a) -> list | None:
 def _noise_source(v, mode: str) -> str | None:
     if v is not None and mode == "eager":
         return "eager"
-    if isinstance(v, TensorView):
-        return "shape_op" if v.symbolic and v.symbolic.rsplit("/", 1)[-1].startswith("Shape") else "constant"
+    if isinstance(v, TensorView):  # known while tracing: tf.shape folded into a constant (even one named Shape)
+        known = isinstance(v.static_value, list) and None not in v.static_value
+        return "constant" if known else "shape_op"
     if isinstance(v, ListView):
         return "list"
     if isinstance(v, PyValue) and isinstance(v.data, list):

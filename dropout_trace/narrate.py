@@ -162,6 +162,9 @@ def _idea_noise_shape(stage, f):
                 f"{listed(run or static or [])}: no Shape op is needed.")
     if src == "eager":
         return f"Eagerly every size is concrete from the start: the noise shape is {listed(run or [])}."
+    if src == "list" and f.noise_given is None:
+        return (f"The layer built the noise shape itself, as a list of sizes and tensors sliced from tf.shape(x): "
+                f"{listed(static or [])} while tracing, {listed(run or [])} when the graph runs.")
     if src == "list":
         unknown = [i for i, d in enumerate(f.noise_given or ()) if d is None]
         known = f"tf.shape(x)[{', '.join(map(str, unknown))}]" if unknown else "no tensor"
@@ -277,8 +280,9 @@ def in_short(f: Facts) -> str | None:
         first = f"Every size was known while tracing, {shape_text(f.shape)}, so the noise shape was a constant. "
         then = f"It held {run}"
     elif f.noise_source == "list":
+        known = "only partly known" if None in (f.noise_static or [None]) else "already known"
         first = (f"While tracing, x had shape {shape_text(f.shape)}; the noise shape was a list of sizes and tensors "
-                 f"sliced from tf.shape(x), known as {listed(f.noise_static or [])}. ")
+                 f"sliced from tf.shape(x), whose value was {known}: {listed(f.noise_static or [])}. ")
         then = f"When the graph ran it held {run}"
     else:
         first = f"The noise shape was the list {listed(f.noise_static or [])}, fully known while tracing. "
