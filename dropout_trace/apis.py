@@ -79,7 +79,7 @@ class Api:
     sampler = "tf.stateless_random_uniform"
     rank: int | None = None  # the input rank a spatial layer requires
     takes_noise_shape = True
-    reference = ""  # the deterministic public-API reference of the check, and why it is one
+    # The words for its check's public-API reference live in narrate.REFERENCES, with all prose.
 
     def landmark_keys(self, rng) -> tuple[str, ...]:
         raise NotImplementedError
@@ -149,7 +149,6 @@ class _Function(Api):
 class Keras3Dropout(_Layer):
     name = "keras"
     summary = "Keras 3 layer: a SeedGenerator state feeds tf.nn.experimental.stateless_dropout"
-    reference = "a fresh layer with the same seed: its SeedGenerator starts at [seed, 0] again"
 
     def landmark_keys(self, rng):
         return ("keras.Dropout.call", *KERAS3_SEED, "tf.stateless_dropout", *COMMON, "tf.stateless_random_uniform")
@@ -187,7 +186,6 @@ class SpatialDropout(Keras3Dropout):
         self.n, self.rank, self.name = n, n + 2, f"spatial{n}d"
         self.summary = ("drops whole channels: the layer's noise shape is 1 on the "
                         + ("spatial axis" if n == 1 else f"{n} spatial axes"))
-        self.reference = "a fresh layer with the same seed"
 
     def landmark_keys(self, rng):
         return ("keras.SpatialDropout.call", f"keras.SpatialDropout{self.n}D._get_noise_shape", *KERAS3_SEED,
@@ -211,7 +209,6 @@ class SpatialDropout(Keras3Dropout):
 class KerasRandomDropout(_Function):
     name = "keras.random.dropout"
     summary = "Keras 3's functional dropout, as custom layers call it; an integer seed is a constant seed"
-    reference = "the same call again: an integer seed makes it a pure function of x"
 
     def landmark_keys(self, rng):
         return ("keras.random.dropout", *KERAS3_SEED, "tf.stateless_dropout", *COMMON, "tf.stateless_random_uniform")
@@ -239,7 +236,6 @@ class KerasRandomDropout(_Function):
 class TfKerasDropout(_Layer):
     name = "tf-keras"
     summary = "Keras 2 layer: BaseRandomLayer -> RandomGenerator.dropout, branching on its rng type"
-    reference = "a fresh layer with the same seed and rng type (legacy also resets the global seed)"
 
     def landmark_keys(self, rng):
         seed = {"stateless": ("tf_keras.RandomGenerator.make_seed_for_stateless_op",),
@@ -281,7 +277,6 @@ class TfKerasDropout(_Layer):
 class TfNnDropout(_Function):
     name = "tf.nn.dropout"
     summary = "stateful sampler (RandomUniform) seeded by the global and the op seed"
-    reference = "tf.random.set_seed(seed) then a fresh tf.nn.dropout(..., seed=seed): same op seeds"
     sampler = "tf.random_uniform"
 
     def landmark_keys(self, rng):
@@ -312,7 +307,6 @@ class TfNnDropout(_Function):
 class TfV1Dropout(TfNnDropout):
     name = "tf.compat.v1.nn.dropout"
     summary = "the TF1 signature: keep_prob is turned into rate = 1 - keep_prob, then tf.nn.dropout runs"
-    reference = "tf.random.set_seed(seed) then a fresh tf.compat.v1.nn.dropout(..., seed=seed)"
 
     def landmark_keys(self, rng):
         return ("tf.dropout_v1", "tf.dropout_v2", "tf.get_seed", *COMMON, "tf.random_uniform")
@@ -339,7 +333,6 @@ class TfV1Dropout(TfNnDropout):
 class StatelessDropout(_Function):
     name = "stateless"
     summary = "called directly with a [2] seed: the seed is the whole random state"
-    reference = "the same call again: a stateless op is a pure function of its seed"
 
     def landmark_keys(self, rng):
         return ("tf.stateless_dropout", *COMMON, "tf.stateless_random_uniform")
