@@ -1,7 +1,8 @@
-"""Time `dropout-trace run` against a bare Keras Dropout call, and `--help` against a bare Python start.
+"""Time `dropout-trace`: run vs a bare Keras Dropout call, --calls 10 vs --calls 1, --help vs bare Python.
 
-The runs are interleaved (floor, tool, floor, tool, ...) so machine noise hits both sides alike;
-the medians and their ratios are printed. Targets: run <= 1.5x the floor, --help well under 0.5 s.
+The runs are interleaved (first, second, first, second, ...) so machine noise hits both sides alike;
+the medians and their ratios are printed. Targets: run <= 1.5x the floor, run --calls 10 <= 1.15x
+run --calls 1, --help well under 0.5 s.
 """
 
 from __future__ import annotations
@@ -30,15 +31,18 @@ def timed(cmd: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def compare(name: str, floor: list[str], ours: list[str], rounds: int, target: float | None) -> None:
-    timed(floor), timed(ours)  # warm the file cache for both
+def compare(name: str, first: tuple[str, list[str]], second: tuple[str, list[str]], rounds: int,
+            target: float | None) -> None:
+    """Time `second` against `first` (each a (label, command) pair); the ratio is second / first."""
+    (la, ca), (lb, cb) = first, second
+    timed(ca), timed(cb)  # warm the file cache for both
     a, b = [], []
     for _ in range(rounds):
-        a.append(timed(floor))
-        b.append(timed(ours))
+        a.append(timed(ca))
+        b.append(timed(cb))
     fa, fb = statistics.median(a), statistics.median(b)
     verdict = "" if target is None else ("  ok" if fb / fa <= target else f"  OVER the {target}x target")
-    print(f"{name:<6} floor {fa:6.3f} s   dropout-trace {fb:6.3f} s   ratio {fb / fa:5.2f}x"
+    print(f"{name:<6} {la} {fa:6.3f} s   {lb} {fb:6.3f} s   ratio {fb / fa:5.2f}x"
           f"   (medians of {rounds}){verdict}")
 
 
@@ -46,9 +50,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    compare("run", [sys.executable, "-c", FLOOR], tool("run", "--rate", "0.3", "--shape", "None,4"),
+    run = ("run", "--rate", "0.3", "--shape", "None,4")
+    compare("run", ("floor", [sys.executable, "-c", FLOOR]), ("dropout-trace", tool(*run)),
             args.rounds, target=1.5)
-    compare("--help", [sys.executable, "-c", "pass"], tool("--help"), args.rounds, target=None)
+    compare("calls", ("--calls 1", tool(*run, "--calls", "1")), ("--calls 10", tool(*run, "--calls", "10")),
+            args.rounds, target=1.15)
+    compare("--help", ("python -c pass", [sys.executable, "-c", "pass"]), ("dropout-trace", tool("--help")),
+            args.rounds, target=None)
     helped = timed(tool("--help"))
     print(f"--help alone: {helped:.3f} s (target: well under 0.5 s)")
 

@@ -67,6 +67,7 @@ class FrameEvent:
     return_locals: dict | None = None
     returned: object = None
     finished: bool = False
+    raised_at: int | None = None  # the line an exception passed through in this frame
 
 
 class Recorder:
@@ -110,6 +111,10 @@ class Recorder:
                 if f.f_lineno not in seen:
                     seen.add(f.f_lineno)
                     record.lines.append(f.f_lineno)
+            elif ev == "exception":
+                record.raised_at = f.f_lineno
+            elif ev == "return" and record.raised_at is not None and record.raised_at == f.f_lineno:
+                pass  # unwinding: the frame ends by the exception, not by a return
             elif ev == "return":
                 record.return_locals = dict(f.f_locals)
                 record.returned = value

@@ -67,12 +67,13 @@ class NamedValue:
 
 @dataclass(frozen=True)
 class StopPoint:
-    """Where the library returned early: the last `return` that ran."""
+    """Where the library left the chain early: the last `return` that ran, or where it raised."""
 
     function: str
     file: str
     line: int
     source: str
+    raised: bool = False
 
 
 @dataclass(frozen=True)

@@ -235,6 +235,8 @@ def value_note(stage: Stage, label: str, f: Facts) -> str:
 def stopped(stop: StopPoint | None) -> str:
     if stop is None:
         return "the library did not reach this stage"
+    if stop.raised:
+        return f"{stop.function} raised first, at {stop.file}:{stop.line} (see below)"
     return f"{stop.function} returned at {stop.file}:{stop.line} `{stop.source}`"
 
 

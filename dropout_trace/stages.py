@@ -134,7 +134,10 @@ class Builder:
 
     # -- stages ---------------------------------------------------------------------------------
     def stopped(self) -> StopPoint | None:
-        """Where the library returned early, read from the last `return` that ran."""
+        """Where the library returned early, read from the last `return` that ran, or where it raised."""
+        r = self.snap.refusal
+        if r is not None:
+            return StopPoint(r.function, r.file, r.line, r.source, raised=True)
         finished = [e for e in self.snap.events if e.finished and self.returned_at(e.key)]
         if not finished:
             return None

@@ -291,21 +291,23 @@ class _Freezer:
         return tuple(out)
 
     def refusal(self) -> Refusal | None:
+        """Where the library raised: the innermost landmark the exception passed through, from the recorder.
+
+        The exception's own traceback is no help here: TensorFlow filters its internal frames out.
+        """
         exc = self.run.error
         if exc is None:
             return None
-        tb, last, landmark = exc.__traceback__, None, None
-        while tb is not None:
-            last = tb
-            landmark = self.codes.get(tb.tb_frame.f_code, landmark)
-            tb = tb.tb_next
-        code = last.tb_frame.f_code
-        from .capture import qualname_of
-
+        rec = self.run.recorders[-1]
+        hit = [ev for ev in rec.events if ev.raised_at is not None and not ev.finished]
         message = str(exc).strip().splitlines()
-        return Refusal(type(exc).__name__, message[0] if message else "", qualname_of(code),
-                       relative_file(code.co_filename), last.tb_lineno, source_line(code, last.tb_lineno).strip(),
-                       landmark)
+        text = next((line.strip() for line in reversed(message) if line.strip()), "")
+        if not hit:
+            return Refusal(type(exc).__name__, text, "?", "?", 0, "", None)
+        ev = hit[-1]
+        lm = self.lm[ev.key]
+        return Refusal(type(exc).__name__, text, lm.ref.qualname, lm.ref.file, ev.raised_at,
+                       source_line(ev.code, ev.raised_at).strip(), ev.key)
 
 
 def trace_run(spec: RunSpec, table: dict | None = None):

@@ -268,6 +268,15 @@ def test_library_refusal_is_a_result(tf, capsys):
     assert message in out  # TensorFlow's own words
     assert "fills a None in noise_shape only from x's static shape" in out
     assert "_get_noise_shape" in out  # the trace up to the refusal is shown
+    # Where: the innermost landmark the exception passed through, and its line in the installed file.
+    import inspect
+    import re
+
+    from tensorflow.python.ops import random_ops
+
+    where = re.search(r"raised in random_uniform at tensorflow/python/ops/random_ops.py:(\d+) `([^`]*)`", out)
+    lines, start = inspect.getsourcelines(inspect.unwrap(random_ops.random_uniform))
+    assert where and lines[int(where.group(1)) - start].strip() == where.group(2)
 
 
 def test_json_schema_2(traced):
