@@ -42,7 +42,7 @@ def compare(name: str, first: tuple[str, list[str]], second: tuple[str, list[str
         b.append(timed(cb))
     fa, fb = statistics.median(a), statistics.median(b)
     verdict = "" if target is None else ("  ok" if fb / fa <= target else f"  OVER the {target}x target")
-    print(f"{name:<6} {la} {fa:6.3f} s   {lb} {fb:6.3f} s   ratio {fb / fa:5.2f}x"
+    print(f"{name:<7} {la} {fa:6.3f} s   {lb} {fb:6.3f} s   ratio {fb / fa:5.2f}x"
           f"   (medians of {rounds}){verdict}")
 
 
