@@ -245,7 +245,8 @@ class TfKerasDropout(_Layer):
 
     def text(self, spec):
         rng = f", rng_type='{RNG_TYPE[spec.rng]}'" if spec.rng else ""
-        return (f"tf_keras.layers.Dropout({spec.rate:g}{_noise(spec)}{_seed_kw(spec)}{_dtype_kw(spec)}{rng})"
+        legacy = effective_rng(spec) == "legacy" and spec.seed is not None
+        return (("" if not legacy else f"tf.random.set_seed({spec.seed}); ") + f"tf_keras.layers.Dropout({spec.rate:g}{_noise(spec)}{_seed_kw(spec)}{_dtype_kw(spec)}{rng})"
                 f"(x, training={spec.training})")
 
     def make(self, spec, tf, seed=None):

@@ -47,6 +47,7 @@ class Facts:
     noise_static: list | None  # the noise shape as known while tracing
     noise_runtime: list | None
     noise_passed_through: bool  # _get_noise_shape returned the very object it was given
+    noise_tensor: str | None  # the graph tensor holding the noise shape, e.g. "Shape:0" or "packed:0"
     shared_axes: tuple[int, ...]  # axes where one draw serves every element along the axis
     draws: int
     elements: int
@@ -70,7 +71,9 @@ def _noise_source(v, mode: str) -> str | None:
         return "eager"
     if isinstance(v, TensorView):  # known while tracing: tf.shape folded into a constant (even one named Shape)
         known = isinstance(v.static_value, list) and None not in v.static_value
-        return "constant" if known else "shape_op"
+        if known:
+            return "constant"
+        return "shape_op" if (v.symbolic or "").rsplit("/", 1)[-1].startswith("Shape") else "tensor"
     if isinstance(v, ListView):
         return "list"
     if isinstance(v, PyValue) and isinstance(v.data, list):
@@ -123,7 +126,7 @@ def derive(trace) -> Facts:
     if spec.api in ("keras", "spatial1d", "spatial2d", "spatial3d"):
         state_kind = "seed_generator"
     elif spec.api == "keras.random.dropout":
-        state_kind = "constant_seed" if spec.seed is not None else "seed_generator"
+        state_kind = "constant_seed" if spec.seed is not None else "global_seed_generator"
     elif snap.rng == "stateful":
         state_kind = "generator"
     elif snap.rng == "stateless" or spec.api == "stateless":
@@ -149,6 +152,8 @@ def derive(trace) -> Facts:
         compute_dtype=compute, probabilities=probs, shape=spec.shape, run_shape=spec.run_shape,
         noise_given=spec.noise_shape, noise_source=_noise_source(noise_value, snap.mode),
         noise_static=noise.static_shape, noise_runtime=run_noise,
+        noise_tensor=noise_value.symbolic.rsplit("/", 1)[-1] if isinstance(noise_value, TensorView)
+        and noise_value.symbolic else None,
         noise_passed_through=getattr(snap.first("tf._get_noise_shape"), "returned_arg", None) == "noise_shape", shared_axes=shared,
         draws=int(random.size) if dropped else 0, elements=int(np.prod(spec.run_shape)),
         sampler=sampler_key(spec.api, snap.rng), seed=spec.seed,

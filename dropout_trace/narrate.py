@@ -107,7 +107,18 @@ def _idea_call(stage, f):
 
 
 def _idea_seed(stage, f):
-    if f.state_kind == "seed_generator":
+    if f.state_kind == "op_state" and not f.dropped:
+        return "rate 0: only get_seed ran (_dropout's dummy RNG step); no random op was created."
+    if f.state_kind == "op_state" and f.seed is None and f.calls and f.calls[0].seed_used is not None:
+        return (f"No op seed given, but a global seed was set earlier in this process: get_seed returned "
+                f"{listed(f.calls[0].seed_used)}, and the op keeps its own position in that random stream.")
+    if f.state_kind == "op_state" and f.seed is None:
+        return ("No seed: get_seed returned (None, None), so the op gets seed=0, seed2=0 and seeds itself "
+                "nondeterministically; calling it again gives a new mask.")
+    if f.state_kind == "global_seed_generator":
+        text = ("No seed: Keras uses its global SeedGenerator, seeded at random, and SeedGenerator.next("
+                "ordered=False) scrambles its state on every call: (state + 1) * 5387 % 933199.")
+    elif f.state_kind == "seed_generator":
         if f.mode == "graph":
             text = ("The layer keeps a [seed, counter] state in a variable. While tracing, the Python code of "
                     "SeedGenerator.next ran once: it left a read, an add of [0, 1] and an assign in the graph, and "
@@ -159,7 +170,10 @@ def _idea_noise_shape(stage, f):
                 "becomes a real one just in time for the draw.")
     if src == "constant":
         return (f"Every size of x was known while tracing, so tf.shape(x) folded into the constant "
-                f"{listed(run or static or [])}: no Shape op is needed.")
+                f"{listed(run or static or [])}: its tensor keeps the name {f.noise_tensor}, but no Shape op runs.")
+    if src == "tensor":
+        return (f"The noise shape is a tensor, {f.noise_tensor}, whose value exists only when the graph runs "
+                f"({listed(static or [])} while tracing, {listed(run or [])} at run time).")
     if src == "eager":
         return f"Eagerly every size is concrete from the start: the noise shape is {listed(run or [])}."
     if src == "list" and f.noise_given is None:
@@ -171,6 +185,9 @@ def _idea_noise_shape(stage, f):
         return (f"The noise shape given, {listed(f.noise_given)}, became a list: each None is taken from {known} "
                 f"when the graph runs, the other sizes are the numbers given ({listed(run or [])} at run time).")
     if src == "static_list":
+        if static and None in static:
+            return (f"The noise shape is the list {listed(static)}: _get_noise_shape fills a None only from x's "
+                    "static shape, and x's size there is None too, so it stays unknown.")
         filled = any(d is None for d in (f.noise_given or ()))
         how = "its None entries filled from x's static shape" if filled else "every size a plain number"
         return f"The noise shape is the list {listed(static or [])}, known while tracing, with {how}."
@@ -225,9 +242,10 @@ def value_note(stage: Stage, label: str, f: Facts) -> str:
              "state after": "read after call 1",
              "seed passed on": "as the stateless op received it",
              "seed drawn": "draw_seed([seed, 0]): a constant",
-             "keep_prob": "1 - rate", "rate_from_keep_prob": "1. - keep_prob",
+             "keep_prob": "given" if stage.key == "call" else "1 - rate", "rate_from_keep_prob": "1. - keep_prob",
              "scale": f"1 / keep_prob, in {f.compute_dtype}",
-             "op seed": "the seed= argument", "(global, op) seeds": "what the RandomUniform op gets",
+             "op seed": "the seed= argument",
+             "(global, op) seeds": "what the RandomUniform op gets" if f.dropped else "no random op used them",
              "rng type": f"the {f.rng} branch" if f.rng else ""}
     return notes.get(label, "")
 
@@ -278,6 +296,10 @@ def in_short(f: Facts) -> str | None:
         first = (f"While tracing, x had shape {shape_text(f.shape)} and the noise shape was a tensor (a Shape op) "
                  f"whose value was only partly known: {listed(f.noise_static or [])}. ")
         then = f"When the graph ran it held {run}"
+    elif f.noise_source == "tensor":
+        first = (f"While tracing, x had shape {shape_text(f.shape)} and the noise shape was a tensor "
+                 f"({f.noise_tensor}) whose value was only partly known: {listed(f.noise_static or [])}. ")
+        then = f"When the graph ran it held {run}"
     elif f.noise_source == "constant":
         first = f"Every size was known while tracing, {shape_text(f.shape)}, so the noise shape was a constant. "
         then = f"It held {run}"
@@ -314,6 +336,8 @@ def calls_summary(f: Facts) -> list[str]:
     if f.state_kind in ("seed_generator", "generator") and all(s is not None for s in states):
         why = "the random state moved on with every call: " + " → ".join(listed(s) for s in states
                                                                           + [f.calls[-1].state_after])
+    elif f.state_kind == "op_state" and len({str(c.seed_used) for c in f.calls}) == len(f.calls):
+        why = "each call got a new op seed: " + " → ".join(listed(c.seed_used) for c in f.calls)
     elif f.state_kind == "op_state":
         why = "the stateful op keeps its own position in the random stream and moves it on every call"
     else:
@@ -339,7 +363,10 @@ def check_rows(f: Facts, c) -> list[tuple[bool | None, str]]:
     if f.api == "tf-keras" and f.rng == "legacy":
         key = "tf-keras legacy"
     if c.fresh_layer_equal is None:
-        rows.append((None, "no public call can replay this run: an unseeded stateful op draws from fresh entropy"))
+        rows.append((None, "not replayed: with no seed the library picked its own at random, and this tool "
+                           "replays only Keras 3 layers from the seed they drew"))
+    elif not c.dropped:
+        rows.append((c.fresh_layer_equal, "output of call 1 == a fresh call's output: the input, unchanged"))
     else:
         ref = REFERENCES[key]
         if f.seed is None and c.reference_seed is not None:

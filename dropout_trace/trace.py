@@ -195,6 +195,9 @@ class _Freezer:
         if isinstance(obj, tf.TensorShape):
             dims = None if obj.rank is None else obj.as_list()
             return PyValue(f"TensorShape({dims})", dims)
+        if isinstance(obj, (list, tuple)) and any(o is None for o in obj) and \
+                all(o is None or isinstance(o, int) for o in obj):
+            return PyValue(repr(tuple(obj)), list(obj))  # e.g. get_seed's (None, None): no seeds at all
         if isinstance(obj, (list, tuple)) and all(isinstance(o, int) or tf.is_tensor(o) for o in _leaves(obj)):
             return ListView(tuple(self.view(o) for o in obj))
         if obj is None or isinstance(obj, (bool, int, float, str)):
@@ -274,9 +277,8 @@ class _Freezer:
         if seed is not None:
             return seed
         ev = rec.first("tf.get_seed")
-        if ev is not None and ev.finished and isinstance(ev.returned, tuple):
-            pair = [-1 if s is None else int(s) for s in ev.returned]  # None: no seed, the op draws its own
-            return np.asarray(pair, dtype=np.int64)
+        if ev is not None and ev.finished and isinstance(ev.returned, tuple) and None not in ev.returned:
+            return np.asarray([int(s) for s in ev.returned], dtype=np.int64)
         return None
 
     def calls(self) -> tuple[CallRecord, ...]:

@@ -293,3 +293,35 @@ def test_json_schema_2(traced):
     assert seed["state while tracing"]["static"]["value"] == [42, 0]
     stateless = json.loads(json.dumps(trace_json(traced(rate="0.3", shape="None,4", api="stateless", calls=2))))
     assert all(c["seed_state_before"] is None for c in stateless["calls"])
+
+
+# Found by reading every sentence of a matrix of runs against the installed source.
+def test_tf_keras_legacy_eager_hands_out_a_new_op_seed_per_call(traced):
+    trace = traced(rate="0.3", shape="None,4", api="tf-keras", rng="legacy", eager=True, calls=3)
+    seeds = [c.seed_used.tolist() for c in trace.calls]
+    assert seeds == [[42, 42], [42, 43], [42, 44]]  # make_legacy_seed: self._seed += 1 on each eager call
+    assert "each call got a new op seed" in " ".join(narrate.calls_summary(trace.facts))
+
+
+def test_tf_keras_noise_shape_is_a_packed_tensor_not_a_shape_op(traced):
+    trace = traced(rate="0.3", shape="None,4", api="tf-keras", noise_shape="None,1")
+    assert trace.facts.noise_source == "tensor" and not trace.facts.noise_tensor.startswith("Shape")
+    assert "a Shape op" not in idea(trace, "noise_shape") + narrate.in_short(trace.facts)
+
+
+def test_rate_zero_reference_does_not_speak_of_a_seed_generator(traced, keras):
+    trace = traced(rate="0", shape="None,4")
+    assert not hasattr(keras.layers.Dropout(0, seed=42), "seed_generator")  # rate 0 builds none
+    rows = " ".join(text for _, text in narrate.check_rows(trace.facts, trace.check))
+    assert "SeedGenerator" not in rows and "the input, unchanged" in rows
+
+
+def test_unseeded_stateful_op_shows_no_invented_seed(traced):
+    trace = traced(rate="0.3", shape="None,4", api="tf.nn.dropout", seed="none")
+    assert trace.check.fresh_layer_equal is None
+    used = trace.calls[0].seed_used  # other tests in this process may have set a global seed
+    if used is None:
+        assert "seed=0, seed2=0" in idea(trace, "seed")
+    else:
+        assert narrate.listed(used) in idea(trace, "seed") and "global seed" in idea(trace, "seed")
+    assert "-1" not in str(used)
