@@ -101,31 +101,37 @@ def _groups(entries: list[Entry]) -> tuple[Group, ...]:
         letter = chr(ord("A") + i)
         labels = tuple(e.label for e in members)
         causes = {(e.sampler, e.randomness, e.noise) for e in members}
-        if len(causes) == 1:
-            reason = narrate.compare_reason(*causes.pop(), len(members))
-        else:
-            reason = "the same mask from different samplers or seeds: a coincidence of a small sample"
-        groups.append(Group(letter, labels, reason))
+        groups.append(Group(letter, labels, narrate.compare_reason(causes, len(members))))
     return tuple(groups)
 
 
-def differences(c: Comparison) -> list[str]:
+@dataclass(frozen=True)
+class Difference:
+    """Why two groups' masks differ, as captured: the sampler, its seeding, or the noise shape."""
+
+    a: str  # group letters
+    b: str
+    kind: str  # "sampler", "noise_shape" or "seed"
+    left: str  # what group a had of that kind
+    right: str
+    shared: str | None = None  # what both had (for "noise_shape": the shared seeding)
+
+
+def differences(c: Comparison) -> list[Difference]:
     """Why the groups differ, from what each captured: a different sampler, or the same one seeded differently."""
     firsts = []
     for g in c.groups:
         entry = next(e for e in c.entries if e.label == g.labels[0])
         firsts.append((g.letter, entry))
-    lines = []
+    out = []
     for i, (a, ea) in enumerate(firsts):
         for b, eb in firsts[i + 1:]:
             if ea.sampler is None or eb.sampler is None:
                 continue
             if ea.sampler != eb.sampler:
-                lines.append(f"{a} vs {b}: different samplers ({ea.sampler} vs {eb.sampler})")
+                out.append(Difference(a, b, "sampler", ea.sampler, eb.sampler))
             elif ea.randomness == eb.randomness and ea.noise != eb.noise:
-                lines.append(f"{a} vs {b}: the same sampler and {ea.randomness}, but different noise shapes "
-                             f"({ea.noise} vs {eb.noise}): the draws fill a different shape")
+                out.append(Difference(a, b, "noise_shape", ea.noise, eb.noise, ea.randomness))
             else:
-                lines.append(f"{a} vs {b}: the same sampler, {ea.sampler}, seeded differently "
-                             f"({ea.randomness} vs {eb.randomness})")
-    return lines
+                out.append(Difference(a, b, "seed", ea.randomness, eb.randomness, ea.sampler))
+    return out

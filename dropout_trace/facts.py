@@ -55,6 +55,7 @@ class Facts:
     seed: int | None  # as given; None = unseeded
     seed_passed: list | None  # the [2] seed the stateless op received (call 1)
     seed_cast_changed: bool  # _cast_seed's floormod changed the seed's value
+    op_seed_truncated: bool  # get_seed's seed % (2**31 - 1) changed the op seed of call 1
     state_kind: str  # "seed_generator", "generator", "op_state", "constant_seed" or "none"
     masks_repeat: bool | None  # None for one call
     refusal: Refusal | None
@@ -123,6 +124,10 @@ def derive(trace) -> Facts:
     cast_changed = False
     if stateless_seed and spec.seed is not None and snap.first("keras._cast_seed") is not None:
         cast_changed = int(np.asarray(first_seed)[0]) != spec.seed
+    get_seed = snap.first("tf.get_seed")
+    given_op = get_seed.call_locals.get("op_seed") if get_seed else None
+    given_op = given_op.data if isinstance(given_op, PyValue) and isinstance(given_op.data, int) else None
+    truncated = given_op is not None and op_seeds_of(get_seed) is not None and op_seeds_of(get_seed)[1] != given_op
     if spec.api in ("keras", "spatial1d", "spatial2d", "spatial3d"):
         state_kind = "seed_generator"
     elif spec.api == "keras.random.dropout":
@@ -157,10 +162,20 @@ def derive(trace) -> Facts:
         noise_passed_through=getattr(snap.first("tf._get_noise_shape"), "returned_arg", None) == "noise_shape", shared_axes=shared,
         draws=int(random.size) if dropped else 0, elements=int(np.prod(spec.run_shape)),
         sampler=sampler_key(spec.api, snap.rng), seed=spec.seed,
-        seed_passed=_list(first_seed) if stateless_seed else None, seed_cast_changed=cast_changed,
+        seed_passed=_list(first_seed) if stateless_seed else None, seed_cast_changed=cast_changed, op_seed_truncated=truncated,
         state_kind=state_kind, masks_repeat=None if len(masks) < 2 or masks[0] is None else all(c.same_mask_as_first
                                                                                                   for c in calls),
         refusal=snap.refusal, sampler_got_unknown_size=unknown, missing=_missing(trace))
+
+
+def op_seeds_of(ev) -> list | None:
+    """get_seed's returned (global, op) pair as ints, when both were set."""
+    v = ev.returned if ev is not None else None
+    items = v.items if isinstance(v, ListView) else None
+    if items is None:
+        return None
+    out = [i.data if isinstance(i, PyValue) else (None if i.value is None else int(i.value)) for i in items]
+    return None if None in out else [int(o) for o in out]
 
 
 def _same(a, b) -> bool:

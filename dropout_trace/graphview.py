@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import narrate
 from .apis import call_text, input_signature, make_call
 from .spec import RunSpec, shape_text
 from .tfenv import import_tensorflow
 from .versions import installed
 
-# What each mark teaches; an op gets the first mark whose test it passes.
-MARKS = {
-    "shape": "Shape: the batch size enters here, when the graph runs",
-    "random": "the random op: uniform draws of the noise shape",
-    "compare": "the comparison: keep_mask = random >= rate",
-    "select": "the select: kept values scaled, dropped ones 0",
-}
+MARKS = ("shape", "random", "compare", "select")  # an op gets the first mark whose test it passes; narrate words them
 
 FILL = {"shape": "#ffe08a", "random": "#a8d8ff", "compare": "#c8f0c0", "select": "#f4b6b6"}
 
@@ -121,7 +116,7 @@ def to_mermaid(view: GraphView) -> str:
 
 def to_json(view: GraphView) -> dict:
     return {"api": view.api, "call": view.call, "signature": view.signature, "versions": view.versions,
-            "marks": MARKS,
+            "marks": {m: narrate.GRAPH_MARKS[m] for m in MARKS},
             "ops": [{"index": op.index, "name": op.name, "type": op.type, "shapes": list(op.shapes),
                      "inputs": list(op.inputs), "control_inputs": list(op.control_inputs), "mark": op.mark}
                     for op in view.ops]}

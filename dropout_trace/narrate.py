@@ -135,6 +135,9 @@ def _idea_seed(stage, f):
     else:
         text = ("A stateful op is seeded by the pair (global seed, op seed); the op keeps its own position in the "
                 "random stream, so calling it again gives a new mask.")
+    if f.op_seed_truncated and f.calls and f.calls[0].seed_used:
+        text += (f" get_seed truncates every seed to seed % (2**31 - 1): the op seed given became "
+                 f"{num(f.calls[0].seed_used[1])}.")
     if f.seed_cast_changed and f.seed_passed:
         text += (f" _cast_seed maps the int64 seed into int32 by floormod(seed, 2**31 - 2): {f.seed} became "
                  f"{num(f.seed_passed[0])}.")
@@ -391,7 +394,11 @@ def refusal(f: Facts) -> list[str]:
     return lines
 
 
-def compare_reason(sampler: str | None, randomness: str | None, noise: str | None, members: int) -> str:
+def compare_reason(causes: set, members: int) -> str:
+    """Why the APIs in one group share a mask, from each one's (sampler, seeding, noise shape)."""
+    if len(causes) > 1:
+        return "the same mask from different samplers or seeds: a coincidence of a small sample"
+    sampler, randomness, noise = next(iter(causes))
     if sampler is None:
         return "no draw at all: the input came back unchanged"
     shape = f", noise shape {noise}" if noise else ""
@@ -399,3 +406,34 @@ def compare_reason(sampler: str | None, randomness: str | None, noise: str | Non
         return (f"the same sampler, {sampler}, with the same {randomness}{shape}: the same derivation gives "
                 "the same draws")
     return f"its own draws: {sampler} with {randomness}{shape}"
+
+
+def compare_difference(d) -> str:
+    if d.kind == "sampler":
+        return f"{d.a} vs {d.b}: different samplers ({d.left} vs {d.right})"
+    if d.kind == "noise_shape":
+        return (f"{d.a} vs {d.b}: the same sampler and {d.shared}, but different noise shapes ({d.left} vs "
+                f"{d.right}): the draws fill a different shape")
+    return f"{d.a} vs {d.b}: the same sampler, {d.shared}, seeded differently ({d.left} vs {d.right})"
+
+
+GRAPH_MARKS = {
+    "shape": "Shape: the batch size enters here, when the graph runs",
+    "random": "the random op: uniform draws of the noise shape",
+    "compare": "the comparison: keep_mask = random >= rate",
+    "select": "the select: kept values scaled, dropped ones 0",
+}
+
+
+def graph_mark(mark: str, view) -> str:
+    """What a mark means, or why the graph has no such op, from the graph's own ops and input shape."""
+    if any(op.mark == mark for op in view.ops):
+        return GRAPH_MARKS[mark]
+    drew = any(op.mark == "random" for op in view.ops)
+    if mark == "shape" and not drew:
+        return "no Shape op: the call drew nothing, so no noise shape was needed"
+    if mark == "shape" and None not in view.shape:
+        return "no Shape op: every size was known while tracing, so tf.shape(x) became a Const"
+    if mark == "shape":
+        return "no Shape op: the noise shape was built from known sizes only"
+    return f"{GRAPH_MARKS[mark]}: no such op in this graph"

@@ -136,6 +136,7 @@ def dumps(trace: Trace) -> str:
 
 
 def compare_json(c) -> dict:
+    from . import narrate
     from .compare import differences
 
     letter = {label: g.letter for g in c.groups for label in g.labels}
@@ -145,7 +146,8 @@ def compare_json(c) -> dict:
                      "randomness": e.randomness, "mask": plain(e.mask),
                      "check": None if e.trace is None else e.trace.check.passed} for e in c.entries],
         "groups": [{"group": g.letter, "apis": list(g.labels), "reason": g.reason} for g in c.groups],
-        "differences": differences(c),
+        "differences": [{"groups": [d.a, d.b], "kind": d.kind, "sentence": narrate.compare_difference(d)}
+                        for d in differences(c)],
     }
 
 

@@ -71,6 +71,7 @@ MARK_STYLE = {"shape": "bold yellow", "random": "bold blue", "compare": "bold gr
 def render_graph(view, console: Console) -> None:
     """The traced graph's ops in creation order; the dropout landmarks marked and explained."""
     from .graphview import MARKS, _shape_text
+    from . import narrate
 
     console.print(Text(view.call, style="bold cyan"))
     head = Text("Graph ops", style="bold")
@@ -92,25 +93,16 @@ def render_graph(view, console: Console) -> None:
                       Text(_fit(op.name, room, keep_end=True), style="dim"))
     console.print(table)
     console.print()
-    for mark, meaning in MARKS.items():
-        found = [op for op in view.ops if op.mark == mark]
+    for mark in MARKS:
         line = Text(f"  ◀ {mark:<8}", style=MARK_STYLE[mark])
-        if found:
-            line.append(meaning)
-        elif mark == "shape" and not any(op.mark == "random" for op in view.ops):
-            line.append("no Shape op: the call drew nothing, so no noise shape was needed")
-        elif mark == "shape" and None not in view.shape:
-            line.append("no Shape op: every size was known while tracing, so tf.shape(x) became a Const")
-        elif mark == "shape":
-            line.append("no Shape op: the noise shape was built from known sizes only")
-        else:
-            line.append(f"{meaning}: no such op in this graph")
+        line.append(narrate.graph_mark(mark, view))
         console.print(line)
 
 
 # -- the compare command ---------------------------------------------------------------------------
 def render_compare(c, console: Console) -> None:
     """Masks side by side, lettered by group; then which share a mask and why, from the captured seeds."""
+    from . import narrate
     from .compare import differences
 
     spec = c.spec
@@ -136,7 +128,7 @@ def render_compare(c, console: Console) -> None:
         line.append(f": {g.reason}")
         console.print(line)
     for d in differences(c):
-        console.print(Text(d, style="dim"))
+        console.print(Text(narrate.compare_difference(d), style="dim"))
     for e in c.entries:
         if e.skipped:
             console.print(Text(f"skipped {e.label}: {e.skipped}", style="yellow"))

@@ -198,7 +198,7 @@ def test_compare_names_the_noise_shape(tf):
     from dropout_trace.spec import build_spec
 
     c = compare(build_spec(rate="0.3", shape="None,2,3", batch=2))
-    lines = differences(c)
+    lines = [narrate.compare_difference(d) for d in differences(c)]
     assert not any("seeded differently (seed [42, 0] vs seed [42, 0])" in d for d in lines)
     spatial = next(e for e in c.entries if e.label == "spatial1d")
     keras = next(e for e in c.entries if e.label == "keras")
