@@ -173,6 +173,7 @@ class _Freezer:
     def __init__(self, tf, run: _Run, landmarks: dict[str, Landmark]):
         self.tf, self.run, self.lm = tf, run, landmarks
         self.codes = {lm.code: key for key, lm in landmarks.items() if lm.found}
+        self.frame_ids: dict[int, int] = {}  # live frame ids -> 1, 2, 3...: a snapshot holds no addresses
 
     def view(self, obj) -> Value:
         try:
@@ -227,7 +228,8 @@ class _Freezer:
         file = relative_file(entry.filename)
         ours = entry.filename.startswith(PACKAGE_DIR)
         return StackFrame(entry.qualname, file, entry.lineno, def_line(entry.code),
-                          (entry.filename, entry.code.co_firstlineno, entry.qualname), entry.frame_id,
+                          (file, entry.code.co_firstlineno, entry.qualname),
+                          self.frame_ids.setdefault(entry.frame_id, len(self.frame_ids) + 1),
                           source_line(entry.code, entry.lineno), self.codes.get(entry.code),
                           is_plumbing(entry.qualname, file) or ours, ours)
 

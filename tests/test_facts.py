@@ -325,3 +325,34 @@ def test_unseeded_stateful_op_shows_no_invented_seed(traced):
     else:
         assert narrate.listed(used) in idea(trace, "seed") and "global seed" in idea(trace, "seed")
     assert "-1" not in str(used)
+
+
+def _graph_calls(tf, fn, x, n=3):
+    f = tf.function(fn, input_signature=[tf.TensorSpec([None, *x.shape[1:]], x.dtype)])
+    return [f(x).numpy() for _ in range(n)]
+
+
+@pytest.mark.parametrize("group", ["spatial1d", "tf-keras stateless", "tf-keras stateful", "v1", "stateless"])
+def test_three_calls_match_an_independent_reference(tf, traced, group):
+    """--calls 3 for the other API groups, against the public ops called three times through one tf.function."""
+    options = {"spatial1d": dict(api="spatial1d", shape="None,3,4"),
+               "tf-keras stateless": dict(api="tf-keras", rng="stateless"),
+               "tf-keras stateful": dict(api="tf-keras", rng="stateful"),
+               "v1": dict(api="tf.compat.v1.nn.dropout", rate=None, keep_prob="0.7"),
+               "stateless": dict(api="stateless")}[group]
+    trace = traced(**({"rate": "0.3", "shape": "None,4", "calls": 3} | options))
+    x = tf.constant(trace.tensors["input"])
+    if group == "spatial1d":  # the SeedGenerator moves per call; the noise shape is (batch, 1, channels)
+        expected = [tf.nn.experimental.stateless_dropout(x, 0.3, seed=[42, i], noise_shape=[3, 1, 4]).numpy()
+                    for i in range(3)]
+    elif group in ("tf-keras stateless", "stateless"):  # a constant seed [42, 0]
+        expected = [tf.nn.experimental.stateless_dropout(x, 0.3, seed=[42, 0]).numpy()] * 3
+    elif group == "tf-keras stateful":
+        gen = tf.random.Generator.from_seed(42, alg=tf.random.Algorithm.AUTO_SELECT)
+        expected = _graph_calls(tf, lambda v: tf.nn.experimental.general_dropout(v, 0.3, uniform_sampler=gen.uniform), x)
+    else:
+        tf.random.set_seed(42)
+        expected = _graph_calls(tf, lambda v: tf.compat.v1.nn.dropout(v, keep_prob=0.7, seed=42), x)
+    assert all(bits_equal(e, c.output) for e, c in zip(expected, trace.calls))
+    repeats = group in ("tf-keras stateless", "stateless")
+    assert trace.facts.masks_repeat is repeats and trace.check.passed

@@ -13,16 +13,13 @@ import pytest
 from dropout_trace.render import DROPPED, KEPT, make_console, render_trace
 
 from conftest import REGEN
+from test_snapshots import recorded
 
 GOLDEN = Path(__file__).parent / "golden"
 WIDTH = 100
-CASES = {
-    "none4": dict(rate="0.3", shape="None,4"),
-    "noise_rows": dict(rate="0.5", shape="None,3", noise_shape="None,1", batch=4),
-    "rate0": dict(rate="0", shape="None,4"),
-    "eager_bf16": dict(rate="0.3", shape="2,3", eager=True, dtype="bfloat16"),
-    "rank3": dict(rate="0.3", shape="None,2,3", batch=2, input="ones"),
-}
+# golden name -> recorded snapshot (tests/snapshots): rendering needs no TensorFlow
+CASES = {"none4": "keras_none4", "noise_rows": "keras_noise_rows", "rate0": "keras_rate0",
+         "eager_bf16": "keras_eager_bf16", "rank3": "keras_rank3"}
 
 
 def render(trace, width=WIDTH, plumbing=False) -> str:
@@ -38,8 +35,8 @@ def header(trace) -> str:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_golden(traced, name):
-    trace = traced(**CASES[name])
+def test_golden(name):
+    trace = recorded(CASES[name])
     text = header(trace) + "\n".join(line.rstrip() for line in render(trace).splitlines()) + "\n"
     path = GOLDEN / f"run_{name}.txt"
     if REGEN:
@@ -60,9 +57,9 @@ def mask_rows(mask: np.ndarray) -> list[str]:
 
 
 @pytest.mark.parametrize("name", ["none4", "noise_rows"])
-def test_rendering_shows_the_captured_data(traced, name):
+def test_rendering_shows_the_captured_data(name):
     """What the golden text must contain, derived from the trace data rather than from the rendering."""
-    trace = traced(**CASES[name])
+    trace = recorded(CASES[name])
     text = render(trace)
     lines = [line.strip() for line in text.splitlines()]
     for row in mask_rows(trace.tensors["keep_mask"]):
@@ -78,18 +75,18 @@ def test_rendering_shows_the_captured_data(traced, name):
     assert f"drew {draws:,} uniforms" in " ".join(text.split())
 
 
-def test_plumbing_frames_fold_and_unfold(traced):
-    trace = traced(**CASES["none4"])
+def test_plumbing_frames_fold_and_unfold():
+    trace = recorded("keras_none4")
     folded, shown = render(trace), render(trace, plumbing=True)
     assert "error_handler" not in folded and "error_handler" in shown
     assert "plumbing frames" in folded
 
 
-def test_large_tensors_are_summarised(traced):
-    trace = traced(rate="0.3", shape="None,40", batch=30, input="normal")
+def test_large_tensors_are_summarised():
+    trace = recorded("keras_large")
     text = render(trace, width=80)
     assert "⋮" in text and "…" in text and "summarised" in text
-    small = render(traced(rate="0.3", shape="None,4"), width=80)
+    small = render(recorded("keras_none4"), width=80)
     assert len(text.splitlines()) - len(small.splitlines()) < 30  # 1,200 values, a few more lines
     assert max(len(line) for line in text.splitlines()) <= 80
 
@@ -138,8 +135,8 @@ class FakeTerminal(io.StringIO):
         return True
 
 
-def test_colour_only_on_a_terminal_without_no_color(traced, monkeypatch):
-    trace = traced(**CASES["none4"])
+def test_colour_only_on_a_terminal_without_no_color(monkeypatch):
+    trace = recorded("keras_none4")
     monkeypatch.delenv("NO_COLOR", raising=False)
     tty = FakeTerminal()
     render_trace(trace, make_console(tty, width=WIDTH))

@@ -29,7 +29,14 @@ RECORDED = {
     "v1": dict(rate=None, keep_prob="0.7", shape="None,4", api="tf.compat.v1.nn.dropout"),
     "stateless_rate_tensor": dict(rate="0.3", shape="None,4", api="stateless", rate_tensor=True, dtype="float16"),
     "spatial2d": dict(rate="0.5", shape="None,2,2,3", api="spatial2d"),
+    "keras_rank3": dict(rate="0.3", shape="None,2,3", batch=2, input="ones"),
+    "keras_large": dict(rate="0.3", shape="None,40", batch=30, input="normal"),
 }
+
+
+def recorded(name: str):
+    """The Trace built from a recorded snapshot: no TensorFlow needed."""
+    return build_trace(snapshots.load(path(name)))
 
 
 def path(name: str) -> Path:
