@@ -75,7 +75,6 @@ class Api:
 
     name = ""
     kind = "function"  # "layer" (has training and a layer object) or "function"
-    summary = ""
     sampler = "tf.stateless_random_uniform"
     rank: int | None = None  # the input rank a spatial layer requires
     takes_noise_shape = True
@@ -148,7 +147,6 @@ class _Function(Api):
 
 class Keras3Dropout(_Layer):
     name = "keras"
-    summary = "Keras 3 layer: a SeedGenerator state feeds tf.nn.experimental.stateless_dropout"
 
     def landmark_keys(self, rng):
         return ("keras.Dropout.call", *KERAS3_SEED, "tf.stateless_dropout", *COMMON, "tf.stateless_random_uniform")
@@ -184,8 +182,6 @@ class SpatialDropout(Keras3Dropout):
 
     def __init__(self, n: int):
         self.n, self.rank, self.name = n, n + 2, f"spatial{n}d"
-        self.summary = ("drops whole channels: the layer's noise shape is 1 on the "
-                        + ("spatial axis" if n == 1 else f"{n} spatial axes"))
 
     def landmark_keys(self, rng):
         return ("keras.SpatialDropout.call", f"keras.SpatialDropout{self.n}D._get_noise_shape", *KERAS3_SEED,
@@ -208,7 +204,6 @@ class SpatialDropout(Keras3Dropout):
 
 class KerasRandomDropout(_Function):
     name = "keras.random.dropout"
-    summary = "Keras 3's functional dropout, as custom layers call it; an integer seed is a constant seed"
 
     def landmark_keys(self, rng):
         return ("keras.random.dropout", *KERAS3_SEED, "tf.stateless_dropout", *COMMON, "tf.stateless_random_uniform")
@@ -235,7 +230,6 @@ class KerasRandomDropout(_Function):
 
 class TfKerasDropout(_Layer):
     name = "tf-keras"
-    summary = "Keras 2 layer: BaseRandomLayer -> RandomGenerator.dropout, branching on its rng type"
 
     def landmark_keys(self, rng):
         seed = {"stateless": ("tf_keras.RandomGenerator.make_seed_for_stateless_op",),
@@ -277,7 +271,6 @@ class TfKerasDropout(_Layer):
 
 class TfNnDropout(_Function):
     name = "tf.nn.dropout"
-    summary = "stateful sampler (RandomUniform) seeded by the global and the op seed"
     sampler = "tf.random_uniform"
 
     def landmark_keys(self, rng):
@@ -307,7 +300,6 @@ class TfNnDropout(_Function):
 
 class TfV1Dropout(TfNnDropout):
     name = "tf.compat.v1.nn.dropout"
-    summary = "the TF1 signature: keep_prob is turned into rate = 1 - keep_prob, then tf.nn.dropout runs"
 
     def landmark_keys(self, rng):
         return ("tf.dropout_v1", "tf.dropout_v2", "tf.get_seed", *COMMON, "tf.random_uniform")
@@ -333,7 +325,6 @@ class TfV1Dropout(TfNnDropout):
 
 class StatelessDropout(_Function):
     name = "stateless"
-    summary = "called directly with a [2] seed: the seed is the whole random state"
 
     def landmark_keys(self, rng):
         return ("tf.stateless_dropout", *COMMON, "tf.stateless_random_uniform")

@@ -7,6 +7,7 @@ import re
 from importlib import metadata
 from dataclasses import dataclass
 
+from . import narrate
 from .apis import APIS, LANDMARKS, LOCALS, RNGS
 from .landmarks import find, function_source
 
@@ -17,6 +18,21 @@ class Difference:
     account: str  # what the widely read TF 2.9 / Keras 2.9 account says
     installed: str  # what the installed source does, with where it was read
     differs: bool
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    """What the installed source says on the points where the TF 2.9 account and today differ."""
+
+    mask_line: str  # the line of _dropout that applies the mask ('' if none matched)
+    dropout_where: str  # where _dropout lives, or why it is missing
+    scale_line: str
+    rng_branches: tuple[str, ...]  # RandomGenerator.dropout's rng_type branches
+    rng_where: str
+    rng_default: str | None  # tf_keras's default branch here
+    tf_keras_module: str  # the module tf.keras.layers.Dropout comes from
+    noise_line: str  # Keras 3's tf.shape(inputs) line
+    noise_where: str
 
 
 @dataclass(frozen=True)
@@ -66,51 +82,30 @@ def report() -> VersionsReport:
         rngs = RNGS if name == "tf-keras" else (None,)
         missing = [find(k, *LANDMARKS[k]) for rng in rngs for k in api.landmark_keys(rng)]
         missing = [lm.missing for lm in missing if not lm.found]
-        apis.append((name, not missing, missing[0] if missing else api.summary))
+        apis.append((name, not missing, missing[0] if missing else narrate.API_SUMMARIES[name]))
     landmarks = []
-    for key, (module, qualname) in LANDMARKS.items():
-        lm = find(key, module, qualname)
+    for key, (where, qualname) in LANDMARKS.items():
+        lm = find(key, where, qualname)
         names = tuple((n, lm.found and n in lm.code.co_varnames) for n in LOCALS.get(key, ()))
-        landmarks.append((key, f"{module}.{qualname}", lm.found,
+        landmarks.append((key, f"{where}.{qualname}", lm.found,
                           f"{lm.ref.file}:{lm.ref.line}" if lm.found else lm.missing, names))
 
-    diffs = []
-    mask_line = _line_of("tf._dropout", r"where_v2\(|cast\(keep_mask")
-    _, where = _source("tf._dropout")
-    diffs.append(Difference(
-        "how the mask is applied",
-        "x * scale * cast(keep_mask): a Mul by the mask cast to x's dtype (TF 2.10 and earlier)",
-        f"`{mask_line}` ({where})" if mask_line else f"not found in {where}",
-        "where_v2" in mask_line))
-    scale_line = _line_of("tf._dropout", r"scale = 1 / keep_prob")
-    diffs.append(Difference(
-        "the scale", "scale = 1 / (1 - rate) in Python, cast to x's dtype, multiplied in",
-        f"`{scale_line}` ({where})" if scale_line else f"no `scale = 1 / keep_prob` line in {where}",
-        not scale_line))
     rg_text, rg_where = _source("tf_keras.RandomGenerator.dropout")
-    branches = [b for b in ("RNG_STATEFUL", "RNG_STATELESS") if b in rg_text]
-    default = ""
+    default = None
     try:
         from tf_keras.src import backend as k2
 
-        default = "stateful" if k2.is_tf_random_generator_enabled() else "legacy (tf.nn.dropout)"
+        default = "stateful" if k2.is_tf_random_generator_enabled() else "legacy"
     except ImportError:
         pass
-    diffs.append(Difference(
-        "Keras 2's RandomGenerator.dropout",
-        "Keras 2.9: no rng_type branches; without a tf.random.Generator it calls tf.nn.dropout "
-        "(stateless_dropout only with the generator enabled)",
-        (f"branches on {', '.join(branches)} and legacy ({rg_where}); default here: {default}"
-         if branches else f"no rng_type branches ({rg_where})"),
-        bool(branches)))
-    diffs.append(Difference(
-        "which Keras tf.keras is", "Keras 2 (keras 2.9): Dropout.call -> BaseRandomLayer's RandomGenerator",
-        tf_keras_is, module.startswith("keras.")))
-    noise_line = _line_of("keras._get_concrete_noise_shape", r"tf\.shape\(inputs\)")
-    _, noise_where = _source("keras._get_concrete_noise_shape")
-    diffs.append(Difference(
-        "where tf.shape(x) is taken", "nn_ops._get_noise_shape returns array_ops.shape(x)",
-        (f"Keras 3 takes `{noise_line}` first ({noise_where}); _get_noise_shape then passes the tensor through"
-         if noise_line else f"no tf.shape(inputs) in {noise_where}"),
-        bool(noise_line)))
+    facts = SourceFacts(
+        mask_line=_line_of("tf._dropout", r"where_v2\(|cast\(keep_mask"), dropout_where=_source("tf._dropout")[1],
+        scale_line=_line_of("tf._dropout", r"scale = 1 / keep_prob"),
+        rng_branches=tuple(b for b in ("RNG_STATEFUL", "RNG_STATELESS") if b in rg_text), rng_where=rg_where,
+        rng_default=default, tf_keras_module=module,
+        noise_line=_line_of("keras._get_concrete_noise_shape", r"tf\.shape\(inputs\)"),
+        noise_where=_source("keras._get_concrete_noise_shape")[1])
+    from .narrate import version_differences
+
+    diffs = version_differences(facts)
     return VersionsReport(found, tf_keras_is, tuple(apis), tuple(diffs), tuple(landmarks))

@@ -56,3 +56,11 @@ def test_versions_reads_the_installed_source(tf, capsys):
     assert mask["differs"] == uses_where and ("where_v2" in mask["installed"]) == uses_where
     assert main(["versions"]) == 0
     assert "Compared with the TF 2.9" in capsys.readouterr().out
+
+
+def test_versions_says_which_keras_tf_keras_is(tf, capsys):
+    assert main(["versions", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    which = next(d for d in data["differences"] if d["topic"] == "which Keras tf.keras is")
+    module = tf.keras.layers.Dropout.__module__  # independently: where tf.keras's Dropout lives
+    assert module in which["installed"] and which["differs"] == module.startswith("keras.")
