@@ -49,7 +49,9 @@ def mode_line(f: Facts, signature: str) -> str:
     if f.mode == "eager":
         return "eager: each op runs as soon as it is called; every shape is concrete, nothing is traced"
     calls = f"called {plural(len(f.calls), 'time')}" if f.calls else "never ran"
-    return f"graph: tf.function(input_signature=[{signature}]); traced {plural(f.trace_count, 'time')}, {calls}"
+    again = " (tf.function traced again; only the last trace's graph runs)" if f.trace_count > 1 else ""
+    return (f"graph: tf.function(input_signature=[{signature}]); traced {plural(f.trace_count, 'time')}{again}, "
+            f"{calls}")
 
 
 def notes(f: Facts) -> list[str]:
