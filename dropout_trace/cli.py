@@ -354,6 +354,54 @@ def versions(fmt: str = _format(("text", "json")), debug: bool = _debug()) -> No
         render_versions(result, _console())
 
 
+@app.command()
+def explain(
+    topic: str = typer.Argument(None, metavar="[TOPIC]", help="The topic; without one, the topics are listed."),
+    rate: str = _rate("0.3"), seed: str = _seed(), fmt: str = _format(("text", "json")), debug: bool = _debug(),
+) -> None:
+    """Teach one idea: a statement, a live computation with the installed library that proves it, and
+    the command to go deeper. Without TOPIC, list the topics.
+
+    Examples:
+
+      dropout-trace explain
+
+      dropout-trace explain noise-shape
+
+      dropout-trace explain precision --rate 0.1 --format json
+    """
+    _check_format(fmt, ("text", "json"))
+    from . import lessons
+
+    if topic is None:
+        topics = [(name, lessons.summary(name)) for name in lessons.available()]
+        if fmt == "json":
+            from .render_json import dump
+
+            sys.stdout.write(dump({"topics": [{"topic": n, "summary": s} for n, s in topics]}) + "\n")
+        else:
+            from .render_views import render_topics
+
+            render_topics(topics, _console())
+        return
+    if topic not in lessons.available():
+        near = lessons.closest(topic)
+        hint = f"; did you mean '{near}'" if near in lessons.available() else ""
+        raise UsageError(f"no topic {topic!r}{hint}; topics: {', '.join(lessons.available())}")
+    from .spec import parse_rate, parse_seed
+
+    params = lessons.Params(rate=parse_rate(rate), seed=parse_seed(seed) if seed.lower() != "none" else 42)
+    lesson = lessons.compute(topic, params)
+    if fmt == "json":
+        from .render_json import dump, lesson_json
+
+        sys.stdout.write(dump(lesson_json(lesson)) + "\n")
+    else:
+        from .render_views import render_lesson
+
+        render_lesson(lesson, lessons.page(lesson), _console())
+
+
 def _fail(message: str, status: ExitStatus) -> int:
     sys.stdout.flush()
     sys.stderr.write(f"{PROG}: error: {message}\n")

@@ -159,3 +159,9 @@ def versions_json(r) -> dict:
                           for k, fn, ok, d, locs in r.landmarks],
             "differences": [{"topic": d.topic, "account": d.account, "installed": d.installed,
                              "differs": d.differs} for d in r.differences]}
+
+
+def lesson_json(lesson) -> dict:
+    """An explain topic as JSON: the facts it rests on, computed in this run."""
+    return {"topic": lesson.topic, "rate": lesson.params.rate, "seed": lesson.params.seed,
+            "versions": lesson.versions, "facts": lesson.facts}

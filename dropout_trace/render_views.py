@@ -189,3 +189,55 @@ def render_versions(r, console: Console) -> None:
         marks.add_row(Text("✓" if good else "✗", style="bold green" if good else "bold red"), Text(key, style="bold"),
                       Text(text, style="dim" if good else "yellow"))
     console.print(_indent(marks, (0, 0, 0, 2)))
+
+
+# -- the explain command ---------------------------------------------------------------------------
+def render_topics(topics: list[tuple[str, str]], console: Console) -> None:
+    """One line per topic: its name and what it teaches."""
+    width = max(len(name) for name, _ in topics)
+    console.print(Rule(Text("Topics", style="bold"), align="left", style="dim"))
+    for name, summary in topics:
+        line = Text(f"  {name:<{width}}  ", style="bold")
+        line.append(summary)
+        console.print(line)
+    console.print(Text("  dropout-trace explain TOPIC runs the topic's computation live", style="dim"))
+
+
+def render_lesson(lesson, blocks: list, console: Console) -> None:
+    """A lesson page: statement, the live result that proves it, the command to go deeper."""
+    from .page import Heading, Mask, Rows, Say, Try
+    from .page import Table as Columns_
+
+    head = Text(f"explain {lesson.topic}", style="bold")
+    v = lesson.versions
+    head.append(f"  rate {lesson.params.rate:g} · seed {lesson.params.seed} · computed now with TensorFlow "
+                f"{v.get('tensorflow')} · Keras {v.get('keras')}", style="dim")
+    console.print(Rule(head, align="left", style="dim"))
+    for block in blocks:
+        if isinstance(block, Say):
+            console.print(_indent(Text(block.text), (0, 0, 0, 2)))
+        elif isinstance(block, Heading):
+            console.print(Text(block.text, style="bold"))
+        elif isinstance(block, Rows):
+            table = Table.grid(padding=(0, 2))
+            table.add_column(style="dim", no_wrap=True)
+            table.add_column()
+            for label, text in block.rows:
+                table.add_row(label, Text(text))
+            console.print(_indent(table, (0, 0, 0, 4)))
+        elif isinstance(block, Columns_):
+            table = Table(box=None, header_style="dim", pad_edge=False, padding=(0, 2, 0, 0))
+            for name in block.header:
+                table.add_column(name)
+            for row in block.rows:
+                table.add_row(*[Text(c) for c in row])
+            console.print(_indent(table, (0, 0, 0, 4)))
+        elif isinstance(block, Mask):
+            import numpy as np
+
+            console.print(_indent(Text(block.label, style="dim"), (0, 0, 0, 4)))
+            console.print(_indent(grid(np.asarray(block.mask, dtype=bool), "mask", console.width - 6), (0, 0, 0, 6)))
+        elif isinstance(block, Try):
+            line = Text("  deeper: ", style="dim")
+            line.append(block.command, style="bold cyan")
+            console.print(line)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .facts import Facts
-from .model import Stage, StopPoint
-from .spec import shape_text
+from ..facts import Facts
+from ..model import Stage, StopPoint
+from ..spec import shape_text
 
 SAMPLER_NAMES = {"tf.stateless_random_uniform": "stateless_random_uniform (StatelessRandomUniformV2)",
                  "tf.random_uniform": "random_uniform (a stateful RandomUniform op)",
@@ -458,7 +458,7 @@ API_SUMMARIES = {
 
 def version_differences(s) -> tuple:
     """The TF 2.9 / Keras 2.9 account, point by point, against what the installed source says."""
-    from .versions import Difference
+    from ..versions import Difference
 
     keras3 = s.tf_keras_module.startswith("keras.")
     default = {"stateful": "stateful", "legacy": "legacy (tf.nn.dropout)", None: "tf-keras not installed"}
