@@ -1,0 +1,81 @@
+"""Which Keras each import name gives: measured in fresh interpreters, since the choice is made at import."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+# name -> (how the child reaches Dropout's package, TF_USE_LEGACY_KERAS for the child or None to unset it)
+WAYS = {
+    "keras": ("import keras as K", None),
+    "tf.keras": ("import tensorflow as tf; K = tf.keras", None),
+    "tf_keras": ("import tf_keras as K", None),
+    "tf.keras, TF_USE_LEGACY_KERAS=1": ("import tensorflow as tf; K = tf.keras", "1"),
+}
+
+# Runs in the child: build Dropout, call it once with training=True, and record (sys.setprofile) which
+# functions Dropout.call, or a function nested in it, called: the library's own dispatch, not our guess.
+CHILD = r"""
+import json, sys
+{reach}
+import tensorflow as tf
+layer = K.layers.Dropout(0.5, seed=1)
+cls = type(layer)
+code, nested = cls.call.__code__, cls.call.__qualname__ + ".<locals>."
+callees, seed_args = [], {{}}
+def profile(frame, event, arg):
+    back = frame.f_back
+    if event == "call" and back and (back.f_code is code or back.f_code.co_qualname.startswith(nested)):
+        name = frame.f_globals.get("__name__", "?") + "." + frame.f_code.co_qualname
+        if name not in callees:
+            callees.append(name)
+            if "seed" in frame.f_locals:
+                seed_args[name] = type(frame.f_locals["seed"]).__name__
+sys.setprofile(profile)
+try:
+    layer(tf.ones((2, 3)), training=True)
+finally:
+    sys.setprofile(None)
+package = cls.__module__.split(".")[0]
+print(json.dumps({{"class": cls.__module__ + "." + cls.__qualname__, "package": package,
+                  "version": sys.modules[package].__version__, "seed_generator": hasattr(layer, "seed_generator"),
+                  "random_generator": hasattr(layer, "_random_generator"), "callees": callees, "seed_args": seed_args,
+                  "rng_type": getattr(getattr(layer, "_random_generator", None), "_rng_type", None)}}))
+"""
+
+
+def _env(legacy: str | None) -> dict:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0", KERAS_BACKEND="tensorflow")
+    env.pop("TF_USE_LEGACY_KERAS", None)  # the user's own setting must not leak into the plain rows
+    if legacy is not None:
+        env["TF_USE_LEGACY_KERAS"] = legacy
+    return env
+
+
+def _result(proc: subprocess.Popen) -> dict:
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return {"error": "timed out after 120 s"}
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        said = [line for line in err.strip().splitlines() if line.strip()]
+        return {"error": said[-1] if said else f"exit status {proc.returncode}"}
+    found = json.loads(lines[-1])
+    found["major"] = int(found["version"].split(".")[0])
+    # the dropout function Dropout.call hands the work to (a dispatcher like smart_cond is not it)
+    found["calls_into"] = [c for c in found["callees"] if c.rsplit(".", 1)[-1] == "dropout"]
+    return found
+
+
+def compute(p) -> dict:
+    # All four children start at once: each spends seconds importing TensorFlow.
+    procs = {name: subprocess.Popen([sys.executable, "-c", CHILD.format(reach=reach)], env=_env(legacy),
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for name, (reach, legacy) in WAYS.items()}
+    return {"ways": {name: {"code": WAYS[name][0], "legacy_env": WAYS[name][1], **_result(proc)}
+                     for name, proc in procs.items()}}

@@ -1,0 +1,62 @@
+"""TF1's keep_prob vs TF2's rate: rate = 1 - keep_prob in Python floats, and whether the last digit matters."""
+
+from __future__ import annotations
+
+import numpy as np
+
+N = 100_000  # elements compared bit for bit
+
+
+def _data(value):
+    return getattr(value, "data", None)
+
+
+def _stored(trace) -> dict:
+    """What the installed _dropout held: its rate and keep_prob (Python floats) and the scale tensor."""
+    st = trace.stage("rate")
+    scale = st.value("scale")
+    scale = None if scale is None or scale.value is None else np.asarray(scale.value)
+    probs = trace.facts.probabilities
+    dtype = trace.facts.compute_dtype
+    return {
+        "rate": _data(st.value("rate")),
+        "keep_prob": _data(st.value("keep_prob")),
+        "scale_text": None if scale is None else str(scale[()]),
+        "scale_value": None if scale is None else float(scale),
+        "compute_dtype": dtype,
+        # the rate as the comparison `random >= rate` sees it: converted to x's dtype
+        "rate_in_dtype": None if probs is None else probs.rate_in_dtype,
+        "rate_in_dtype_text": None if probs is None else str(np.dtype(dtype).type(probs.rate_in_dtype)),
+    }
+
+
+def compute(p) -> dict:
+    from ..spec import build_spec
+    from ..tfenv import import_tensorflow
+    from ..trace import trace_run
+
+    tf, _ = import_tensorflow()
+    keep = 1 - p.rate
+    v1 = trace_run(build_spec(rate=None, keep_prob=repr(keep), shape="None,4", seed=p.seed,
+                              api="tf.compat.v1.nn.dropout"))
+    v2 = trace_run(build_spec(rate=str(p.rate), shape="None,4", seed=p.seed, api="tf.nn.dropout"))
+    converted = v1.stage("call").value("rate_from_keep_prob")
+
+    x = tf.range(1, N + 1, dtype=tf.float32)  # nonzero everywhere: output == 0 exactly where dropped
+    tf.random.set_seed(p.seed)
+    a = tf.compat.v1.nn.dropout(x, keep_prob=keep, seed=p.seed).numpy()
+    tf.random.set_seed(p.seed)
+    b = tf.nn.dropout(x, rate=p.rate, seed=p.seed).numpy()
+    differ = a.view(np.uint32) != b.view(np.uint32)
+    return {
+        "keep_prob": keep,
+        "rate": p.rate,
+        "rate_from_keep_prob": _data(converted),
+        "v1": _stored(v1),
+        "v2": _stored(v2),
+        "n": N,
+        "bit_identical": bool(not differ.any()),
+        "elements_differ": int(differ.sum()),
+        "masks_differ": int(((a != 0) != (b != 0)).sum()),
+        "kept": int((b != 0).sum()),
+    }

@@ -1,0 +1,57 @@
+"""Words for `explain keras2-vs-keras3`, chosen from the facts computed in this run."""
+
+from __future__ import annotations
+
+from ..page import Heading, Rows, Say, Table, Try
+
+SUMMARY = "which Keras keras, tf.keras, tf_keras and TF_USE_LEGACY_KERAS=1 give you"
+
+
+def _state(w: dict) -> str:
+    if w["seed_generator"]:
+        return "seed_generator"
+    return "_random_generator" if w["random_generator"] else "neither"
+
+
+def _same(ways: dict, a: str, b: str) -> bool:
+    return "class" in ways[a] and ways[a].get("class") == ways[b].get("class")
+
+
+def page(f: dict, p) -> list:
+    ways = f["ways"]
+    blocks = [Say("Each name was imported in a fresh Python with the environment shown, its Dropout built "
+                  "and called once with training=True:"),
+              Table(("name", "Dropout from", "Keras", "seed state"),
+                    tuple((name, "failed", "-", "-") if "error" in w else
+                          (name, w["package"], w["version"], _state(w)) for name, w in ways.items()))]
+    blocks += [Say(f"{name} failed: {w['error']}") for name, w in ways.items() if "error" in w]
+    if _same(ways, "tf.keras", "keras"):
+        blocks.append(Say(f"tf.keras is Keras {ways['keras']['version']} here: the very class keras.layers.Dropout."))
+    legacy = "tf.keras, TF_USE_LEGACY_KERAS=1"
+    if _same(ways, legacy, "tf_keras"):
+        blocks.append(Say(f"With TF_USE_LEGACY_KERAS=1 in the environment before Python started, tf.keras is "
+                          f"tf_keras, Keras {ways['tf_keras']['version']}: the Keras 2 code lives on there."))
+    elif _same(ways, legacy, "keras"):
+        blocks.append(Say("TF_USE_LEGACY_KERAS=1 did not change tf.keras here: it is still keras.layers.Dropout."))
+    blocks.append(Heading("Where Dropout.call hands the work"))
+    shown = {}
+    for name, w in ways.items():
+        if "class" in w and w["class"] not in shown:
+            shown[w["class"]] = w
+    rows = []
+    for cls, w in shown.items():
+        rows += [(f"Keras {w['major']}", cls), ("  calls", ", ".join(w["calls_into"]) or ", ".join(w["callees"]))]
+    if rows:
+        blocks.append(Rows(tuple(rows)))
+    for cls, w in shown.items():
+        given = [c for c in w["calls_into"] if w["seed_args"].get(c) == "SeedGenerator"]
+        if w["seed_generator"] and given:
+            blocks.append(Say(f"Keras {w['major']} keeps a SeedGenerator on the layer, a [seed, counter] state, "
+                              f"and hands it as seed= to {given[0].rsplit('.', 2)[-2]}.dropout."))
+        elif w["random_generator"]:
+            via = " through smart_cond(training, ...)" if any(c.endswith("smart_cond") for c in w["callees"]) else ""
+            rng = f" Its rng type here: {w['rng_type']}." if w["rng_type"] else ""
+            blocks.append(Say(f"Keras {w['major']} keeps a RandomGenerator on the layer and calls its "
+                              f"dropout{via}.{rng}"))
+    blocks.append(Try(f"dropout-trace run --api tf-keras --rate {p.rate:g} --shape None,4 --seed {p.seed}"))
+    return blocks

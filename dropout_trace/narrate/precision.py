@@ -1,0 +1,104 @@
+"""Words for `explain precision`, chosen from the facts computed in this run."""
+
+from __future__ import annotations
+
+from ..page import Say, Table, Try
+from . import num, plural
+
+SUMMARY = "float16, bfloat16 and mixed policies: the rounded rate, the exact P(keep), the output's bias"
+
+RESOLVED = 3.0  # standard errors: a bias this far from 1 shows in one measurement
+CONSISTENT = 4.0  # standard errors: a measurement this close agrees with the exact value
+
+
+def exact(v: float) -> str:
+    """The stored value in full when it is short (half-precision values are), else 10 digits."""
+    text = repr(float(v))
+    return text if len(text) <= 14 else num(v)
+
+
+def _names(rows) -> str:
+    return ", ".join(r["layer_dtype"] for r in rows)
+
+
+def _alike(rows) -> list:
+    """Rows grouped by identical exact and measured values (a policy and its plain dtype, same seed)."""
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault((r["expected_output_ratio"], r["measured_ratio"]), []).append(r)
+    return list(groups.values())
+
+
+def _percent(r) -> str:
+    return f"{(r['expected_output_ratio'] - 1) * 100:.3g}%"
+
+
+def _tables(rows) -> list:
+    dash = "-"
+    first = [(r["layer_dtype"], r["compute_dtype"] or dash) + (
+        (exact(r["probabilities"]["rate_in_dtype"]), f"{r['probabilities']['grid_size']:,}",
+         exact(r["probabilities"]["p_keep"])) if r["probabilities"] else (dash, dash, dash)) for r in rows]
+    second = [(r["layer_dtype"],
+               exact(r["probabilities"]["scale_in_dtype"]) if r["probabilities"] else dash,
+               f"{r['expected_output_ratio']:.6f}",
+               f"{r['measured_ratio']:.5f} ± {r['standard_error']:.5f}") for r in rows]
+    return [Table(("layer dtype=", "runs in", "rate stored", "grid", "P(keep)"), tuple(first)),
+            Table(("layer dtype=", "scale stored", "exact out/in", "measured ± SE"), tuple(second))]
+
+
+def _mixed(rows) -> list:
+    out = []
+    for r in rows:
+        if r["input_dtype"] == r["compute_dtype"] or r["compute_dtype"] is None:
+            continue
+        twin = next((t for t in rows if t["layer_dtype"] == r["compute_dtype"]), None)
+        same = twin is not None and twin["measured_ratio"] == r["measured_ratio"]
+        out.append(f"{r['layer_dtype']} takes {r['input_dtype']} input and casts it to {r['compute_dtype']} "
+                   "before dropout" + (f": with the same seed it measured exactly what plain {r['compute_dtype']} "
+                                       "did." if same else "."))
+    return [Say(" ".join(out))] if out else []
+
+
+def _bias(rows) -> list:
+    drawn = [r for r in rows if r["probabilities"]]
+    off = [r for r in drawn if abs(r["z_expected"]) >= CONSISTENT]
+    ok = [r for r in drawn if r not in off]
+    unbiased = [r for r in ok if r["expected_output_ratio"] == 1]
+    seen = [r for r in ok if r not in unbiased and abs(r["z_bias"]) >= RESOLVED]
+    hidden = [r for r in ok if r not in unbiased and r not in seen]
+    out = []
+    for group in _alike(seen):
+        r = group[0]
+        side = "below" if r["expected_output_ratio"] < 1 else "above"
+        out.append(f"{_names(group)}: E[output] is {r['expected_output_ratio']:.6f} of E[input], a bias of "
+                   f"{_percent(r)}; the measurement resolves it, {abs(r['z_bias']):.1f} standard errors {side} 1 "
+                   f"and {abs(r['z_expected']):.1f} from the exact value.")
+    if hidden:
+        sizes = ", ".join(_percent(r) for r in hidden)
+        out.append(f"{_names(hidden)}: the bias is real but under {RESOLVED:g} standard errors at this size "
+                   f"({sizes}); the exact values show it.")
+    if unbiased:
+        out.append(f"{_names(unbiased)}: P(keep) times the stored scale is exactly 1, so no bias.")
+    for r in off:
+        out.append(f"{r['layer_dtype']}: the measurement sits {abs(r['z_expected']):.1f} standard errors from the "
+                   "exact value, which the grid account does not explain.")
+    return [Say(s) for s in out]
+
+
+def page(f: dict, p) -> list:
+    rows = f["rows"]
+    blocks = [Say("Dropout draws uniforms and compares random >= rate in the dtype the layer computes in. "
+                  "The rate, the uniforms and the scale 1/(1-rate) are values of that dtype: the uniforms lie on "
+                  "a grid, and P(keep) is the share of grid points at or above the stored rate.")]
+    if not any(r["probabilities"] for r in rows):
+        blocks.append(Say(f"At rate {num(f['rate'])} the layer returns its input and draws nothing, in every "
+                          "dtype: there is no grid and nothing to round."))
+    blocks += _tables(rows)[:1] if any(r["probabilities"] for r in rows) else []
+    blocks += _mixed(rows)
+    n = rows[0]["elements"]
+    blocks.append(Say(f"The real layer on {plural(n, 'one')} per dtype: mean(output) / mean(input), with its "
+                      "standard error, next to the exact P(keep) times the stored scale."))
+    blocks += _tables(rows)[1:]
+    blocks += _bias(rows)
+    blocks.append(Try(f"dropout-trace run --rate {p.rate:g} --shape None,4 --dtype bfloat16"))
+    return blocks

@@ -1,0 +1,66 @@
+"""Words for `explain scaling`, chosen from the facts computed in this run."""
+
+from __future__ import annotations
+
+from ..page import Heading, Rows, Say, Table, Try
+from . import num, plural
+
+SUMMARY = "inverted dropout: kept values are scaled by 1/(1-rate) in training, so inference is the identity"
+
+Z = 3  # a mean within 3 standard errors of its expectation agrees with it
+
+
+def _mean(m: dict) -> tuple[str, str]:
+    return (f"{m['mean']:.5f}", f"{m['se']:.5f}") if m["se"] else (num(m["mean"]), "0")
+
+
+def _agrees(z, mean: float, expected: float) -> bool:
+    return mean == expected if z is None else abs(z) < Z
+
+
+def _scale(f: dict, p) -> list:
+    if f["scale_text"] is None:
+        return [Say(f"At rate {p.rate:g} the installed _dropout returns x before it computes a scale: nothing "
+                    "is dropped, nothing is scaled.")]
+    out = [Say(f"Inverted dropout: during training the kept values are multiplied by 1/(1-rate), so their "
+               f"expectation stays x. The installed _dropout stored the scale in {f['scale_dtype']}:"),
+           Rows((("scale in _dropout", f"{f['scale_text']} in {f['scale_dtype']}, {f['scale_value']!r} exactly"),
+                 ("1/(1-rate) in float64", repr(f["scale_float64"])),
+                 ("output == x * scale", "bit for bit" if f["bit_exact"] else "not bit for bit")))]
+    if f["scale_value"] != f["scale_float64"] and f["scale_is_rounded"]:
+        out.append(Say(f"The stored scale is 1/(1-rate) rounded to {f['scale_dtype']}."))
+    return out
+
+
+def _expectation(f: dict, p) -> list:
+    n = plural(f["n"], "one", "ones")
+    inv, paper = f["inverted_train"], f["paper_train"]
+    test = "returns x" if f["inference_identity"] else "changes x"
+    out = [Heading("The expectation, measured"),
+           Say(f"keras.layers.Dropout({p.rate:g}, seed={p.seed}) on {n}, and the original paper's scheme "
+               "on the same mask: train x*mask unscaled, test x*(1-rate)."),
+           Table(("scheme", "training mean", "s.e.", "at inference"),
+                 (("inverted (Keras)", *_mean(inv), f"training=False {test}"),
+                  ("original paper", *_mean(paper), f"x*(1-rate) = {f['paper_test_text']} (float32)")))]
+    if _agrees(f["inverted_z"], inv["mean"], 1.0):
+        out.append(Say("Inverted: the training mean agrees with 1, the input, within "
+                       f"{Z} standard errors." if f["inverted_z"] is not None else
+                       "Inverted: the training mean is exactly 1, the input."))
+    else:
+        out.append(Say(f"Inverted: the training mean is {abs(f['inverted_z']):.1f} standard errors from 1."))
+    if _agrees(f["paper_z"], paper["mean"], f["paper_test_value"]):
+        out.append(Say(f"Paper: the training mean agrees with the test value {f['paper_test_text']}, "
+                       "so that scheme matches too; but its test-time layer must be told the rate."))
+    else:
+        out.append(Say(f"Paper: the training mean is {abs(f['paper_z']):.1f} standard errors from the test "
+                       f"value {f['paper_test_text']}."))
+    if f["inference_identity"]:
+        out.append(Say("Keras moved all the rate-dependence into training: at inference, Dropout returns its "
+                       "input unchanged and needs to know nothing."))
+    return out
+
+
+def page(f: dict, p) -> list:
+    blocks = _scale(f, p) + _expectation(f, p)
+    blocks.append(Try(f"dropout-trace run --rate {p.rate:g} --shape None,4 --input ones"))
+    return blocks

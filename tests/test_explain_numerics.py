@@ -1,0 +1,229 @@
+"""explain precision, xla, graph-ops and versions: each fact against plain TensorFlow/Keras run here."""
+
+import inspect
+import json
+import math
+from importlib import metadata
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+from dropout_trace import lessons
+from dropout_trace.cli import main
+
+RATE, SEED = 0.3, 42
+NP = {"float16": np.float16, "bfloat16": ml_dtypes.bfloat16, "float32": np.float32}
+
+
+@pytest.fixture(scope="module")
+def computed(tf):
+    """Each topic's facts, computed once for the module."""
+    cache = {}
+
+    def get(topic: str) -> dict:
+        if topic not in cache:
+            cache[topic] = lessons.compute(topic, lessons.Params(rate=RATE, seed=SEED)).facts
+        return cache[topic]
+
+    return get
+
+
+def page(topic: str, capsys, monkeypatch) -> str:
+    """The rendered page at 80 columns, checked for exit 0 and size; whitespace folded for searching."""
+    monkeypatch.setenv("COLUMNS", "80")
+    capsys.readouterr()
+    assert main(["explain", topic, "--rate", str(RATE), "--seed", str(SEED)]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert len(lines) <= 80
+    assert max(len(line) for line in lines) <= 80
+    return " ".join(out.split())
+
+
+def grid_of(tf, dtype: str) -> np.ndarray:
+    """The values TensorFlow's own uniform sampler produces in dtype, read from 8192 real draws."""
+    u = tf.random.stateless_uniform([8192], seed=[SEED, 0], dtype=getattr(tf, dtype)).numpy().astype(np.float64)
+    return np.unique(u)
+
+
+# -- precision --------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype, stored, p_keep", [("float16", 0.300048828125, 0.69921875),
+                                                   ("bfloat16", 0.30078125, 0.6953125)])
+def test_precision_grid_facts(tf, keras, computed, dtype, stored, p_keep):
+    rows = {r["layer_dtype"]: r for r in computed("precision")["rows"]}
+    bits = int(ml_dtypes.finfo(NP[dtype]).nmant)
+    draws = grid_of(tf, dtype)
+    assert np.all(draws * 2**bits == np.floor(draws * 2**bits)) and draws.size <= 2**bits  # TF draws on the grid
+    grid = (np.arange(2**bits, dtype=np.float64) / 2**bits).astype(NP[dtype])
+    rate_d = NP[dtype](RATE)
+    enumerated = float(np.mean(grid >= rate_d))  # every grid value, compared in the dtype itself
+    assert float(tf.constant(RATE, dtype=getattr(tf, dtype)).numpy()) == float(rate_d) == stored
+    assert enumerated == p_keep
+    y = keras.layers.Dropout(RATE, seed=SEED, dtype=dtype)(tf.ones([256], dtype=dtype), training=True).numpy()
+    scale = float(np.unique(y[y != 0].astype(np.float64))[0])
+    for name in (dtype, f"mixed_{dtype}"):
+        row, pr = rows[name], rows[name]["probabilities"]
+        assert keras.layers.Dropout(RATE, dtype=name).compute_dtype == row["compute_dtype"] == dtype
+        assert (pr["rate_in_dtype"], pr["p_keep"], pr["grid_size"]) == (stored, p_keep, 2**bits)
+        assert pr["scale_in_dtype"] == scale
+        assert math.isclose(row["expected_output_ratio"], enumerated * scale, rel_tol=1e-12)
+    assert rows[f"mixed_{dtype}"]["input_dtype"] == "float32"
+
+
+def test_precision_measured_bias(tf, keras, computed):
+    rows = {r["layer_dtype"]: r for r in computed("precision")["rows"]}
+    for name, dtype in (("bfloat16", "bfloat16"), ("mixed_float16", "float32")):
+        row = rows[name]
+        x = tf.ones([row["elements"]], dtype=dtype)
+        y = keras.layers.Dropout(RATE, seed=SEED, dtype=name)(x, training=True).numpy().astype(np.float64)
+        se = float(np.std(y) / math.sqrt(y.size))
+        assert row["measured_ratio"] == float(np.mean(y))  # a fresh layer, same seed: the same draws
+        assert math.isclose(row["standard_error"], se, rel_tol=1e-9)
+        assert abs(row["measured_ratio"] - row["expected_output_ratio"]) < 4 * se
+    assert (1 - rows["bfloat16"]["expected_output_ratio"]) / rows["bfloat16"]["standard_error"] > 3
+    assert rows["float32"]["compute_dtype"] == "float32" and rows["float32"]["probabilities"]["grid_size"] == 2**23
+
+
+def test_precision_page(computed, capsys, monkeypatch):
+    rows = {r["layer_dtype"]: r for r in computed("precision")["rows"]}
+    text = page("precision", capsys, monkeypatch)
+    for number in ("0.300048828125", "0.69921875", "0.30078125", "0.6953125", "1,024", "128",
+                   f"{rows['bfloat16']['measured_ratio']:.5f}", f"{rows['bfloat16']['expected_output_ratio']:.6f}"):
+        assert number in text, number
+    assert "bfloat16, mixed_bfloat16: E[output] is" in text and "resolves it" in text
+    assert "dropout-trace run --rate 0.3 --shape None,4 --dtype bfloat16" in text
+
+
+# -- xla ----------------------------------------------------------------------------------------
+def _differ(a, b) -> int:
+    return int(np.count_nonzero(np.asarray(a) != np.asarray(b)))
+
+
+def test_xla_facts(tf, keras, computed):
+    f = computed("xla")
+    assert f["alg"]["default"] == inspect.signature(tf.random.stateless_uniform).parameters["alg"].default
+    assert f["alg"]["value"] == tf.random.Algorithm.AUTO_SELECT.value and f["alg"]["name"] == "AUTO_SELECT"
+    assert f["alg"]["where"].startswith("tensorflow/python/ops/stateless_random_ops.py:")
+
+    def uniform(alg, jit):
+        return tf.function(lambda: tf.random.stateless_uniform([3, 4], seed=[SEED, 0], alg=alg), jit_compile=jit)()
+
+    def layer_out(jit):
+        layer = keras.layers.Dropout(RATE, seed=SEED)
+        fn = tf.function(lambda x: layer(x, training=True), jit_compile=jit)
+        return fn(tf.ones([3, 4])).numpy(), fn
+
+    try:
+        compiled = {alg: uniform(alg, True) for alg in ("auto_select", "philox")}
+    except Exception:  # no XLA here: the page must have said so
+        assert f["xla_error"] and f["uniform"] is None
+        return
+    assert f["xla_error"] is None
+    for alg in ("auto_select", "philox"):
+        n = _differ(uniform(alg, False), compiled[alg])
+        assert f["uniform"][alg] == {"equal": n == 0, "differ": n, "elements": 12}
+    assert f["regular_auto_is_philox"] == (_differ(uniform("auto_select", False), uniform("philox", False)) == 0)
+    (regular, fn), (jitted, _) = layer_out(False), layer_out(True)
+    assert f["dropout"]["differ"] == _differ(regular, jitted)
+    assert f["dropout"]["regular_mask"] == (regular != 0).tolist()
+    assert f["dropout"]["compiled_mask"] == (jitted != 0).tolist()
+    assert f["dropout"]["regular_state"] == f["dropout"]["compiled_state"] == [[SEED, 0], [SEED, 1]]
+    graph = fn.get_concrete_function(tf.ones([3, 4])).graph
+    op = next(o for o in graph.get_operations() if o.type == "StatelessRandomUniformV2")
+    assert f["layer_graph_alg"] == int(tf.make_ndarray(op.inputs[3].op.get_attr("value")))
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dropout(RATE)])
+    model.compile()
+    assert f["fit_default"]["jit_compile"] == bool(model.jit_compile)
+
+
+def test_xla_page(computed, capsys, monkeypatch):
+    f = computed("xla")
+    text = page("xla", capsys, monkeypatch)
+    assert "AUTO_SELECT" in text and "dropout-trace run --rate 0.3 --shape None,4" in text
+    if f["xla_error"]:
+        assert "XLA compile is unavailable here" in text
+    else:
+        assert f"{f['uniform']['auto_select']['differ']} of 12" in text
+        assert f"{f['dropout']['differ']} of 12 outputs differ" in text
+
+
+def test_xla_page_without_xla_says_so():
+    from dropout_trace.narrate import xla
+    from dropout_trace.page import Say, Try
+
+    facts = {"shape": [3, 4], "alg": None, "xla_error": "InvalidArgumentError: no XLA JIT device"}
+    blocks = xla.page(facts, lessons.Params())
+    assert any(isinstance(b, Say) and "unavailable" in b.text and "no XLA JIT" in b.text for b in blocks)
+    assert isinstance(blocks[-1], Try)
+
+
+# -- graph-ops ----------------------------------------------------------------------------------
+def test_graph_ops_facts(tf, keras, computed):
+    f = computed("graph-ops")
+    layer = keras.layers.Dropout(RATE, seed=SEED)
+    traces = []
+
+    def call(x):
+        traces.append(1)
+        return layer(x, training=True)
+
+    fn = tf.function(call, input_signature=[tf.TensorSpec([None, 4], tf.float32)])
+    types = [op.type for op in fn.get_concrete_function().graph.get_operations()]
+    assert [op["type"] for op in f["ops"]] == types
+    marked = {op["type"]: op["mark"] for op in f["ops"] if op["mark"]}
+    assert marked == {"Shape": "shape", "StatelessRandomUniformV2": "random", "GreaterEqual": "compare",
+                      "SelectV2": "select"}
+    states, masks = [layer.seed_generator.state.numpy().tolist()], []
+    for _ in range(3):
+        masks.append((fn(tf.ones([3, 4])).numpy() != 0).tolist())
+        states.append(layer.seed_generator.state.numpy().tolist())
+    assert len(traces) == 1 == f["run"]["traces"]
+    assert states == f["run"]["states"] == [[SEED, i] for i in range(4)]
+    assert masks == f["run"]["masks"] and f["run"]["distinct_masks"] == len({str(m) for m in masks})
+    assert f["run"]["state_while_tracing"] == [SEED, 0]
+
+
+def test_graph_ops_page(computed, capsys, monkeypatch):
+    f = computed("graph-ops")
+    text = page("graph-ops", capsys, monkeypatch)
+    shape = next(op["index"] for op in f["ops"] if op["type"] == "Shape")
+    assert f"a graph of {len(f['ops'])} ops" in text and f"{shape}:Shape" in text
+    assert "[42, 0] -> [42, 1] -> [42, 2] -> [42, 3]" in text and "1 time" in text
+    assert "dropout-trace graph --rate 0.3 --shape None,4 --seed 42" in text
+
+
+# -- versions -----------------------------------------------------------------------------------
+def test_versions_facts(tf, keras, computed):
+    from tensorflow.python.ops import nn_ops
+
+    f = computed("versions")
+    json.dumps(f)  # JSON-able as it stands
+    assert f["versions"]["tensorflow"] == tf.__version__ and f["versions"]["keras"] == keras.__version__
+    assert f["versions"]["tf_keras"] == metadata.version("tf-keras")
+    points = {d["topic"]: d for d in f["differences"]}
+    dropout_src = inspect.getsource(nn_ops._dropout)
+    assert points["how the mask is applied"]["differs"] == ("where_v2(" in dropout_src)
+    assert points["the scale"]["differs"] == ("scale = 1 / keep_prob" not in dropout_src)
+    keras3 = tf.keras.layers.Dropout.__module__.startswith("keras.")
+    assert points["which Keras tf.keras is"]["differs"] == keras3
+    assert f["tf_keras_is"].startswith("Keras 3" if keras3 else "Keras 2")
+    from keras.src.backend.tensorflow import random as k3random
+
+    noise_src = inspect.getsource(k3random._get_concrete_noise_shape)
+    assert points["where tf.shape(x) is taken"]["differs"] == ("tf.shape(inputs)" in noise_src)
+    from tf_keras.src import backend as k2
+
+    rg_src = inspect.getsource(k2.RandomGenerator.dropout)
+    assert points["Keras 2's RandomGenerator.dropout"]["differs"] == ("RNG_STATEFUL" in rg_src)
+
+
+def test_versions_page(computed, capsys, monkeypatch):
+    f = computed("versions")
+    text = page("versions", capsys, monkeypatch)
+    for d in f["differences"]:
+        assert f"{'≠' if d['differs'] else '='} {d['topic']}" in text
+    n = sum(d["differs"] for d in f["differences"])
+    assert f"{n} of {len(f['differences'])} points" in text
+    assert f["versions"]["tensorflow"] in text and f["versions"]["keras"] in text
+    assert "dropout-trace versions" in text
