@@ -6,6 +6,7 @@ import ast
 import functools
 import linecache
 import sys
+import threading
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
 
@@ -68,6 +69,7 @@ class FrameEvent:
     returned: object = None
     finished: bool = False
     raised_at: int | None = None  # the line an exception passed through in this frame
+    thread: int = 0  # the thread it ran in: MirroredStrategy runs each replica in a thread of its own
 
 
 class Recorder:
@@ -76,22 +78,36 @@ class Recorder:
     The global hook sees each Python call once and returns a local tracer only for the
     landmarks, so line events fire in those frames alone and everything else runs at
     near-normal speed. Frames above `boundary` (the harness that made the call) are not
-    part of the recorded stack.
+    part of the recorded stack. `threads=True` also hooks threads started inside the
+    block (`sys.settrace` is per thread); each event records the thread it ran in.
     """
 
-    def __init__(self, targets: dict[CodeType, str], boundary: CodeType):
+    def __init__(self, targets: dict[CodeType, str], boundary: CodeType, threads: bool = False):
         self.targets = targets
         self.boundary = boundary
+        self.threads = threads
         self.events: list[FrameEvent] = []
         self._previous = None
+        self._previous_threads = None
 
     def __enter__(self) -> "Recorder":
         self._previous = sys.gettrace()
+        if self.threads:
+            self._previous_threads = threading.gettrace()
+            threading.settrace(self._on_call)
         sys.settrace(self._on_call)
         return self
 
     def __exit__(self, *exc) -> None:
         sys.settrace(self._previous)
+        if self.threads:
+            threading.settrace(self._previous_threads)
+
+    def only(self, thread: int) -> "Recorder":
+        """The events of one thread, as a recorder of their own."""
+        part = Recorder(self.targets, self.boundary)
+        part.events = [e for e in self.events if e.thread == thread]
+        return part
 
     def first(self, key: str) -> FrameEvent | None:
         return next((e for e in self.events if e.key == key), None)
@@ -101,7 +117,7 @@ class Recorder:
         if key is None or event != "call":
             return None
         record = FrameEvent(key=key, code=frame.f_code, call_locals=dict(frame.f_locals),
-                            stack=self._stack(frame))
+                            stack=self._stack(frame), thread=threading.get_ident())
         self.events.append(record)
         seen: set[int] = set()
 

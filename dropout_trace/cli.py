@@ -162,6 +162,10 @@ def run(
     api: str = _api(), rng: str = _rng(), keep_prob: str = _keep_prob(), training: bool = _training(),
     rate_tensor: bool = _rate_tensor(), plumbing: bool = _plumbing(), fmt: str = _format(("text", "json")),
     max_elements: int = _max_elements(), debug: bool = _debug(),
+    replicas: int = typer.Option(None, "--replicas", metavar="N", help="Run the call under "
+                                 "tf.distribute.MirroredStrategy on N logical CPU devices (2 to 8), through "
+                                 "strategy.run in the tf.function; each replica takes --batch rows of the global "
+                                 "batch. Shows each replica's seed state and mask, and whether they agree."),
 ) -> None:
     """Trace one Dropout call, stage by stage.
 
@@ -188,6 +192,8 @@ def run(
 
       dropout-trace run --rate 0.3 --shape None,4 --dtype bfloat16
 
+      dropout-trace run --rate 0.3 --shape None,4 --replicas 2
+
     Exit status: 0 ok, 1 error, 2 bad input, 3 check failed, 4 the library refused the call,
     5 a landmark is missing in the installed version.
     """
@@ -195,10 +201,14 @@ def run(
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
                       input=input, eager=eager, max_elements=max_elements, api=api, rng=rng,
                       keep_prob=keep_prob, training=training, rate_tensor=rate_tensor, layer_dtype=layer_dtype,
-                      policy=policy, calls=calls)
+                      policy=policy, calls=calls, replicas=replicas)
+    from .tfenv import DeviceSetupError
     from .trace import trace_run
 
-    trace = trace_run(spec)
+    try:
+        trace = trace_run(spec)
+    except DeviceSetupError as exc:  # TensorFlow started earlier in this process: say so, no traceback
+        raise typer.Exit(_fail(str(exc), ExitStatus.ERROR)) from None
     if fmt == "json":
         from .render_json import dumps
 
@@ -208,6 +218,8 @@ def run(
 
         render_trace(trace, _console(), plumbing=plumbing)
     _exit_for(trace)
+    if any(r.check is not None and not r.check.passed for r in trace.facts.replicas):
+        raise typer.Exit(int(ExitStatus.CHECK_FAILED))
 
 
 def _exit_for(trace) -> None:
@@ -352,6 +364,56 @@ def versions(fmt: str = _format(("text", "json")), debug: bool = _debug()) -> No
         from .render_views import render_versions
 
         render_versions(result, _console())
+
+
+@app.command()
+def stats(
+    api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape(None), batch: int = _batch(),
+    trials: int = typer.Option(1000, "--trials", metavar="T", help="How many masks: the same layer or function "
+                               "is called T times, 2 to 1,000,000."),
+    seed: str = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(), fmt: str = _format(("text", "json")),
+    max_elements: int = _max_elements(), debug: bool = _debug(),
+) -> None:
+    """Call the same Dropout T times on ones (rate 0.3 on a None,4 input unless told) and test the
+    masks: kept fraction and output / input against the exact values for the dtype, correlations
+    between samples, features and calls, and a chi-square test of each draw's keep count against
+    Binomial(T, P(keep)). Every interval is 99.9%.
+
+    Independent masks give correlations near 0; an axis that shares one draw (--noise-shape) gives
+    exactly 1; a stateless API with a fixed seed returns the same mask on every call.
+
+    Examples:
+
+      dropout-trace stats --rate 0.3 --shape None,16 --batch 16 --trials 1000
+
+      dropout-trace stats --shape None,8 --batch 8 --noise-shape 1,8
+
+      dropout-trace stats --api stateless --shape None,8 --batch 8
+
+      dropout-trace stats --dtype bfloat16 --format json
+
+    --format json gives the same numbers: kept_fraction, output_ratio, correlation (samples,
+    features, calls), identical_calls, binomial, exact, findings.
+
+    Exit status: 0 ok, 1 error, 2 bad input, 4 the library refused the call.
+    """
+    _check_format(fmt, ("text", "json"))
+    rate, shape = _defaults(api, rate, None, shape)
+    spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
+                      input="ones", max_elements=max_elements, api=api, rng=rng)
+    from . import stats as core
+
+    try:  # measure checks --trials before TensorFlow is imported
+        if fmt == "json":
+            from .render_json import dump, stats_json
+
+            sys.stdout.write(dump(stats_json(core.measure(spec, trials))) + "\n")
+        else:
+            from .render_views import render_stats
+
+            render_stats(lambda progress: core.measure(spec, trials, progress), _console())
+    except core.Refused as exc:
+        raise typer.Exit(_fail(f"the library refused the call: {exc}", ExitStatus.REFUSED)) from None
 
 
 @app.command()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -20,6 +20,26 @@ class CallFacts:
     seed_used: list | None
     kept: int | None  # kept elements of the output
     same_mask_as_first: bool
+
+
+@dataclass(frozen=True)
+class ReplicaFacts:
+    """One replica under MirroredStrategy: the random state it read, what it drew, and its own check."""
+
+    replica: int
+    device: str
+    first_row: int  # its slice of the global batch starts at this row (0-based)
+    rows: int
+    state_before: list | None  # this replica's copy of the mirrored state variable, before call 1
+    state_after: list | None  # ... after call 1
+    seed_used: list | None  # what the op received: a [2] stateless seed, or (global, op) seeds
+    legacy_seed: int | None  # tf-keras legacy: what make_legacy_seed handed out in this replica
+    key_in: list | None  # tf.random.Generator: its key before the replica id was hashed in
+    key_out: list | None  # ... and after
+    kept: int | None  # kept elements in call 1
+    same_mask: bool  # every call's mask equals replica 0's mask of that call
+    same_draws: bool  # every call's uniforms equal replica 0's, bit for bit
+    check: object = None  # check.Check of this replica: its outputs recomputed from its own draws
 
 
 @dataclass(frozen=True)
@@ -61,6 +81,9 @@ class Facts:
     refusal: Refusal | None
     sampler_got_unknown_size: bool  # the noise shape handed to the sampler still had a None
     missing: tuple[str, ...]  # landmarks and local names the installed version lacks
+    replicas: tuple[ReplicaFacts, ...] = ()  # --replicas: one per replica; the fields above describe replica 0
+    replicas_agree: bool | None = None  # every replica drew replica 0's mask (None: no replicas, or no draw)
+    replica_reason: str | None = None  # why they agree or differ, chosen from the facts (see _replica_reason)
 
 
 def _list(a) -> list | None:
@@ -165,7 +188,66 @@ def derive(trace) -> Facts:
         seed_passed=_list(first_seed) if stateless_seed else None, seed_cast_changed=cast_changed, op_seed_truncated=truncated,
         state_kind=state_kind, masks_repeat=None if len(masks) < 2 or masks[0] is None else all(c.same_mask_as_first
                                                                                                   for c in calls),
-        refusal=snap.refusal, sampler_got_unknown_size=unknown, missing=_missing(trace))
+        refusal=snap.refusal, sampler_got_unknown_size=unknown, missing=_missing(trace),
+        **_replica_facts(trace, state_kind))
+
+
+def _replica_facts(trace, state_kind: str) -> dict:
+    """Per replica: states, seeds, keys, masks and a check recomputed from that replica's own draws."""
+    from .check import check_calls
+
+    snap = trace.snapshot
+    if not snap.replicas:
+        return {}
+    first, rows = snap.replicas[0], snap.spec.run_shape[0]
+    out = []
+    for rep in snap.replicas:
+        check = None
+        if trace.check is not None:  # the same check as replica 0's, on this replica's own capture
+            own = replace(snap, events=rep.events, calls=rep.calls, input=rep.input, fresh=None,
+                          reference_seed=None, replicas=())
+            check = check_calls(own, trace.check.rate, trace.check.rate_is_tensor)
+        legacy = rep.first("tf_keras.RandomGenerator.make_legacy_seed")
+        legacy = legacy.returned.data if legacy is not None and isinstance(legacy.returned, PyValue) else None
+        c0 = rep.calls[0] if rep.calls else None
+        out.append(ReplicaFacts(
+            rep.replica, rep.device, rep.replica * rows, rows, _list(c0.state_before if c0 else None),
+            _list(c0.state_after if c0 else None), _list(c0.seed_used if c0 else None),
+            legacy if isinstance(legacy, int) else None, _list(rep.key_in), _list(rep.key_out),
+            None if c0 is None or c0.keep_mask is None else int(np.broadcast_to(c0.keep_mask, c0.output.shape).sum()),
+            all(_same(a.keep_mask, b.keep_mask) for a, b in zip(rep.calls, first.calls)),
+            all(_same(a.random, b.random) and a.random.dtype == b.random.dtype
+                for a, b in zip(rep.calls, first.calls)), check))
+    drew = bool(first.calls) and first.calls[0].keep_mask is not None
+    agree = all(r.same_mask for r in out) if drew else None
+    return {"replicas": tuple(out), "replicas_agree": agree,
+            "replica_reason": _replica_reason(out, agree, state_kind)}
+
+
+def _replica_reason(reps: list, agree: bool | None, state_kind: str) -> str:
+    """The cause of agreement or difference, read from what each replica captured."""
+    if agree is None:
+        return "no_draw"
+    seeds = [r.seed_used for r in reps]
+    same_seeds = None not in seeds and all(s == seeds[0] for s in seeds)
+    if all(r.same_draws for r in reps):
+        if state_kind == "seed_generator" and same_seeds and all(r.state_before == reps[0].state_before for r in reps):
+            return "same_state"  # each replica read its own, equal copy of the mirrored seed state
+        if state_kind == "constant_seed" and same_seeds:
+            return "constant_seed"
+        if state_kind == "op_state" and same_seeds:
+            return "same_op_seeds"  # every replica's stateful op got the same (global, op) seeds
+        return "same_draws"
+    if agree:
+        return "coincidence"  # different uniforms, the same mask: a small sample
+    keys = [r.key_out for r in reps]
+    if None not in keys and len({str(k) for k in keys}) == len(keys):
+        return "replica_key"  # tf.random.Generator hashed each replica id into its key
+    if None not in seeds and not same_seeds:
+        return "op_seeds_differ"
+    if state_kind == "op_state" and all(s is None for s in seeds):
+        return "unseeded_ops"  # no op seed: each replica's op seeds itself
+    return "different_draws"
 
 
 def op_seeds_of(ev) -> list | None:

@@ -344,6 +344,47 @@ def calls_block(trace: Trace, width: int) -> Group | None:
     return Group(*parts)
 
 
+def replicas_block(trace: Trace) -> Group | None:
+    """--replicas: each replica's random state and seed, its mask and check, then whether they agree and why."""
+    f = trace.facts
+    if not f.replicas or not trace.calls:  # the library refused: no replica finished a call
+        return None
+    head = Text("Replicas", style="bold")
+    head.append("  MirroredStrategy: strategy.run inside the tf.function, call 1", style="dim")
+    columns = [("replica", lambda r: str(r.replica)), ("device", lambda r: r.device.rsplit("device:", 1)[-1]),
+               ("rows", lambda r: f"{r.first_row + 1}–{r.first_row + r.rows}")]
+    optional = [("state before", "state_before", _state), ("state after", "state_after", _state),
+                ("seed used", "seed_used", _state), ("key, replica hashed in", "key_out", narrate.ints)]
+    for name, attr, show in optional:  # a column only where some replica has the value
+        if any(getattr(r, attr) is not None for r in f.replicas):
+            columns.append((name, lambda r, attr=attr, show=show: show(getattr(r, attr))))
+    states = _plain_table([name for name, _ in columns])
+    masks = _plain_table(["replica", "mask", "vs replica 0", "check"])
+    for r, rec in zip(f.replicas, trace.snapshot.replicas):
+        states.add_row(*[cell(r) for _, cell in columns])
+        c = rec.calls[0]
+        mask = (grid(np.broadcast_to(c.keep_mask, c.output.shape).reshape(c.output.shape[0], -1), "mask", 40)
+                if c.keep_mask is not None else Text("no draw"))
+        same = "-" if not r.replica else ("same" if r.same_mask else "differs")
+        ok = r.check is not None and r.check.passed
+        mark = Text("✓", style="bold green") if ok else Text("✗", style="bold red")
+        masks.add_row(str(r.replica), mask, same, mark)
+    parts = [Rule(head, align="left", style="dim"), _indent(states, (0, 0, 0, 2)), _indent(masks, (1, 0, 0, 2))]
+    reps = narrate.replica_rows(f)
+    for line in (narrate.replicas_agreement(f.replicas_agree, reps), narrate.replicas_why(f.replica_reason, reps),
+                 narrate.replicas_lesson(f.replicas_agree, f.replica_reason, reps)):
+        if line:
+            parts.append(_indent(Text(line), (1, 0, 0, 2)))
+    return Group(*parts)
+
+
+def _plain_table(names: list[str]) -> Table:
+    table = Table(box=None, show_header=True, header_style="dim", pad_edge=False, padding=(0, 2, 0, 0))
+    for name in names:
+        table.add_column(name, no_wrap=name != "key, replica hashed in")
+    return table
+
+
 def _state(values) -> str:
     return "-" if values is None else narrate.listed(values)
 
@@ -367,12 +408,16 @@ def check_block(trace: Trace) -> Group:
     for ok, label in narrate.check_rows(trace.facts, c):
         mark = ("–", "dim") if ok is None else (("✓", "bold green") if ok else ("✗", "bold red"))
         table.add_row(Text(mark[0], style=mark[1]), Text(label))
-    verdict = Text("check passed" if c.passed else "check FAILED", style="bold green" if c.passed else "bold red")
+    passed = c.passed and all(r.check is not None and r.check.passed for r in trace.facts.replicas)
+    verdict = Text("check passed" if passed else "check FAILED", style="bold green" if passed else "bold red")
     return Group(Rule(head, align="left", style="dim"), _indent(table, (0, 0, 0, 2)), _indent(verdict, (0, 0, 0, 2)))
 
 
 def signature(trace: Trace) -> str:
-    return f"tf.TensorSpec({dims(trace.shape)}, tf.{trace.dtype})"
+    shape, n = trace.shape, trace.spec.replicas
+    if n and shape[0] is not None:  # the tf.function takes the global batch: every replica's rows
+        shape = (shape[0] * n, *shape[1:])
+    return f"tf.TensorSpec({dims(shape)}, tf.{trace.dtype})"
 
 
 def header_block(trace: Trace) -> Group:
@@ -418,7 +463,7 @@ def render_trace(trace: Trace, console: Console, plumbing: bool = False) -> None
         while stages and stages[0][1].status == "not_reached" and stages[0][1].stopped == stage.stopped:
             skipped.append(stages.pop(0)[1])
         console.print(skipped_block(i, skipped))
-    for block in (refusal_block(trace), calls_block(trace, width), answer_block(trace)):
+    for block in (refusal_block(trace), calls_block(trace, width), replicas_block(trace), answer_block(trace)):
         if block is not None:
             console.print()
             console.print(block)

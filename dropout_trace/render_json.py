@@ -46,6 +46,28 @@ def value_json(v: Value):
     return {"static": {"python": data}, "runtime": {"python": data}}
 
 
+def _replicas_json(trace: Trace) -> list | None:
+    """--replicas: each replica's state, seeds, mask and check; None without --replicas."""
+    from . import narrate
+
+    f, reps = trace.facts, trace.snapshot.replicas
+    if not reps:
+        return None
+    out = []
+    for words, r, rf in zip(narrate.replica_rows(f), reps, f.replicas):
+        c, check = (r.calls[0] if r.calls else None), rf.check
+        out.append({**words, "device": r.device, "input": plain(r.input), "random": plain(c and c.random),
+                    "keep_mask": plain(c and c.keep_mask), "output": plain(c and c.output), "kept": rf.kept,
+                    "same_draws_as_replica_0": rf.same_draws,
+                    "calls": [{"call": k.index, "seed_state_before": plain(k.state_before),
+                               "seed_state_after": plain(k.state_after), "seed_used": plain(k.seed_used),
+                               "keep_mask": plain(k.keep_mask), "output": plain(k.output)} for k in r.calls],
+                    "check": None if check is None else {"bit_exact": check.bit_exact,
+                                                         "mask_matches": check.mask_matches,
+                                                         "passed": check.passed, "calls": check.calls}})
+    return out
+
+
 def trace_json(trace: Trace) -> dict:
     from . import __version__, narrate
 
@@ -88,6 +110,9 @@ def trace_json(trace: Trace) -> dict:
                    "seed_state_after": plain(c.state_after), "seed_used": plain(c.seed_used),
                    "keep_mask": plain(c.keep_mask), "output": plain(c.output)} for c in trace.calls],
         "masks_repeat": f.masks_repeat,
+        "replicas": _replicas_json(trace),
+        "replicas_agree": f.replicas_agree,
+        "replica_reason": f.replica_reason,
         "probabilities": None if p is None else {
             "compute_dtype": p.compute_dtype, "rate_in_dtype": p.rate_in_dtype, "scale_in_dtype": p.scale_in_dtype,
             "p_keep": p.p_keep, "expected_output_ratio": p.expected_output_ratio, "grid_size": p.grid_size,
@@ -165,3 +190,44 @@ def lesson_json(lesson) -> dict:
     """An explain topic as JSON: the facts it rests on, computed in this run."""
     return {"topic": lesson.topic, "rate": lesson.params.rate, "seed": lesson.params.seed,
             "versions": lesson.versions, "facts": lesson.facts}
+
+
+def stats_json(s) -> dict:
+    """`stats` as JSON. Keys: command, tool_version, api, rng, call, rate, dtype, shape, run_shape, noise_shape,
+    seed, trials, elements_per_call, mask_elements, draws_per_call, shared_axes, calls_per_graph_run,
+    graph_runs, seconds, level, exact {p_keep, rate_in_dtype, scale, output_ratio}, kept_fraction and
+    output_ratio {estimate, low, high, exact, inside, draws}, correlation {samples, features, calls, axes:
+    [{name, axis, r, low, high, pairs, differing}]}, identical_calls, binomial {chi2, dof, p_value, passed,
+    draws, bins: [{keep_counts, observed, expected}]} or null, findings (the sentences)."""
+    from . import __version__
+    from .narrate import stats as words
+
+    def interval(iv) -> dict:
+        return {"estimate": iv.estimate, "low": iv.low, "high": iv.high, "exact": iv.exact, "inside": iv.inside,
+                "draws": iv.n}
+
+    def corr(c) -> dict | None:
+        return None if c is None else {"name": c.name, "axis": c.axis, "r": c.value, "low": c.low, "high": c.high,
+                                       "pairs": c.pairs, "differing": c.differing}
+
+    f = s.fit
+    return {
+        "command": "stats", "tool_version": __version__, "api": s.api, "rng": s.rng, "call": s.call, "rate": s.rate,
+        "dtype": s.dtype, "shape": list(s.shape), "run_shape": list(s.run_shape),
+        "noise_shape": None if s.noise_shape is None else list(s.noise_shape), "seed": s.seed, "trials": s.trials,
+        "elements_per_call": s.elements, "mask_elements": s.mask_elements, "draws_per_call": s.draws,
+        "shared_axes": list(s.shared_axes), "calls_per_graph_run": s.per_run, "graph_runs": s.runs,
+        "seconds": s.seconds, "level": s.level,
+        "exact": {"p_keep": s.p_keep, "rate_in_dtype": s.rate_in_dtype, "scale": s.scale,
+                  "output_ratio": s.ratio.exact},
+        "kept_fraction": interval(s.kept), "output_ratio": interval(s.ratio),
+        "correlation": {"samples": corr(s.correlation("samples")), "features": corr(s.correlation("features")),
+                        "calls": corr(s.correlation("calls")),
+                        "axes": [corr(c) for c in s.correlations if c.axis is not None]},
+        "identical_calls": s.identical,
+        "binomial": None if f is None else {
+            "chi2": f.chi2, "dof": f.dof, "p_value": f.p_value, "passed": f.passed, "draws": f.draws,
+            "bins": [{"keep_counts": list(b), "observed": o, "expected": e}
+                     for b, o, e in zip(f.bins, f.observed, f.expected)]},
+        "findings": words.findings(s),
+    }

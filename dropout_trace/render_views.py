@@ -241,3 +241,64 @@ def render_lesson(lesson, blocks: list, console: Console) -> None:
             line = Text("  deeper: ", style="dim")
             line.append(block.command, style="bold cyan")
             console.print(line)
+
+
+# -- the stats command -----------------------------------------------------------------------------
+def render_stats(measure, console: Console, after: float = 1.0) -> None:
+    """Run measure(progress) with a transient progress bar once it has taken `after` seconds (on a terminal
+    only), then draw the numbers and what they show."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .narrate import stats as words
+
+    start, bar = time.perf_counter(), []
+    tty = getattr(console.file, "isatty", lambda: False)()
+
+    def progress(done: int, total: int) -> None:
+        if tty and not bar and time.perf_counter() - start >= after:
+            bar.append(Progress(TextColumn("drawing masks"), BarColumn(), MofNCompleteColumn(),
+                                TimeRemainingColumn(), console=Console(file=console.file), transient=True))
+            bar[0].start()
+            bar.append(bar[0].add_task("masks", total=total))
+        if bar:
+            bar[0].update(bar[1], completed=done)
+
+    try:
+        s = measure(progress)
+    finally:
+        if bar:
+            bar[0].stop()
+    head = Text("Stats", style="bold")
+    head.append(f"  {s.call}", style="bold cyan")
+    console.print(Rule(head, align="left", style="dim"))
+    rows = Table.grid(padding=(0, 2))
+    rows.add_column(style="dim", no_wrap=True)
+    rows.add_column()
+    rows.add_row("input", Text(f"ones {dims(s.shape)} → {dims(s.run_shape)}, {s.dtype}"))
+    rows.add_row("calls", Text(words.calls_line(s)))
+    rows.add_row("masks", Text(words.masks_line(s)))
+    rows.add_row("exact", Text(words.exact_line(s)))
+    console.print(_indent(rows, (0, 0, 0, 2)))
+    console.print()
+    table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="dim")
+    for name, justify in (("", "left"), ("measured", "right"), (f"{words.level(s)} interval", "left"),
+                          ("exact", "right"), ("", "left")):
+        table.add_column(name, justify=justify, no_wrap=True)
+    for label, iv in (("kept fraction", s.kept), ("output / input", s.ratio)):
+        table.add_row(label, words.fixed(iv.estimate), words.interval(iv.low, iv.high), words.fixed(iv.exact),
+                      Text("✓ inside" if iv.inside else "✗ outside", style="green" if iv.inside else "bold red"))
+    console.print(_indent(table, (0, 0, 0, 2)))
+    console.print()
+    table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="dim")
+    for name, justify in (("correlation", "left"), ("r", "right"), (f"{words.level(s)} interval", "left"),
+                          ("pairs", "right")):
+        table.add_column(name, justify=justify, no_wrap=True)
+    for c in s.correlations:
+        table.add_row(c.name, "-" if c.value is None else words.fixed(c.value, 4), words.interval(c.low, c.high, 4),
+                      f"{c.pairs:,}")
+    console.print(_indent(table, (0, 0, 0, 2)))
+    console.print()
+    for sentence in words.findings(s):
+        console.print(_indent(Text(sentence), (0, 0, 0, 2)))

@@ -91,6 +91,22 @@ class CallRecord:
 
 
 @dataclass(frozen=True)
+class ReplicaRecord:
+    """One replica of a MirroredStrategy run: its slice of the batch, its landmark events and its calls."""
+
+    replica: int  # replica_id_in_sync_group, as the replica context reported it
+    device: str
+    input: np.ndarray  # the rows of the global batch this replica received
+    events: tuple[Event, ...]  # this replica's landmark executions (its own thread)
+    calls: tuple[CallRecord, ...]  # states are this replica's copy of the mirrored state variable
+    key_in: np.ndarray | None = None  # tf.random.Generator: the key before the replica id was hashed in
+    key_out: np.ndarray | None = None  # ... and after
+
+    def first(self, key: str) -> Event | None:
+        return next((e for e in self.events if e.key == key), None)
+
+
+@dataclass(frozen=True)
 class Refusal:
     """The library raised inside the chain: what, where, and the innermost landmark it passed through."""
 
@@ -119,6 +135,7 @@ class Snapshot:
     fresh: np.ndarray | None = None  # the public reference call's output; None when none can replay it
     reference_seed: object = None  # the seed the reference used, when it was read from the run
     refusal: Refusal | None = None
+    replicas: tuple = ()  # of ReplicaRecord: one per replica under --replicas; the fields above show replica 0
 
     @property
     def mode(self) -> str:

@@ -11,6 +11,7 @@ POLICIES = ("mixed_float16", "mixed_bfloat16")
 DEFAULT_MAX_ELEMENTS = 10_000_000
 SEED_MIN, SEED_MAX = -(2**63), 2**63 - 1  # every API converts the seed to an int64 tensor
 MAX_CALLS = 10
+MIN_REPLICAS, MAX_REPLICAS = 2, 8
 MAX_RANK = 8
 
 Dims = tuple  # tuple[int | None, ...]
@@ -41,6 +42,7 @@ class RunSpec:
     keep_prob: float | None = None  # tf.compat.v1.nn.dropout only
     training: bool = True
     rate_tensor: bool = False
+    replicas: int | None = None  # run under MirroredStrategy on this many logical CPUs; None = no strategy
 
     @property
     def layer_dtype_arg(self) -> str | None:
@@ -187,11 +189,24 @@ def _check_api(api: str, rng: str | None, keep_prob: str | None, rate_given: boo
                          + (" (or --keep-prob for this TF1 API)" if api == "tf.compat.v1.nn.dropout" else ""))
 
 
+def check_replicas(replicas: int | None, eager: bool) -> None:
+    """--replicas N: 2 to 8 logical CPU devices, through strategy.run inside a tf.function."""
+    if replicas is None:
+        return
+    if not MIN_REPLICAS <= replicas <= MAX_REPLICAS:
+        raise UsageError(f"--replicas {replicas} is outside {MIN_REPLICAS}..{MAX_REPLICAS}; it is how many replicas "
+                         "MirroredStrategy runs the call on, one logical CPU device each, e.g. 2")
+    if eager:
+        raise UsageError("--replicas runs the call through strategy.run inside a tf.function; --eager does not "
+                         "apply (drop --eager)")
+
+
 def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise_shape: str | None = None,
                dtype: str = "float32", input: str = "range", eager: bool = False,
                max_elements: int = DEFAULT_MAX_ELEMENTS, api: str = "keras", rng: str | None = None,
                keep_prob: str | None = None, training: bool = True, rate_tensor: bool = False,
-               layer_dtype: str | None = None, policy: str | None = None, calls: int = 1) -> RunSpec:
+               layer_dtype: str | None = None, policy: str | None = None, calls: int = 1,
+               replicas: int | None = None) -> RunSpec:
     """Validate everything before TensorFlow is imported, so bad input fails fast."""
     from .apis import APIS
 
@@ -221,6 +236,7 @@ def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise
     if not 1 <= calls <= MAX_CALLS:
         raise UsageError(f"--calls {calls} is outside 1..{MAX_CALLS}; it is how many times the same layer or "
                          "function is called, e.g. 3")
+    check_replicas(replicas, eager)
     noise = None
     if noise_shape is not None:
         noise = parse_dims(noise_shape, "--noise-shape")
@@ -228,7 +244,8 @@ def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise
     spec = RunSpec(rate=r, shape=dims, batch=batch, seed=seed_value, noise_shape=noise, dtype=dtype,
                    input=input, eager=eager, max_elements=max_elements, api=api,
                    rng=rng if api == "tf-keras" else None, keep_prob=keep, training=training,
-                   rate_tensor=rate_tensor, layer_dtype=layer_dtype, policy=policy, calls=calls)
+                   rate_tensor=rate_tensor, layer_dtype=layer_dtype, policy=policy, calls=calls,
+                   replicas=replicas)
     given = {name for name, on in (("rate_tensor", rate_tensor), ("no_training", not training),
                                    ("layer_dtype", layer_dtype is not None), ("policy", policy is not None),
                                    ("noise_shape", noise is not None)) if on}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 
 import numpy as np
 
@@ -17,18 +18,21 @@ from .capture import FrameEvent, Recorder
 from .landmarks import (Landmark, assignment_spans, def_line, find, function_source, relative_file, return_lines,
                         source_line)
 from .model import ListView, PyValue, TensorView, Value
-from .snapshot import CallRecord, Event, LandmarkInfo, Refusal, Snapshot, StackFrame
+from .snapshot import CallRecord, Event, LandmarkInfo, Refusal, ReplicaRecord, Snapshot, StackFrame
 from .spec import RunSpec
 from .tfenv import import_tensorflow
 from .versions import installed
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep  # our own frames are not the library's
 SMALL = 64  # values up to this size keep their trace-time value too
+# Where tf.random.Generator mixes the replica id into its key: read only under --replicas.
+REPLICA_LANDMARKS = {"tf.Generator._preprocess_key": ("tensorflow.python.ops.stateful_random_ops",
+                                                      "Generator._preprocess_key")}
 
 
-def make_input(spec: RunSpec) -> np.ndarray:
+def make_input(spec: RunSpec, shape: tuple | None = None) -> np.ndarray:
     """The input values in float64; `range` numbers elements 1, 2, 3, ... so each can be followed."""
-    shape = spec.run_shape
+    shape = spec.run_shape if shape is None else shape
     if spec.input == "ones":
         return np.ones(shape)
     if spec.input == "normal":
@@ -44,7 +48,11 @@ def is_plumbing(qualname: str, file: str) -> bool:
 def landmarks_for(spec: RunSpec, table: dict | None = None) -> dict[str, Landmark]:
     table = LANDMARKS if table is None else table
     keys = APIS[spec.api].landmark_keys(effective_rng(spec))
-    return {key: find(key, *table[key]) for key in keys}
+    found = {key: find(key, *table[key]) for key in keys}
+    if spec.replicas:  # only where the installed version has it: the reason it shows is optional
+        extra = {key: find(key, *where) for key, where in REPLICA_LANDMARKS.items()}
+        found.update({key: lm for key, lm in extra.items() if lm.found})
+    return found
 
 
 class _Run:
@@ -104,21 +112,111 @@ class _Run:
         self.args = args
 
 
+class _ReplicaRun:
+    """Calls the API through MirroredStrategy.run inside one tf.function; each replica is captured in its thread.
+
+    The global batch has `replicas` times --batch rows and each replica takes its own slice, as a
+    distributed dataset would hand it out. The attributes _Freezer reads describe replica 0.
+    """
+
+    def __init__(self, spec: RunSpec, tf, landmarks: dict[str, Landmark]):
+        n = self.n = spec.replicas
+        self.spec, self.tf, self.api = spec, tf, APIS[spec.api]
+        self.devices = [d.name for d in tf.config.list_logical_devices("CPU")][:n]
+        strategy = self.strategy = tf.distribute.MirroredStrategy(self.devices)
+        dtype = tf.as_dtype(spec.dtype)
+        rows = (spec.run_shape[0] * n, *spec.run_shape[1:])
+        self.global_x = tf.cast(tf.constant(make_input(spec, rows)), dtype)
+        self.inputs = np.split(self.global_x.numpy(), n, axis=0)
+        self.x = tf.constant(self.inputs[0])
+        with strategy.scope():  # a model's layers are built in the scope, so their variables are mirrored
+            self.owner, call, args = make_call(spec, tf)
+        targets = {lm.code: key for key, lm in landmarks.items() if lm.found}
+        probes: list = []
+        threads: dict[int, int] = {}  # thread ident -> replica id
+        self.recorders: list[Recorder] = []  # replica 0's capture (the last trace's)
+        self.replica_recs: dict[int, Recorder] = {}
+        self.trace_count = 0
+        self.during: dict = {}
+        self.states: list[tuple] = []
+        self.replica_states: list[list[tuple]] = []  # per call, per replica: (before, after)
+        self.outputs: list[np.ndarray] = []
+        self.replica_outputs: list[list[np.ndarray]] = []
+        self.runtime: dict[int, list[np.ndarray]] = {}
+        self.error: BaseException | None = None
+
+        def replica(x, *args):
+            r = int(tf.get_static_value(tf.distribute.get_replica_context().replica_id_in_sync_group))
+            threads[threading.get_ident()] = r
+            return call(tf.split(x, n, axis=0)[r], *args)
+
+        def harness(x, *args):
+            self.trace_count += 1  # a retrace (variables made by the first) replaces the capture
+            probes.clear()
+            threads.clear()
+            with tf.init_scope():
+                self.during["state"] = self.api.state(self.owner)
+            rec = Recorder(targets, replica.__code__, threads=True)
+            try:
+                with rec:
+                    ys = strategy.run(replica, args=(x, *args))
+            finally:
+                self.replica_recs = {r: rec.only(t) for t, r in threads.items()}
+                self.recorders[:] = [self.replica_recs.get(0, rec)]
+            graph = tf.compat.v1.get_default_graph()
+            for r in sorted(self.replica_recs):  # every replica's ops live in this one graph
+                probes.extend(_symbolic_leaves(tf, self.replica_recs[r], graph))
+            return [*strategy.experimental_local_results(ys), *probes]
+
+        signature = input_signature(spec, tf, args)
+        signature[0] = tf.TensorSpec((None if spec.shape[0] is None else rows[0], *spec.shape[1:]), dtype)
+        fn = tf.function(harness, input_signature=signature, autograph=False)
+        try:
+            for _ in range(spec.calls):
+                before, each = self.api.state(self.owner), _replica_states(tf, strategy, self.owner, n)
+                outputs = fn(self.global_x, *args)
+                for t, out in zip(probes, outputs[n:]):
+                    self.runtime.setdefault(id(t), []).append(out.numpy())
+                self.replica_outputs.append([y.numpy() for y in outputs[:n]])
+                self.outputs.append(self.replica_outputs[-1][0])
+                self.states.append((before, self.api.state(self.owner)))
+                self.replica_states.append(list(zip(each, _replica_states(tf, strategy, self.owner, n))))
+        except Exception as exc:  # a refusal by the library is a result: keep what was captured
+            if not self.recorders:
+                raise
+            self.error = exc
+        self.args = args
+
+
+def _replica_states(tf, strategy, owner, n: int) -> list:
+    """Each replica's copy of the layer's random-state variable (a mirrored variable), or None per replica."""
+    gen = getattr(owner, "seed_generator", None)  # Keras 3
+    if gen is None:  # tf-keras's tf.random.Generator, made lazily on the first call
+        gen = getattr(getattr(owner, "_random_generator", None), "_generator", None)
+    var = getattr(gen, "state", None)
+    if var is not None and not isinstance(var, tf.Variable):
+        var = getattr(var, "value", None)  # a Keras 3 Variable wraps the tf.Variable
+    if var is None:
+        return [None] * n
+    return [v.numpy() for v in strategy.experimental_local_results(var)]
+
+
 def capture(spec: RunSpec, table: dict | None = None) -> Snapshot:
     """Run spec's call under the recorder and freeze everything it captured."""
-    tf, keras = import_tensorflow()
+    tf, keras = import_tensorflow(spec.replicas)
     landmarks = landmarks_for(spec, table)
-    run = _Run(spec, tf, landmarks)
+    run = _ReplicaRun(spec, tf, landmarks) if spec.replicas else _Run(spec, tf, landmarks)
     freezer = _Freezer(tf, run, landmarks)
     refusal = freezer.refusal()
-    fresh, ref_seed = (None, None) if refusal else _reference(spec, tf, run, freezer)
+    # under a strategy each replica is checked from its own draws, not against a single-device call
+    fresh, ref_seed = (None, None) if refusal or spec.replicas else _reference(spec, tf, run, freezer)
     return Snapshot(
         spec=spec, call=call_text(spec), versions=installed(tf, keras), rng=effective_rng(spec),
         landmarks={key: _info(lm) for key, lm in landmarks.items()},
         events=freezer.events(run.recorders[0] if run.recorders else None),
         trace_count=run.trace_count, calls=freezer.calls(), input=run.x.numpy(),
         during={k: _array_view(v) for k, v in run.during.items() if v is not None},
-        after=freezer.after(), fresh=fresh, reference_seed=ref_seed, refusal=refusal)
+        after=freezer.after(), fresh=fresh, reference_seed=ref_seed, refusal=refusal, replicas=freezer.replicas())
 
 
 def _reference(spec: RunSpec, tf, run: _Run, freezer: "_Freezer"):
@@ -273,6 +371,30 @@ class _Freezer:
         if isinstance(obj, (list, tuple)) and all(isinstance(o, int) for o in obj):
             return np.asarray(obj, dtype=np.int64)
         return None
+
+    def _returned(self, rec: Recorder, key: str, index: int = 0):
+        """What a landmark returned, at run time of call `index`."""
+        ev = rec.first(key)
+        obj = ev.returned if ev is not None and ev.finished else None
+        if obj is None or not self.tf.is_tensor(obj):
+            return None
+        if hasattr(obj, "numpy"):
+            return obj.numpy()
+        runs = self.run.runtime.get(id(obj))
+        return runs[index] if runs and index < len(runs) else None
+
+    def replicas(self) -> tuple[ReplicaRecord, ...]:
+        """Each replica's own events, states, draws, mask and output; () without --replicas."""
+        run, out = self.run, []
+        key = "tf.Generator._preprocess_key"
+        for r, rec in sorted(getattr(run, "replica_recs", {}).items()):
+            calls = tuple(CallRecord(i + 1, *run.replica_states[i][r], self._seed_used(rec, i),
+                                     self._local(rec, "tf._dropout", "random_tensor", index=i),
+                                     self._local(rec, "tf._dropout", "keep_mask", index=i), ys[r])
+                          for i, ys in enumerate(run.replica_outputs))
+            out.append(ReplicaRecord(r, run.devices[r], run.inputs[r], self.events(rec), calls,
+                                     self._local(rec, key, "key", call=True), self._returned(rec, key)))
+        return tuple(out)
 
     def _seed_used(self, rec: Recorder, index: int):
         seed = self._local(rec, "tf.stateless_dropout", "seed", call=True, index=index)

@@ -1,0 +1,40 @@
+"""Are the masks independent? Measured with the stats core: default Dropout, a shared axis, a constant seed."""
+
+from __future__ import annotations
+
+TRIALS = 200
+SHAPE, BATCH, FEATURES = "None,16", 16, 16  # 256 draws a call: enough for the binomial test's bins
+
+# name -> (api, noise shape): the default layer, one draw per feature shared by all samples, a constant seed
+CASES = (("default", "keras", None), ("shared", "keras", f"1,{FEATURES}"), ("constant", "keras.random.dropout", None))
+
+
+def _facts(s) -> dict:
+    """The measured numbers a page needs, as plain values."""
+    def corr(name):
+        c = s.correlation(name)
+        return None if c is None else {"r": c.value, "low": c.low, "high": c.high, "differing": c.differing,
+                                       "pairs": c.pairs}
+
+    fit = s.fit
+    return {
+        "call": s.call, "trials": s.trials, "run_shape": list(s.run_shape), "draws": s.draws,
+        "shared_axes": list(s.shared_axes), "p_keep": s.p_keep,
+        "kept": {"estimate": s.kept.estimate, "low": s.kept.low, "high": s.kept.high, "inside": s.kept.inside},
+        "samples": corr("samples"), "features": corr("features"), "calls": corr("calls"),
+        "identical": s.identical,
+        "fit": None if fit is None else {"chi2": fit.chi2, "dof": fit.dof, "p_value": fit.p_value,
+                                         "passed": fit.passed, "draws": fit.draws},
+    }
+
+
+def compute(p) -> dict:
+    from ..spec import build_spec
+    from ..stats import LEVEL, measure
+
+    out = {"level": LEVEL}
+    for name, api, noise in CASES:
+        spec = build_spec(rate=str(p.rate), shape=SHAPE, batch=BATCH, seed=p.seed, noise_shape=noise, api=api,
+                          input="ones")
+        out[name] = _facts(measure(spec, TRIALS))
+    return out

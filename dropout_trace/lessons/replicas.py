@@ -1,0 +1,70 @@
+"""Dropout under MirroredStrategy: do the replicas draw the same mask? Measured for Keras 3 and tf-keras."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+REPLICAS = 2
+SHAPE, BATCH = "None,4", 3
+APIS = ("keras", "tf-keras")
+KEEP = ("replica", "first_row", "rows", "seed_state_before", "seed_state_after", "seed_used", "legacy_seed",
+        "key_in", "key_out", "same_mask_as_replica_0", "same_draws_as_replica_0", "keep_mask")
+
+
+def _in_process(api: str, p) -> dict:
+    """`run --replicas --format json` for one API, traced in this process (it has the logical CPUs)."""
+    from ..render_json import trace_json
+    from ..spec import build_spec
+    from ..trace import trace_run
+
+    spec = build_spec(rate=repr(p.rate), shape=SHAPE, batch=BATCH, seed=str(p.seed), api=api, replicas=REPLICAS)
+    return trace_json(trace_run(spec))
+
+
+def _subprocess(p) -> dict:
+    """TensorFlow here started with one CPU device and cannot be split now: trace both APIs in a fresh process."""
+    try:
+        done = subprocess.run([sys.executable, "-m", __name__, repr(p.rate), str(p.seed)], capture_output=True,
+                              text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        return {api: {"error": "the replica run timed out"} for api in APIS}
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        said = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        return {api: {"error": said} for api in APIS}
+
+
+def _facts(data: dict) -> dict:
+    if "error" in data:
+        return {"error": data["error"]}
+    reps = data.get("replicas") or []
+    return {"call": data["call"], "agree": data["replicas_agree"], "reason": data["replica_reason"],
+            "replicas": [{k: r.get(k) for k in KEEP} for r in reps],
+            "checks": [None if r["check"] is None else r["check"]["passed"] for r in reps]}
+
+
+def compute(p) -> dict:
+    from ..apis import effective_rng
+    from ..spec import build_spec
+    from ..tfenv import import_tensorflow
+
+    tf, _ = import_tensorflow()
+    if len(tf.config.list_logical_devices("CPU")) >= REPLICAS:
+        runs = {api: _in_process(api, p) for api in APIS}
+    else:
+        runs = _subprocess(p)
+    rng = effective_rng(build_spec(rate=repr(p.rate), shape=SHAPE, api="tf-keras"))
+    return {"replicas": REPLICAS, "rows": BATCH, "rate": p.rate, "seed": p.seed, "tf_keras_rng": rng,
+            **{api.replace("-", "_"): _facts(runs[api]) for api in APIS}}
+
+
+if __name__ == "__main__":  # the fresh process: split the CPU before TensorFlow starts, trace, print JSON
+    from ..lessons import Params
+    from ..tfenv import import_tensorflow
+
+    import_tensorflow(REPLICAS)
+    params = Params(rate=float(sys.argv[1]), seed=int(sys.argv[2]))
+    sys.stdout.write(json.dumps({api: _in_process(api, params) for api in APIS}) + "\n")

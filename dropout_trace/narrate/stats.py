@@ -1,0 +1,138 @@
+"""Words for `dropout-trace stats`, each chosen from what the measurement found."""
+
+from __future__ import annotations
+
+from . import num, plural
+
+# Why an API returns one mask on every call, for those whose random state never advances.
+CONSTANT_SEED = {
+    "stateless": "tf.nn.experimental.stateless_dropout is a pure function of x and its seed, and the seed "
+                 "[{seed}, 0] is the same on every call",
+    "keras.random.dropout": "an integer seed makes keras.random.dropout a pure function of x: no state "
+                            "advances between calls",
+    "tf-keras": "tf-keras's stateless branch passes the same seed, [{seed}, 0], on every call",
+}
+
+
+def fixed(v: float, digits: int = 5) -> str:
+    text = f"{v:.{digits}f}"
+    return text.lstrip("-") if float(text) == 0 else text  # no "-0.0000" for a tiny negative value
+
+
+def interval(low: float | None, high: float | None, digits: int = 5) -> str:
+    return "-" if low is None else f"[{fixed(low, digits)}, {fixed(high, digits)}]"
+
+
+def p_value(p: float) -> str:
+    return "p < 1e-300" if p == 0 else f"p = {p:.3g}"
+
+
+def level(s) -> str:
+    return f"{s.level * 100:g}%"
+
+
+def who(s) -> str:
+    """'the same layer' or 'the same function'."""
+    from ..apis import APIS
+
+    return "the same layer" if APIS[s.api].kind == "layer" else "the same function"
+
+
+def calls_line(s) -> str:
+    return (f"{plural(s.trials, 'call')} of {who(s)} on ones, inside one tf.function: {s.per_run:,} per graph run, "
+            f"{plural(s.runs, 'run')}, {s.seconds:.2f} s")
+
+
+def masks_line(s) -> str:
+    where = (f"one draw shared along {'axis' if len(s.shared_axes) == 1 else 'axes'} "
+             f"{', '.join(map(str, s.shared_axes))}" if s.shared_axes else "no axis shares a draw")
+    return f"{plural(s.mask_elements, 'mask element')}; {plural(s.draws, 'independent draw')} a call ({where})"
+
+
+def exact_line(s) -> str:
+    scale = "" if s.scale is None else f", kept values scaled by {num(s.scale)}"
+    return f"P(keep) = {num(s.p_keep)} exactly in {s.dtype} (rate stored as {num(s.rate_in_dtype)}){scale}"
+
+
+def kept_verdict(s) -> str:
+    k = s.kept
+    where = "inside" if k.inside else "outside"
+    text = (f"P(keep) = {num(k.exact)} lies {where} the {level(s)} interval of the kept fraction, "
+            f"{interval(k.low, k.high)} (measured {fixed(k.estimate)}, {plural(k.n, 'draw')})")
+    if k.inside:
+        return text + ": the masks keep elements at the rate the dtype implies."
+    if repeated(s):
+        return text + f": the interval assumes {k.n:,} independent draws, but the calls repeated one mask."
+    return text + ": the masks do not keep elements at the exact rate."
+
+
+def ratio_verdict(s) -> str:
+    r = s.ratio
+    where = "inside" if r.inside else "outside"
+    text = (f"The mean of output / input is {fixed(r.estimate)}; the exact expectation, P(keep) x scale = "
+            f"{num(r.exact)}, lies {where} its {level(s)} interval {interval(r.low, r.high)}")
+    if r.inside:
+        return text + "."
+    return text + (": the calls repeated one mask." if repeated(s) else ".")
+
+
+def repeated(s) -> bool:
+    return s.identical == s.trials - 1
+
+
+def correlation_verdict(c, s) -> str:
+    between = "consecutive calls, same element" if c.axis is None else (
+        f"neighbouring {c.name}" if c.name in ("samples", "features") else f"neighbours along {c.name}")
+    if c.value is None:
+        return (f"{between}: undefined, the mask never varied (every element was "
+                f"{'kept' if s.kept.estimate == 1 else 'dropped'} every time).")
+    if c.differing == 0:
+        if c.axis is None:
+            return f"{between}: r = 1 exactly, every call returned the same mask."
+        return (f"{between}: r = 1 exactly, the mask was constant along axis {c.axis} in every call: one draw "
+                f"shared by all {s.run_shape[c.axis]:,} {c.name if c.name != f'axis {c.axis}' else 'positions'}.")
+    if repeated(s) and c.axis is not None:
+        return (f"{between}: r = {fixed(c.value, 4)}, measured on one mask repeated {s.trials:,} times; its band "
+                "assumes independent calls.")
+    if c.low is not None and c.low <= 0 <= c.high:
+        return f"{between}: r = {fixed(c.value, 4)}, about 0: no sign of dependence."
+    return f"{between}: r = {fixed(c.value, 4)}, outside the band around 0: the masks are correlated."
+
+
+def repeats_verdict(s) -> str | None:
+    if s.identical == 0 or not 0 < s.p_keep < 1:
+        return None
+    if not repeated(s):
+        # P(two independent masks agree) = (p^2 + (1-p)^2) ** draws, for each of the trials - 1 pairs
+        chance = (s.trials - 1) * (s.p_keep ** 2 + (1 - s.p_keep) ** 2) ** s.draws
+        return (f"{plural(s.identical, 'call')} returned the same mask as the call before; with "
+                f"{plural(s.draws, 'independent draw')} a call, {chance:.3g} such repeats are expected by chance.")
+    why = CONSTANT_SEED.get(s.api)
+    text = f"Every call returned the same mask (all {s.trials:,} are identical)"
+    if why and s.seed is not None and (s.api != "tf-keras" or s.rng == "stateless"):
+        return text + f": {why.format(seed=s.seed)}."
+    return text + ": nothing advanced the random state between calls."
+
+
+def fit_verdict(s) -> str:
+    f = s.fit
+    if f is None:
+        if not 0 < s.p_keep < 1:
+            return f"No binomial test: P(keep) is {num(s.p_keep)}, nothing is random."
+        return (f"No binomial test: {plural(s.draws, 'independent draw')} a call are too few for two bins of "
+                f"expected count 5 or more; use a larger --shape or --batch.")
+    verdict = "fits" if f.passed else "does not fit"
+    return (f"Each draw's keep count over the {s.trials:,} calls {verdict} Binomial({s.trials:,}, {num(s.p_keep)}): "
+            f"chi-square {f.chi2:.2f} on {plural(f.dof, 'degree')} of freedom, {p_value(f.p_value)} "
+            f"({plural(f.draws, 'draw')}, {len(f.bins)} bins).")
+
+
+def findings(s) -> list[str]:
+    """The sentences under the numbers, in the order they are shown."""
+    out = [kept_verdict(s), ratio_verdict(s)]
+    out += [correlation_verdict(c, s) for c in s.correlations]
+    again = repeats_verdict(s)
+    if again:
+        out.append(again)
+    out.append(fit_verdict(s))
+    return out

@@ -1,0 +1,420 @@
+"""Many masks from the real API, measured in chunks: kept fraction, output ratio, correlations, binomial fit."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .spec import UsageError
+
+LEVEL = 0.999  # every interval and test here: 99.9% (a test "passes" when p >= 1 - LEVEL)
+DEFAULT_TRIALS = 1000
+MAX_TRIALS = 1_000_000
+MAX_MASK_ELEMENTS = 10**10  # trials x elements: about a minute of sampling on two cores
+CHUNK_ELEMENTS = 1 << 23  # mask elements per graph run: big enough to hide per-run overhead, small in memory
+LOOP_BELOW = 1 << 16  # inputs smaller than this run many calls per graph run; larger ones, one call per run
+MIN_EXPECTED = 5.0  # chi-square bins with a smaller expected count are pooled with their neighbours
+TAIL_SD = 40  # binomial probabilities further than this many sd from the mean are below 1e-300
+
+
+class Refused(RuntimeError):
+    """The library raised while building or running the call: (type name, first line of its message)."""
+
+
+# -- distributions (numpy and math only: scipy is not a dependency) ------------------------------
+def normal_quantile(q: float) -> float:
+    """z with P(Z <= z) = q, by bisection on erfc: 0.5 * erfc(-z / sqrt 2) = q."""
+    lo, hi = -40.0, 40.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if 0.5 * math.erfc(-mid / math.sqrt(2)) < q:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def _gamma_p_series(a: float, x: float) -> float:
+    """P(a, x) = x^a e^-x / Gamma(a+1) * sum_n x^n / ((a+1)...(a+n)); converges fast for x < a + 1."""
+    term = total = 1.0 / a
+    n = a
+    for _ in range(10_000):
+        n += 1
+        term *= x / n
+        total += term
+        if abs(term) < abs(total) * 1e-16:
+            break
+    return total * math.exp(-x + a * math.log(x) - math.lgamma(a))
+
+
+def _gamma_q_fraction(a: float, x: float) -> float:
+    """Q(a, x) by its continued fraction (modified Lentz); converges fast for x >= a + 1."""
+    tiny = 1e-300
+    b = x + 1.0 - a
+    c, d = 1.0 / tiny, 1.0 / b
+    h = d
+    for i in range(1, 10_000):
+        an = -i * (i - a)
+        b += 2.0
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1.0 / d
+        step = d * c
+        h *= step
+        if abs(step - 1.0) < 1e-16:
+            break
+    return h * math.exp(-x + a * math.log(x) - math.lgamma(a))
+
+
+def gamma_q(a: float, x: float) -> float:
+    """The regularized upper incomplete gamma function Q(a, x) = Gamma(a, x) / Gamma(a)."""
+    if a <= 0:
+        raise ValueError(f"gamma_q needs a > 0, got {a}")
+    if x <= 0:
+        return 1.0
+    if x < a + 1:
+        return max(0.0, 1.0 - _gamma_p_series(a, x))
+    return _gamma_q_fraction(a, x)
+
+
+def chi2_sf(x: float, dof: int) -> float:
+    """P(chi-square with dof degrees of freedom > x) = Q(dof / 2, x / 2)."""
+    return gamma_q(dof / 2.0, x / 2.0)
+
+
+def wilson(k: int, n: int, z: float) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion k / n."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def correlation(n: int, sa: int, sb: int, sab: int) -> float | None:
+    """Pearson r of two 0/1 sequences from exact integer sums; None when either never varies."""
+    va, vb = n * sa - sa * sa, n * sb - sb * sb
+    if va <= 0 or vb <= 0:
+        return None
+    # identical sequences have va == vb: divide by va itself, so r is exactly 1.0, not 1 - 1 ulp
+    den = va if va == vb else math.sqrt(va) * math.sqrt(vb)
+    return max(-1.0, min(1.0, (n * sab - sa * sb) / den))
+
+
+def fisher_band(r: float, n: int, z: float) -> tuple[float, float] | None:
+    """The interval for r from Fisher's z = atanh(r) with standard error 1 / sqrt(n - 3)."""
+    if n < 4:
+        return None
+    if abs(r) >= 1.0:
+        return r, r
+    centre, half = math.atanh(r), z / math.sqrt(n - 3)
+    return math.tanh(centre - half), math.tanh(centre + half)
+
+
+def binomial_pmf(trials: int, p: float, lo: int, hi: int) -> np.ndarray:
+    """P(K = k) for K ~ Binomial(trials, p), k = lo .. hi, from log-gamma (no overflow for large trials)."""
+    k = np.arange(lo, hi + 1)
+    lg = np.vectorize(math.lgamma, otypes=[float])
+    logp = (math.lgamma(trials + 1) - lg(k + 1) - lg(trials - k + 1)
+            + k * math.log(p) + (trials - k) * math.log1p(-p))
+    return np.exp(logp)
+
+
+# -- results ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Interval:
+    """A measured value, its 99.9% interval, and the exact value it should match."""
+
+    estimate: float
+    low: float
+    high: float
+    exact: float
+    n: int  # the independent draws the interval assumes
+
+    @property
+    def inside(self) -> bool:
+        return self.low <= self.exact <= self.high
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """Pearson r of masks between neighbours: along an axis (i and i+1, all else equal) or between calls."""
+
+    name: str  # "samples" (axis 0), "features" (last axis), "axis i", or "calls"
+    axis: int | None  # None: consecutive calls, same element
+    value: float | None  # None: undefined, the mask never varied (rate 0)
+    low: float | None
+    high: float | None
+    pairs: int  # independent pairs (pairs repeated by a shared axis counted once)
+    differing: int  # pairs whose two elements differed: 0 means constant along this axis every time
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Chi-square of the per-element keep counts over the trials against Binomial(trials, P(keep))."""
+
+    bins: tuple[tuple[int, int], ...]  # keep-count ranges after pooling small expected bins
+    observed: tuple[int, ...]
+    expected: tuple[float, ...]
+    chi2: float
+    dof: int
+    p_value: float
+    draws: int  # elements tested: one per independent draw
+
+    @property
+    def passed(self) -> bool:
+        return self.p_value >= 1 - LEVEL
+
+
+@dataclass(frozen=True)
+class Stats:
+    api: str
+    rng: str | None  # tf-keras's RandomGenerator branch; None for the other APIs
+    call: str
+    rate: float
+    dtype: str
+    shape: tuple
+    run_shape: tuple[int, ...]
+    noise_shape: tuple | None
+    seed: int | None
+    trials: int
+    elements: int  # per call
+    shared_axes: tuple[int, ...]  # axes along which every mask came out constant: one draw shared
+    draws: int  # independent draws per call: elements over the sizes of the shared axes
+    per_run: int  # calls made inside one graph run
+    runs: int  # graph runs
+    rate_in_dtype: float
+    scale: float | None
+    p_keep: float
+    kept: Interval
+    ratio: Interval
+    correlations: tuple[Correlation, ...]
+    identical: int  # consecutive calls that returned the very same mask (of trials - 1)
+    fit: Fit | None  # None when P(keep) is 0 or 1, or too few draws for two bins
+    seconds: float
+    level: float = LEVEL
+
+    @property
+    def mask_elements(self) -> int:
+        return self.trials * self.elements
+
+    def correlation(self, name: str) -> Correlation | None:
+        return next((c for c in self.correlations if c.name == name), None)
+
+
+def check_trials(trials: int, elements: int) -> None:
+    """--trials must be 2 .. MAX_TRIALS, and trials x elements at most MAX_MASK_ELEMENTS."""
+    if trials < 2:
+        raise UsageError(f"--trials {trials} is too few: correlations between calls and the binomial test need "
+                         f"at least 2 masks, e.g. --trials {DEFAULT_TRIALS}")
+    if trials > MAX_TRIALS:
+        raise UsageError(f"--trials {trials:,} is over the limit of {MAX_TRIALS:,}; {DEFAULT_TRIALS:,} to "
+                         "100,000 are plenty for 99.9% intervals")
+    if trials * elements > MAX_MASK_ELEMENTS:
+        raise UsageError(f"--trials {trials:,} x {elements:,} elements is {trials * elements:,} mask elements, "
+                         f"over the cap of {MAX_MASK_ELEMENTS:,}; use fewer trials or a smaller shape")
+
+
+# -- the measurement ------------------------------------------------------------------------------
+def _axes(run_shape) -> list[int]:
+    """The axes with neighbours to compare (size 2 or more)."""
+    return [a for a, n in enumerate(run_shape) if n >= 2]
+
+
+def _chunk_function(tf, spec, call, args, looped: bool):
+    """tf.function(x, k) -> the outputs of k calls, stacked along a new axis 0 (looped), or of one call.
+
+    The k calls run in a tf.while_loop, not unrolled: each unrolled tf.nn.dropout(seed=s) would be
+    its own op with the same seeds, so one graph run would return k identical masks. In the loop one
+    op runs k times and its state advances, exactly as when the same call is made k times.
+    """
+    dtype = tf.as_dtype(spec.dtype)
+
+    def body(i, outputs, x):
+        return i + 1, outputs.write(i, call(x, *args)), x
+
+    def chunk(x, k):
+        if not looped:  # a big input: one call per run costs little overhead, and stacking would copy it
+            return call(x, *args)
+        outputs = tf.TensorArray(dtype, size=k, element_shape=x.shape)
+        _, outputs, _ = tf.while_loop(lambda i, *_: i < k, body, (tf.constant(0), outputs, x))
+        return outputs.stack()
+
+    signature = [tf.TensorSpec(spec.shape, dtype), tf.TensorSpec((), tf.int32)]
+    return tf.function(chunk, input_signature=signature, autograph=False)
+
+
+def _per_row(rows: np.ndarray, what) -> np.ndarray:
+    """what(row) for each row: a loop of flat counts for a few big rows, numpy's axis form for many small ones."""
+    if len(rows) <= 64:
+        return np.array([what(r) for r in rows], np.int64)
+    return what(rows, axis=1)
+
+
+class _Sums:
+    """Exact integer sums over every mask so far; one graph run's outputs at a time, never all of them."""
+
+    def __init__(self, run_shape, axes):
+        self.axes = axes
+        self.counts = np.zeros(run_shape, np.int32)  # keep count per element (trials <= MAX_TRIALS < 2**31)
+        self.kept = 0
+        self.calls = [0, 0, 0, 0]  # consecutive calls, same element: both kept, first kept, second kept, identical
+        self.pairs = {a: [0, 0, 0] for a in axes}  # neighbours along a: both kept, first kept, second kept
+        self.prev = self.prev_kept = None
+        self.ysum = self.ysq = 0.0
+        self.buffer = None
+
+    def add(self, outputs: np.ndarray) -> None:
+        """outputs: the k outputs of one graph run on ones, stacked along axis 0."""
+        if self.buffer is None or self.buffer.shape != outputs.shape:  # reused: fresh pages cost more than the test
+            self.buffer = np.empty(outputs.shape, bool)
+        masks = np.not_equal(outputs, 0, out=self.buffer)  # x is ones: an element was kept where the output is nonzero
+        wide = outputs.reshape(-1).astype(np.float64 if outputs.dtype == np.float64 else np.float32, copy=False)
+        self.ysum += float(wide.sum())  # numpy sums pairwise: float32 stays within ~1e-7 of the exact sum
+        self.ysq += float(np.dot(wide, wide))
+        flat = masks.reshape(len(masks), -1)
+        kept = _per_row(flat, np.count_nonzero)
+        total = int(kept.sum())
+        self.kept += total
+        if len(masks) <= 64:
+            for m in masks:
+                np.add(self.counts, m, out=self.counts, casting="unsafe")
+        else:
+            self.counts += masks.sum(axis=0, dtype=np.int32)
+        pairs = [(flat[:-1] & flat[1:], kept[:-1], kept[1:])] if len(flat) > 1 else []
+        if self.prev is not None:  # the first call of this run follows the last call of the one before
+            pairs.append((self.prev[None] & flat[:1], np.array([self.prev_kept]), kept[:1]))
+        for both_kept, before, after in pairs:
+            both = _per_row(both_kept, np.count_nonzero)
+            c = self.calls
+            c[0], c[1], c[2] = c[0] + int(both.sum()), c[1] + int(before.sum()), c[2] + int(after.sum())
+            c[3] += int(np.count_nonzero(before + after == 2 * both))  # no element differs from the call before
+        for a in self.axes:
+            lead = (slice(None),) * (a + 1)
+            both = int(np.count_nonzero(masks[lead + (slice(None, -1),)] & masks[lead + (slice(1, None),)]))
+            last = int(np.count_nonzero(masks[lead + (-1,)]))
+            first = int(np.count_nonzero(masks[lead + (0,)]))
+            p = self.pairs[a]
+            p[0], p[1], p[2] = p[0] + both, p[1] + total - last, p[2] + total - first
+        self.prev, self.prev_kept = flat[-1].copy(), int(kept[-1])
+
+
+def measure(spec, trials: int, progress=None) -> Stats:
+    """Call spec's API `trials` times on ones, through one tf.function, and measure the masks it returns.
+
+    `progress(done, total)` is called after each graph run; nothing here prints.
+    """
+    from .apis import call_text, effective_rng, make_call
+    from .probabilities import probabilities
+    from .tfenv import import_tensorflow
+
+    check_trials(trials, math.prod(spec.run_shape))
+    tf, _ = import_tensorflow()
+    start = time.perf_counter()
+    run_shape = tuple(spec.run_shape)
+    axes = _axes(run_shape)
+    looped = math.prod(run_shape) < LOOP_BELOW
+    per_run = max(1, min(trials, CHUNK_ELEMENTS // math.prod(run_shape))) if looped else 1
+    _, call, args = make_call(spec, tf)
+    fn = _chunk_function(tf, spec, call, args, looped)
+    x = tf.ones(run_shape, tf.as_dtype(spec.dtype))
+    sums = _Sums(run_shape, axes)
+    done = runs = 0
+    if progress:
+        progress(0, trials)
+    while done < trials:
+        k = min(per_run, trials - done)
+        try:
+            outputs = fn(x, tf.constant(k))
+        except Exception as exc:  # the library refused: one line, as `run` reports it
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise Refused(f"{type(exc).__name__}: {first}") from exc
+        sums.add(outputs.numpy() if looped else outputs.numpy()[None])
+        done, runs = done + k, runs + 1
+        if progress:
+            progress(done, trials)
+    return _summarise(spec, trials, run_shape, sums, per_run, runs, time.perf_counter() - start, call_text(spec),
+                      probabilities(spec.dtype, spec.rate), effective_rng(spec))
+
+
+def _summarise(spec, trials, run_shape, sums: _Sums, per_run, runs, seconds, call, probs, rng) -> Stats:
+    """From the exact sums to intervals, correlations and the binomial fit."""
+    z = normal_quantile(1 - (1 - LEVEL) / 2)
+    elements = math.prod(run_shape)
+    kept = sums.kept
+    t_both, t_prev, t_cur, identical = sums.calls
+    per_axis = {}
+    for a, (ab, sa, sb) in sums.pairs.items():
+        n = trials * elements // run_shape[a] * (run_shape[a] - 1)
+        per_axis[a] = (n, sa, sb, ab, correlation(n, sa, sb, ab))
+    shared = tuple(a for a, (n, sa, sb, ab, r) in per_axis.items() if r is not None and sa + sb - 2 * ab == 0)
+    repeat = math.prod(run_shape[a] for a in shared)  # elements that share one draw
+    draws = elements // repeat
+    correlations = []
+    for a, (n, sa, sb, ab, r) in per_axis.items():
+        name = "samples" if a == 0 else "features" if a == len(run_shape) - 1 else f"axis {a}"
+        independent = trials * draws if a in shared else n // repeat  # a shared pair is one draw twice
+        correlations.append(_correlation(name, a, r, independent, sa + sb - 2 * ab, z))
+    n_calls = (trials - 1) * elements
+    r = correlation(n_calls, t_prev, t_cur, t_both)
+    correlations.append(_correlation("calls", None, r, (trials - 1) * draws, t_prev + t_cur - 2 * t_both, z))
+    n = trials * draws
+    low, high = wilson(kept // repeat, n, z)  # counted in independent draws, not the elements they were copied to
+    mean = sums.ysum / (trials * elements)
+    sd = math.sqrt(max(0.0, sums.ysq / (trials * elements) - mean * mean))
+    return Stats(
+        api=spec.api, rng=rng, call=call, rate=spec.rate, dtype=spec.dtype, shape=tuple(spec.shape),
+        run_shape=run_shape, noise_shape=spec.noise_shape, seed=spec.seed, trials=trials, elements=elements, shared_axes=shared,
+        draws=draws, per_run=per_run, runs=runs, rate_in_dtype=probs.rate_in_dtype, scale=probs.scale_in_dtype,
+        p_keep=probs.p_keep,
+        kept=Interval(kept / (trials * elements), low, high, probs.p_keep, n),
+        ratio=Interval(mean, mean - z * sd / math.sqrt(n), mean + z * sd / math.sqrt(n),
+                       probs.expected_output_ratio, n),
+        correlations=tuple(correlations), identical=identical,
+        fit=binomial_fit(_representatives(sums.counts, shared), trials, probs.p_keep), seconds=seconds)
+
+
+def _correlation(name, axis, r, n, differing, z) -> Correlation:
+    band = None if r is None else fisher_band(r, n, z)
+    return Correlation(name, axis, r, None if band is None else band[0], None if band is None else band[1], n,
+                       differing)
+
+
+def _representatives(counts: np.ndarray, shared: tuple[int, ...]) -> np.ndarray:
+    """One keep count per independent draw: index 0 along every shared axis."""
+    index = tuple(slice(0, 1) if a in shared else slice(None) for a in range(counts.ndim))
+    return counts[index].ravel()
+
+
+def binomial_fit(counts: np.ndarray, trials: int, p: float) -> Fit | None:
+    """Chi-square of the histogram of keep counts against Binomial(trials, p), small expected bins pooled."""
+    if not 0 < p < 1:
+        return None
+    draws = counts.size
+    mean, sd = trials * p, math.sqrt(trials * p * (1 - p))
+    lo = max(0, math.floor(mean - TAIL_SD * sd - 1))
+    hi = min(trials, math.ceil(mean + TAIL_SD * sd + 1))
+    expected = np.zeros(trials + 1)
+    expected[lo:hi + 1] = draws * binomial_pmf(trials, p, lo, hi)  # outside: below 1e-300 of a draw
+    observed = np.bincount(counts, minlength=trials + 1)
+    bins, obs, exp = [], [], []
+    start, o, e = 0, 0, 0.0
+    first, last = min(lo, int(counts.min())), max(hi, int(counts.max()))  # elsewhere both are 0
+    o = int(observed[:first].sum())
+    for k in range(first, last + 1):
+        o, e = o + int(observed[k]), e + float(expected[k])
+        if e >= MIN_EXPECTED:
+            bins.append((start, k)), obs.append(o), exp.append(e)
+            start, o, e = k + 1, 0, 0.0
+    if bins and (o or e):  # what is left past the last full bin joins it
+        bins[-1] = (bins[-1][0], trials)
+        obs[-1], exp[-1] = obs[-1] + o, exp[-1] + e
+    if len(bins) < 2:
+        return None
+    chi2 = float(sum((ob - ex) ** 2 / ex for ob, ex in zip(obs, exp)))
+    dof = len(bins) - 1
+    return Fit(tuple(bins), tuple(obs), tuple(exp), chi2, dof, chi2_sf(chi2, dof), draws)

@@ -1,0 +1,280 @@
+"""`dropout-trace stats` and `explain independence`: the statistics, checked against plain numpy and Keras."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import numpy as np
+import pytest
+
+from dropout_trace.cli import main
+from dropout_trace.spec import build_spec
+from dropout_trace.stats import (LEVEL, binomial_fit, binomial_pmf, chi2_sf, correlation, gamma_q, measure,
+                                 normal_quantile)
+
+T = 60  # trials: small, so every test stays fast
+
+
+def spec(**options):
+    options.setdefault("rate", "0.3")
+    options.setdefault("shape", "None,16")
+    options.setdefault("batch", 16)
+    return build_spec(input="ones", **options)
+
+
+def keras_masks(keras, tf, trials, seed, noise_shape=None, rate=0.3, shape=(16, 16)):
+    """The same layer called `trials` times eagerly, with plain Keras: the reference the stats must match."""
+    layer = keras.layers.Dropout(rate, noise_shape=noise_shape, seed=seed)
+    x = tf.ones(shape)
+    return np.stack([layer(x, training=True).numpy() != 0 for _ in range(trials)])
+
+
+def pooled_r(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson r of all (a, b) pairs pooled, by numpy."""
+    return float(np.corrcoef(a.ravel().astype(float), b.ravel().astype(float))[0, 1])
+
+
+# -- the distributions ---------------------------------------------------------------------------
+@pytest.mark.parametrize("x, dof, expected", [(3.841458820694124, 1, 0.05), (3.84, 1, 0.05004352),
+                                              (10, 5, 0.07523524614651217), (6.634896601021214, 1, 0.01)])
+def test_chi2_sf_known_values(x, dof, expected):
+    assert chi2_sf(x, dof) == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("x", [0.01, 0.5, 1.0, 2.9, 3.1, 7.5, 20.0, 60.0, 150.0, 400.0])
+@pytest.mark.parametrize("dof", [1, 2, 4, 10, 30, 100])
+def test_chi2_sf_against_closed_forms(x, dof):
+    """dof 1: erfc(sqrt(x/2)); even dof 2m: exp(-x/2) sum_{i<m} (x/2)^i / i! (both the series and the fraction
+    branch of Q(a, x) are hit)."""
+    if dof == 1:
+        exact = math.erfc(math.sqrt(x / 2))
+    elif dof % 2 == 0:
+        h = x / 2
+        exact = math.exp(-h) * sum(h**i / math.factorial(i) for i in range(dof // 2))
+    else:
+        pytest.skip("no closed form for odd dof > 1")
+    assert chi2_sf(x, dof) == pytest.approx(exact, rel=1e-9, abs=1e-300)
+
+
+def test_gamma_q_edges():
+    assert gamma_q(3.0, 0.0) == 1.0
+    assert gamma_q(0.5, 1e-12) == pytest.approx(math.erfc(1e-6), rel=1e-12)  # Q(1/2, x) = erfc(sqrt x)
+    assert chi2_sf(1e6, 3) == 0.0
+    with pytest.raises(ValueError):
+        gamma_q(0.0, 1.0)
+
+
+def test_normal_quantile():
+    z = normal_quantile(1 - (1 - LEVEL) / 2)
+    assert 0.5 * math.erfc(z / math.sqrt(2)) == pytest.approx((1 - LEVEL) / 2, rel=1e-9)
+    assert z == pytest.approx(3.2905267, abs=1e-6)
+
+
+def test_binomial_pmf_matches_comb():
+    n, p = 12, 0.3
+    exact = [math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)]
+    assert binomial_pmf(n, p, 0, n) == pytest.approx(exact, rel=1e-12)
+    assert binomial_pmf(100_000, 0.7, 0, 100_000).sum() == pytest.approx(1.0, rel=1e-9)
+
+
+def test_correlation_exact_values():
+    for n, s in ((10, 3), (10**9, 699_999_999), (2**40 + 7, 2**39 + 3)):
+        assert correlation(n, s, s, s) == 1.0  # the same sequence twice: exactly 1, not 1 - 1 ulp
+        assert correlation(n, s, n - s, 0) == -1.0
+    assert correlation(10, 10, 3, 3) is None  # one side never varies
+
+
+def test_binomial_fit_accepts_binomial_and_rejects_repeats():
+    rng = np.random.default_rng(0)
+    good = binomial_fit(rng.binomial(200, 0.7, size=2000), 200, 0.7)
+    assert good.passed and min(good.expected) >= 5 and sum(good.observed) == 2000
+    assert sum(good.expected) == pytest.approx(2000, rel=1e-9)
+    repeated = binomial_fit(np.where(rng.random(2000) < 0.7, 200, 0), 200, 0.7)  # one mask, 200 times
+    assert not repeated.passed and repeated.p_value < 1e-100
+    assert binomial_fit(np.full(10, 50), 50, 1.0) is None
+
+
+# -- measure(): the real API, many calls ----------------------------------------------------------
+@pytest.mark.parametrize("seed", [1, 7, 42, 2024, -5])
+def test_kept_fraction_inside_its_interval(tf, seed):
+    s = measure(spec(seed=seed), T)
+    assert s.kept.low <= s.p_keep <= s.kept.high and s.kept.inside
+    assert s.ratio.inside
+    assert s.kept.n == T * 256 and s.identical < 3
+
+
+def test_counts_match_plain_keras(tf, keras):
+    """The loop inside one tf.function gives the masks of T plain calls of the same layer, bit for bit."""
+    s = measure(spec(seed=3), T)
+    masks = keras_masks(keras, tf, T, 3)
+    assert s.kept.estimate == masks.mean()
+    assert s.correlation("samples").value == pytest.approx(pooled_r(masks[:, :-1], masks[:, 1:]), abs=1e-12)
+    assert s.correlation("features").value == pytest.approx(pooled_r(masks[:, :, :-1], masks[:, :, 1:]), abs=1e-12)
+    assert s.correlation("calls").value == pytest.approx(pooled_r(masks[:-1], masks[1:]), abs=1e-12)
+    assert s.ratio.estimate == pytest.approx(masks.mean() * s.scale, rel=1e-6)
+    assert s.fit.draws == 256 and s.fit.p_value == pytest.approx(
+        binomial_fit(masks.sum(axis=0).ravel(), T, s.p_keep).p_value)
+
+
+def test_correlations_near_zero_by_default(tf):
+    s = measure(spec(seed=11), T)
+    for name in ("samples", "features", "calls"):
+        c = s.correlation(name)
+        assert abs(c.value) < 0.05 and c.low <= 0 <= c.high, name
+    assert s.shared_axes == () and s.draws == 256 and s.fit.passed
+
+
+def test_shared_axis_gives_correlation_exactly_one(tf):
+    s = measure(spec(noise_shape="1,16"), T)
+    samples = s.correlation("samples")
+    assert samples.value == 1.0 and samples.differing == 0 and (samples.low, samples.high) == (1.0, 1.0)
+    assert abs(s.correlation("features").value) < 0.1
+    assert s.shared_axes == (0,) and s.draws == 16 and s.kept.n == T * 16
+
+
+@pytest.mark.parametrize("options", [{"api": "stateless"}, {"api": "keras.random.dropout"},
+                                     {"api": "tf-keras", "rng": "stateless"}])
+def test_stateless_apis_repeat_one_mask(tf, options):
+    s = measure(spec(**options), T)
+    assert s.identical == T - 1 and s.correlation("calls").value == 1.0
+    assert not s.fit.passed
+
+
+@pytest.mark.parametrize("options", [{"api": "tf.nn.dropout"}, {"api": "tf.compat.v1.nn.dropout"},
+                                     {"api": "tf-keras"}, {"api": "tf-keras", "rng": "stateful"}])
+def test_stateful_apis_draw_fresh_masks(tf, options):
+    """tf.nn.dropout(seed=s) called in a loop: one op whose state advances, not k ops with equal seeds."""
+    s = measure(spec(**options), T)
+    assert s.identical == 0 and abs(s.correlation("calls").value) < 0.05 and s.kept.inside
+
+
+def test_bfloat16_uses_the_exact_probability(tf):
+    s = measure(spec(dtype="bfloat16", shape="None,64", batch=64), T)
+    assert s.p_keep == 0.6953125 == s.kept.exact  # the probabilities module's grid value for bfloat16
+    assert s.kept.inside
+
+
+def test_large_input_one_call_per_run(tf):
+    s = measure(spec(shape="None,512", batch=256), 3)
+    assert s.per_run == 1 and s.runs == 3 and s.kept.inside
+
+
+def test_rate_zero_has_nothing_to_test(tf):
+    s = measure(spec(rate="0"), 5)
+    assert s.kept.estimate == 1.0 and s.fit is None and s.correlation("samples").value is None
+
+
+# -- the command ----------------------------------------------------------------------------------
+JSON_KEYS = {"command", "tool_version", "api", "rng", "call", "rate", "dtype", "shape", "run_shape", "noise_shape",
+             "seed", "trials", "elements_per_call", "mask_elements", "draws_per_call", "shared_axes",
+             "calls_per_graph_run", "graph_runs", "seconds", "level", "exact", "kept_fraction", "output_ratio",
+             "correlation", "identical_calls", "binomial", "findings"}
+
+
+def test_json_has_the_documented_keys(tf, capsys):
+    code = main(["stats", "--shape", "None,8", "--batch", "8", "--trials", "40", "--noise-shape", "1,8",
+                 "--format", "json"])
+    out = capsys.readouterr().out
+    data = json.loads(out)
+    assert code == 0 and set(data) == JSON_KEYS
+    assert set(data["kept_fraction"]) == {"estimate", "low", "high", "exact", "inside", "draws"}
+    assert set(data["correlation"]) == {"samples", "features", "calls", "axes"}
+    assert data["correlation"]["samples"]["r"] == 1.0 and data["shared_axes"] == [0]
+    assert data["trials"] == 40 and data["mask_elements"] == 40 * 64
+    assert "\x1b" not in out and "drawing masks" not in out
+
+
+def test_text_output(tf, capsys):
+    code = main(["stats", "--api", "stateless", "--shape", "None,8", "--batch", "8", "--trials", "20"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "kept fraction" in out and "Every call returned the same mask (all 20 are identical)" in out
+    assert "drawing masks" not in out  # not a terminal: no progress bar
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--trials", "1"], "--trials 1 is too few"),
+    (["--trials", "0"], "--trials 0 is too few"),
+    (["--trials", "99999999"], "over the limit"),
+    (["--shape", "None,10000", "--batch", "1000", "--trials", "2000"], "over the cap"),
+    (["--trials", "lots"], "--trials"),
+    (["--rate", "1"], "--rate 1"),
+    (["--api", "nope"], "--api 'nope'"),
+    (["--noise-shape", "2,4"], "--noise-shape"),
+    (["--format", "xml"], "--format"),
+])
+def test_bad_input_is_one_line_exit_2(capsys, argv, says):
+    code = main(["stats", *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and says in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_refusal_is_one_line_exit_4(tf, capsys):
+    code = main(["stats", "--api", "tf.nn.dropout", "--shape", "None,4", "--noise-shape", "None,1", "--trials", "5"])
+    err = capsys.readouterr().err
+    assert code == 4 and "the library refused the call" in err and err.count("\n") == 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_progress_bar_only_on_a_terminal(tf, tty):
+    from dropout_trace.render import make_console
+    from dropout_trace.render_views import render_stats
+
+    result = measure(spec(), 4)
+    file = _Terminal() if tty else io.StringIO()
+
+    def slow(progress):
+        progress(0, 4)
+        progress(4, 4)
+        return result
+
+    render_stats(slow, make_console(file=file, width=80), after=0.0)
+    text = file.getvalue()
+    assert ("drawing masks" in text) == tty
+    assert "kept fraction" in text
+
+
+# -- explain independence -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def independence(tf):
+    from dropout_trace import lessons
+
+    return lessons.compute("independence", lessons.Params()).facts
+
+
+def test_independence_facts_match_plain_keras(tf, keras, independence):
+    f = independence
+    d = f["default"]
+    masks = keras_masks(keras, tf, d["trials"], 42)
+    assert d["kept"]["estimate"] == masks.mean()
+    assert d["samples"]["r"] == pytest.approx(pooled_r(masks[:, :-1], masks[:, 1:]), abs=1e-12)
+    assert d["calls"]["r"] == pytest.approx(pooled_r(masks[:-1], masks[1:]), abs=1e-12)
+    assert d["samples"]["low"] <= 0 <= d["samples"]["high"] and d["fit"]["passed"]
+    shared = keras_masks(keras, tf, 5, 42, noise_shape=(1, 16))
+    assert (shared == shared[:, :1]).all()  # plain Keras: every sample has sample 0's mask
+    assert f["shared"]["samples"]["r"] == 1.0 and f["shared"]["shared_axes"] == [0]
+    x = tf.ones((16, 16))
+    a, b = (keras.random.dropout(x, 0.3, seed=42).numpy() for _ in range(2))
+    assert (a == b).all()
+    assert f["constant"]["identical"] == f["constant"]["trials"] - 1 and f["constant"]["calls"]["r"] == 1.0
+    assert not f["constant"]["fit"]["passed"]
+
+
+def test_independence_page(tf, capsys, independence):
+    code = main(["explain", "independence"])
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert code == 0 and len(lines) <= 80 and max(len(line) for line in lines) <= 80
+    d = independence["default"]
+    assert f"{d['kept']['estimate']:.5f}" in out and f"{d['samples']['r']:.4f}" in out
+    assert "1 exactly" in out and "Correlation 1 between samples" in out
+    assert "Correlation 1 between calls: all 200 calls returned the same mask" in out
+    assert "dropout-trace stats" in out
