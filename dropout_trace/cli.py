@@ -452,7 +452,10 @@ def explain(
         raise UsageError(f"no topic {topic!r}{hint}; topics: {', '.join(lessons.available())}")
     from .spec import parse_rate, parse_seed
 
-    params = lessons.Params(rate=parse_rate(rate), seed=parse_seed(seed) if seed.lower() != "none" else 42)
+    chosen = parse_seed(seed)
+    if chosen is None:
+        raise UsageError("--seed none: explain topics compare runs with one seed; give an integer, e.g. 42")
+    params = lessons.Params(rate=parse_rate(rate), seed=chosen)
     lesson = lessons.compute(topic, params)
     if fmt == "json":
         from .render_json import dump, lesson_json

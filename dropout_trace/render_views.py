@@ -209,10 +209,11 @@ def render_lesson(lesson, blocks: list, console: Console) -> None:
     from .page import Table as Columns_
 
     head = Text(f"explain {lesson.topic}", style="bold")
-    v = lesson.versions
-    head.append(f"  rate {lesson.params.rate:g} · seed {lesson.params.seed} · computed now with TensorFlow "
-                f"{v.get('tensorflow')} · Keras {v.get('keras')}", style="dim")
+    head.append(f"  rate {lesson.params.rate:g} · seed {lesson.params.seed}", style="dim")
     console.print(Rule(head, align="left", style="dim"))
+    v = lesson.versions
+    console.print(Text(f"  computed now with TensorFlow {v.get('tensorflow')} · Keras {v.get('keras')} · "
+                       f"tf-keras {v.get('tf_keras') or 'not installed'}", style="dim"))
     for block in blocks:
         if isinstance(block, Say):
             console.print(_indent(Text(block.text), (0, 0, 0, 2)))

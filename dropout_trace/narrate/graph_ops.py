@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..page import Mask, Rows, Say, Table, Try
 from . import GRAPH_MARKS, listed, plural
 
-SUMMARY = "the ops one dropout call leaves in the graph, and why they, not the Python, run on every call"
+SUMMARY = "the ops one call leaves in the graph; which run every call"
 
 
 def _ops(ops) -> list:

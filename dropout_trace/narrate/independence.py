@@ -6,7 +6,7 @@ from ..page import Heading, Rows, Say, Table, Try
 from . import num
 from .stats import fixed, interval, p_value
 
-SUMMARY = "are the masks independent? correlations and a binomial test over many calls of the real layer"
+SUMMARY = "are the masks independent? correlations, a binomial test"
 
 
 def _r(c: dict | None) -> str:

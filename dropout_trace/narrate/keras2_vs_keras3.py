@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..page import Heading, Rows, Say, Table, Try
 
-SUMMARY = "which Keras keras, tf.keras, tf_keras and TF_USE_LEGACY_KERAS=1 give you"
+SUMMARY = "which Dropout keras, tf.keras, tf_keras give you"
 
 
 def _state(w: dict) -> str:

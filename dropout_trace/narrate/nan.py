@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..page import Heading, Say, Table, Try
 from . import plural
 
-SUMMARY = "a dropped NaN or Inf becomes 0 (a select) or stays NaN (a multiply): which the installed code does"
+SUMMARY = "what happens to a NaN or Inf that is dropped, or kept"
 
 
 def _cell(text: str | None, count: int) -> str:

@@ -6,7 +6,7 @@ from ..page import Heading, Mask, Say, Table, Try
 from ..spec import shape_text
 from . import listed, plural
 
-SUMMARY = "noise_shape: which elements share one draw (per element, per feature, per sample, per channel)"
+SUMMARY = "which elements share a draw: per element, feature, sample"
 
 LABELS = {"element": "per element", "feature": "per feature", "sample": "per sample"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..page import Say, Table, Try
 from . import num, plural
 
-SUMMARY = "float16, bfloat16 and mixed policies: the rounded rate, the exact P(keep), the output's bias"
+SUMMARY = "float16, bfloat16, mixed: stored rate, P(keep), bias"
 
 RESOLVED = 3.0  # standard errors: a bias this far from 1 shows in one measurement
 CONSISTENT = 4.0  # standard errors: a measurement this close agrees with the exact value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..page import Heading, Mask, Rows, Say, Table, Try
 from . import listed, num, plural
 
-SUMMARY = "dropout and recurrent_dropout in LSTM and GRU: which masks every timestep reuses"
+SUMMARY = "LSTM and GRU: which masks the timesteps reuse"
 
 
 def _same(v: bool) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..page import Heading, Say, Table, Try
 from . import listed, plural, replicas_agreement, replicas_lesson, replicas_why
 
-SUMMARY = "whether replicas under MirroredStrategy draw the same dropout mask, and why"
+SUMMARY = "do replicas under MirroredStrategy share a mask? why?"
 
 NAMES = {"keras": "keras.layers.Dropout (Keras 3)", "tf_keras": "tf_keras.layers.Dropout (Keras 2)"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..page import Heading, Rows, Say, Table, Try
 from . import num, plural
 
-SUMMARY = "inverted dropout: kept values are scaled by 1/(1-rate) in training, so inference is the identity"
+SUMMARY = "inverted dropout: why kept values are scaled by 1/(1-rate)"
 
 Z = 3  # a mean within 3 standard errors of its expectation agrees with it
 

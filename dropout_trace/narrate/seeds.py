@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..page import Heading, Mask, Say, Table, Try
 from . import listed, num
 
-SUMMARY = "why a mask changes every batch, or repeats: the seed's counter, constant seeds, global seeds"
+SUMMARY = "why a mask changes every batch, or repeats"
 
 CONSTANT_CALLS = {"keras.random.dropout": "keras.random.dropout, seed={s}",
                   "tf-keras stateless": "tf_keras Dropout, stateless rng"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..page import Mask, Rows, Say, Try
 from . import listed, plural
 
-SUMMARY = "why the batch is None inside call(), and how every sample still gets its own draws"
+SUMMARY = "a None batch in call(), yet every sample its own draws"
 
 
 def page(f: dict, p) -> list:

@@ -7,7 +7,7 @@ from . import num
 
 RECIPE_CALLS = (("predict", "model.predict(x)"), ("call", "model(x)"), ("call_training", "model(x, training=True)"))
 
-SUMMARY = "where the training flag comes from (call, fit, evaluate, predict), and why MC dropout needs it"
+SUMMARY = "where training comes from; MC dropout and predict()"
 
 
 def _yes(v: bool) -> str:

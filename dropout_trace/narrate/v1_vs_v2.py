@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..page import Heading, Say, Table, Try
 from . import plural
 
-SUMMARY = "keep_prob (TF1) vs rate (TF2): rate = 1 - keep_prob, and whether its last digit changes the mask"
+SUMMARY = "keep_prob vs rate, and the digit 1 - keep_prob can add"
 
 
 def _cell(value) -> str:

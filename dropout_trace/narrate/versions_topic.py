@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..page import Heading, Rows, Say, Try
 from . import plural
 
-SUMMARY = "where the installed TensorFlow and Keras differ from the widely read TF 2.9 account"
+SUMMARY = "the installed chain vs the widely read TF 2.9 account"
 
 
 def _installed(v: dict) -> str:

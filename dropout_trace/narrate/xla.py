@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..page import Mask, Rows, Say, Table, Try
 from . import listed
 
-SUMMARY = "jit_compile=True: whether XLA draws the same uniforms as the regular kernel for the same seed"
+SUMMARY = "jit_compile=True: the same uniforms for the same seed?"
 
 
 def _same(pair: dict) -> str:

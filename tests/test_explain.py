@@ -1,0 +1,49 @@
+"""explain: the topic list, unknown topics, JSON, and the learner's question computed independently."""
+
+import json
+
+import numpy as np
+
+from dropout_trace import lessons
+from dropout_trace.cli import main
+
+
+def test_topics_are_listed_one_line_each(capsys):
+    assert main(["explain"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for name in lessons.TOPICS:
+        assert sum(line.strip().startswith(name + " ") for line in lines) == 1, name
+    assert max(len(line) for line in lines) <= 80
+    assert len(lines) == len(lessons.TOPICS) + 2  # a heading and a hint
+
+
+def test_unknown_topic_is_one_line_with_the_closest(capsys):
+    assert main(["explain", "noise-shap"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "did you mean 'noise-shape'" in err[0] and "static-vs-dynamic" in err[0]
+
+
+def test_static_vs_dynamic_against_a_plain_tf_function(tf, keras, capsys):
+    assert main(["explain", "static-vs-dynamic", "--format", "json"]) == 0
+    facts = json.loads(capsys.readouterr().out)["facts"]
+    seen = {}
+    layer = keras.layers.Dropout(0.3, seed=42)
+
+    def call(x):  # independently: what the layer sees while tracing, and the noise shape's value at run time
+        seen["static"] = x.shape.as_list()
+        shape = tf.shape(x)
+        seen["known"] = tf.get_static_value(shape)
+        return layer(x, training=True), shape
+
+    fn = tf.function(call, input_signature=[tf.TensorSpec([None, 4], tf.float32)])
+    x = tf.reshape(tf.range(1, 13, dtype=tf.float32), [3, 4])
+    out, shape = fn(x)
+    assert facts["input_static_shape"] == seen["static"] == [None, 4]
+    assert seen["known"] is None and facts["noise_static"] == [None, 4]  # unknown while tracing
+    assert facts["noise_runtime"] == shape.numpy().tolist() == [3, 4]
+    assert facts["draws"] == facts["elements"] == 12
+    assert np.array_equal(np.asarray(facts["keep_mask"]), out.numpy() != 0)  # range input: nonzero == kept
+    assert "Shape" in facts["graph_op_types"]
+    assert main(["explain", "static-vs-dynamic"]) == 0
+    text = capsys.readouterr().out
+    assert len(text.splitlines()) <= 80 and "[None, 4]" in text and "[3, 4]" in text
