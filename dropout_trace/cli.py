@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import IntEnum
 
@@ -143,10 +144,31 @@ def _defaults(api: str, rate: str | None, keep_prob: str | None, shape: str | No
     return rate, shape if shape is not None else default_shape(api)
 
 
-def _console():
-    from .render import make_console
+def _export():
+    return typer.Option(None, "--export", metavar="FILE", help="Also write the output to FILE; the suffix picks "
+                        "the format: .svg or .html (colours kept, for slides), .txt (plain) or .json. Never "
+                        "overwrites without --force; written atomically.")
 
-    return make_console()
+
+def _width():
+    return typer.Option(None, "--width", metavar="COLUMNS", help="Draw at this width (40 to 400), on screen and in "
+                        "the export; default: the terminal's.")
+
+
+def _force():
+    return typer.Option(False, "--force", help="Let --export overwrite an existing file.")
+
+
+def _theme():
+    return typer.Option(None, "--theme", metavar="THEME", help="Colours for a dark or a light background (a "
+                        "projector): dark or light.")
+
+
+def _output(export, width, force, theme):
+    """Validate --export, --width and --theme before any work, and give the command its console."""
+    from .output import Output
+
+    return Output(export, width, force, theme)
 
 
 @app.callback()
@@ -162,6 +184,7 @@ def run(
     api: str = _api(), rng: str = _rng(), keep_prob: str = _keep_prob(), training: bool = _training(),
     rate_tensor: bool = _rate_tensor(), plumbing: bool = _plumbing(), fmt: str = _format(("text", "json")),
     max_elements: int = _max_elements(), debug: bool = _debug(),
+    export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),
     replicas: int = typer.Option(None, "--replicas", metavar="N", help="Run the call under "
                                  "tf.distribute.MirroredStrategy on N logical CPU devices (2 to 8), through "
                                  "strategy.run in the tf.function; each replica takes --batch rows of the global "
@@ -176,22 +199,15 @@ def run(
 
     Examples:
 
+    \b
       dropout-trace run --rate 0.3 --shape None,4
-
       dropout-trace run --rate 0.5 --shape None,3 --noise-shape None,1
-
       dropout-trace run --rate 0.3 --shape None,4 --format json
-
       dropout-trace run --api tf-keras --rng stateful --rate 0.3 --shape None,4
-
       dropout-trace run --api tf.compat.v1.nn.dropout --keep-prob 0.7 --shape None,4
-
       dropout-trace run --rate 0.3 --shape None,4 --calls 3
-
       dropout-trace run --api keras.random.dropout --rate 0.3 --shape None,4 --calls 3
-
       dropout-trace run --rate 0.3 --shape None,4 --dtype bfloat16
-
       dropout-trace run --rate 0.3 --shape None,4 --replicas 2
 
     Exit status: 0 ok, 1 error, 2 bad input, 3 check failed, 4 the library refused the call,
@@ -202,6 +218,7 @@ def run(
                       input=input, eager=eager, max_elements=max_elements, api=api, rng=rng,
                       keep_prob=keep_prob, training=training, rate_tensor=rate_tensor, layer_dtype=layer_dtype,
                       policy=policy, calls=calls, replicas=replicas)
+    out = _output(export, width, force, theme)
     from .tfenv import DeviceSetupError
     from .trace import trace_run
 
@@ -209,14 +226,11 @@ def run(
         trace = trace_run(spec)
     except DeviceSetupError as exc:  # TensorFlow started earlier in this process: say so, no traceback
         raise typer.Exit(_fail(str(exc), ExitStatus.ERROR)) from None
-    if fmt == "json":
-        from .render_json import dumps
+    from .render import render_trace
+    from .render_json import trace_json
 
-        sys.stdout.write(dumps(trace) + "\n")
-    else:
-        from .render import render_trace
-
-        render_trace(trace, _console(), plumbing=plumbing)
+    out.emit(fmt, text=lambda console: render_trace(trace, console, plumbing=plumbing),
+             data=lambda: trace_json(trace))
     _exit_for(trace)
     if any(r.check is not None and not r.check.passed for r in trace.facts.replicas):
         raise typer.Exit(int(ExitStatus.CHECK_FAILED))
@@ -241,6 +255,7 @@ def chain(
     source: bool = typer.Option(False, "--source", help="Show each landmark function's full installed source, "
                                 "with the lines that ran in this call marked."),
     fmt: str = _format(("text", "json")), max_elements: int = _max_elements(), debug: bool = _debug(),
+    export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),
 ) -> None:
     """Show the captured call tree of one Dropout call (rate 0.3 on a None-batch input unless told).
 
@@ -250,8 +265,8 @@ def chain(
 
     Examples:
 
+    \b
       dropout-trace chain --api tf-keras --rng stateless
-
       dropout-trace chain --api tf.nn.dropout --rate 0 --source
     """
     _check_format(fmt, ("text", "json"))
@@ -261,15 +276,13 @@ def chain(
                       training=training, rate_tensor=rate_tensor)
     from .trace import trace_run
 
+    out = _output(export, width, force, theme)
     trace = trace_run(spec)
-    if fmt == "json":
-        from .render_json import chain_json, dump
+    from .render_json import chain_json
+    from .render_views import render_chain
 
-        sys.stdout.write(dump(chain_json(trace, source)) + "\n")
-    else:
-        from .render_views import render_chain
-
-        render_chain(trace, _console(), plumbing=plumbing, source=source)
+    out.emit(fmt, text=lambda console: render_chain(trace, console, plumbing=plumbing, source=source),
+             data=lambda: chain_json(trace, source))
     _exit_for(trace)
 
 
@@ -279,6 +292,7 @@ def graph(
     seed: str = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(), keep_prob: str = _keep_prob(),
     training: bool = _training(), rate_tensor: bool = _rate_tensor(),
     fmt: str = _format(("text", "dot", "mermaid", "json")), debug: bool = _debug(),
+    export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),
 ) -> None:
     """List the ops of the traced tf.function graph, in the order TensorFlow created them.
 
@@ -287,29 +301,23 @@ def graph(
 
     Examples:
 
+    \b
       dropout-trace graph --shape None,4
-
       dropout-trace graph --shape 2,4     # no Shape op: every size is known
-
       dropout-trace graph --api tf.nn.dropout --format dot | dot -Tsvg > dropout.svg
     """
     _check_format(fmt, ("text", "dot", "mermaid", "json"))
     rate, shape = _defaults(api, rate, keep_prob, shape)
     spec = build_spec(rate=rate, shape=shape, seed=seed, noise_shape=noise_shape, dtype=dtype, api=api, rng=rng,
                       keep_prob=keep_prob, training=training, rate_tensor=rate_tensor)
+    out = _output(export, width, force, theme)
     from . import graphview
+    from .render_views import render_graph
 
     view = graphview.graph_view(spec)
-    if fmt == "text":
-        from .render_views import render_graph
-
-        render_graph(view, _console())
-    elif fmt == "json":
-        from .render_json import dump
-
-        sys.stdout.write(dump(graphview.to_json(view)) + "\n")
-    else:
-        sys.stdout.write((graphview.to_dot(view) if fmt == "dot" else graphview.to_mermaid(view)) + "\n")
+    raw = {"dot": graphview.to_dot, "mermaid": graphview.to_mermaid}.get(fmt)
+    out.emit(fmt, text=lambda console: render_graph(view, console), data=lambda: graphview.to_json(view),
+             raw=raw(view) if raw else None)
 
 
 @app.command()
@@ -317,6 +325,7 @@ def compare(
     rate: str = _rate("0.3"), shape: str = _shape("None,4"), seed: str = _seed(), batch: int = _batch(),
     dtype: str = _dtype(), input: str = _input(), eager: bool = _eager(), fmt: str = _format(("text", "json")),
     max_elements: int = _max_elements(), debug: bool = _debug(),
+    export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),
 ) -> None:
     """Run every API on the same input and show the masks side by side.
 
@@ -326,44 +335,36 @@ def compare(
 
     Examples:
 
+    \b
       dropout-trace compare --rate 0.5 --shape None,4 --seed 7
-
       dropout-trace compare --shape None,2,3 --batch 2     # adds spatial1d
     """
     _check_format(fmt, ("text", "json"))
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, dtype=dtype, input=input, eager=eager,
                       max_elements=max_elements)
+    out = _output(export, width, force, theme)
     from .compare import compare as run_compare
+    from .render_json import compare_json
+    from .render_views import render_compare
 
     result = run_compare(spec)
-    if fmt == "json":
-        from .render_json import compare_json, dump
-
-        sys.stdout.write(dump(compare_json(result)) + "\n")
-    else:
-        from .render_views import render_compare
-
-        render_compare(result, _console())
+    out.emit(fmt, text=lambda console: render_compare(result, console), data=lambda: compare_json(result))
     if any(e.trace is not None and e.trace.check is not None and not e.trace.check.passed for e in result.entries):
         raise typer.Exit(int(ExitStatus.CHECK_FAILED))
 
 
 @app.command()
-def versions(fmt: str = _format(("text", "json")), debug: bool = _debug()) -> None:
+def versions(fmt: str = _format(("text", "json")), debug: bool = _debug(), export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),) -> None:
     """Show the installed versions, which APIs are available, and where the installed dropout differs
     from the widely read TF 2.9 / Keras 2.9 account (read from the installed source)."""
     _check_format(fmt, ("text", "json"))
+    out = _output(export, width, force, theme)
+    from .render_json import versions_json
+    from .render_views import render_versions
     from .versions import report
 
     result = report()
-    if fmt == "json":
-        from .render_json import dump, versions_json
-
-        sys.stdout.write(dump(versions_json(result)) + "\n")
-    else:
-        from .render_views import render_versions
-
-        render_versions(result, _console())
+    out.emit(fmt, text=lambda console: render_versions(result, console), data=lambda: versions_json(result))
 
 
 @app.command()
@@ -373,6 +374,7 @@ def stats(
                                "is called T times, 2 to 1,000,000."),
     seed: str = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(), fmt: str = _format(("text", "json")),
     max_elements: int = _max_elements(), debug: bool = _debug(),
+    export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),
 ) -> None:
     """Call the same Dropout T times on ones (rate 0.3 on a None,4 input unless told) and test the
     masks: kept fraction and output / input against the exact values for the dtype, correlations
@@ -384,12 +386,10 @@ def stats(
 
     Examples:
 
+    \b
       dropout-trace stats --rate 0.3 --shape None,16 --batch 16 --trials 1000
-
       dropout-trace stats --shape None,8 --batch 8 --noise-shape 1,8
-
       dropout-trace stats --api stateless --shape None,8 --batch 8
-
       dropout-trace stats --dtype bfloat16 --format json
 
     --format json gives the same numbers: kept_fraction, output_ratio, correlation (samples,
@@ -403,15 +403,18 @@ def stats(
                       input="ones", max_elements=max_elements, api=api, rng=rng)
     from . import stats as core
 
+    out = _output(export, width, force, theme)
+    from .render_json import stats_json
+    from .render_views import draw_stats, render_stats
+
     try:  # measure checks --trials before TensorFlow is imported
         if fmt == "json":
-            from .render_json import dump, stats_json
-
-            sys.stdout.write(dump(stats_json(core.measure(spec, trials))) + "\n")
-        else:
-            from .render_views import render_stats
-
-            render_stats(lambda progress: core.measure(spec, trials, progress), _console())
+            result = core.measure(spec, trials)
+            out.emit(fmt, data=lambda: stats_json(result))  # and its export, if asked
+        else:  # drawn as it measures (a progress bar on a terminal), so only the export is left to do
+            result = render_stats(lambda progress: core.measure(spec, trials, progress), out.console)
+        if out.path is not None and fmt != "json":
+            out.save(text=lambda console: draw_stats(result, console), data=lambda: stats_json(result))
     except core.Refused as exc:
         raise typer.Exit(_fail(f"the library refused the call: {exc}", ExitStatus.REFUSED)) from None
 
@@ -420,31 +423,27 @@ def stats(
 def explain(
     topic: str = typer.Argument(None, metavar="[TOPIC]", help="The topic; without one, the topics are listed."),
     rate: str = _rate("0.3"), seed: str = _seed(), fmt: str = _format(("text", "json")), debug: bool = _debug(),
+    export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),
 ) -> None:
     """Teach one idea: a statement, a live computation with the installed library that proves it, and
     the command to go deeper. Without TOPIC, list the topics.
 
     Examples:
 
+    \b
       dropout-trace explain
-
       dropout-trace explain noise-shape
-
       dropout-trace explain precision --rate 0.1 --format json
     """
     _check_format(fmt, ("text", "json"))
     from . import lessons
+    from .render_views import render_lesson, render_topics
 
+    out = _output(export, width, force, theme)
     if topic is None:
         topics = [(name, lessons.summary(name)) for name in lessons.available()]
-        if fmt == "json":
-            from .render_json import dump
-
-            sys.stdout.write(dump({"topics": [{"topic": n, "summary": s} for n, s in topics]}) + "\n")
-        else:
-            from .render_views import render_topics
-
-            render_topics(topics, _console())
+        out.emit(fmt, text=lambda console: render_topics(topics, console),
+                 data=lambda: {"topics": [{"topic": n, "summary": s} for n, s in topics]})
         return
     if topic not in lessons.available():
         near = lessons.closest(topic)
@@ -457,14 +456,10 @@ def explain(
         raise UsageError("--seed none: explain topics compare runs with one seed; give an integer, e.g. 42")
     params = lessons.Params(rate=parse_rate(rate), seed=chosen)
     lesson = lessons.compute(topic, params)
-    if fmt == "json":
-        from .render_json import dump, lesson_json
+    from .render_json import lesson_json
 
-        sys.stdout.write(dump(lesson_json(lesson)) + "\n")
-    else:
-        from .render_views import render_lesson
-
-        render_lesson(lesson, lessons.page(lesson), _console())
+    out.emit(fmt, text=lambda console: render_lesson(lesson, lessons.page(lesson), console),
+             data=lambda: lesson_json(lesson))
 
 
 def _fail(message: str, status: ExitStatus) -> int:
@@ -484,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         result = app(args=argv, prog_name=PROG, standalone_mode=False)
+        sys.stdout.flush()
     except UsageError as exc:
         if debug:
             raise
@@ -492,6 +488,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except KeyboardInterrupt:
         return _fail("interrupted", ExitStatus.ERROR)
+    except BrokenPipeError:  # the reader stopped early (`| head`): not an error, and nothing to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot complain
+        return int(ExitStatus.OK)
     except Exception as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command asks for its help
             ctx = getattr(exc, "ctx", None)

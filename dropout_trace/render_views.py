@@ -245,7 +245,7 @@ def render_lesson(lesson, blocks: list, console: Console) -> None:
 
 
 # -- the stats command -----------------------------------------------------------------------------
-def render_stats(measure, console: Console, after: float = 1.0) -> None:
+def render_stats(measure, console: Console, after: float = 1.0):
     """Run measure(progress) with a transient progress bar once it has taken `after` seconds (on a terminal
     only), then draw the numbers and what they show."""
     import time
@@ -271,6 +271,14 @@ def render_stats(measure, console: Console, after: float = 1.0) -> None:
     finally:
         if bar:
             bar[0].stop()
+    draw_stats(s, console)
+    return s
+
+
+def draw_stats(s, console: Console) -> None:
+    """The measured numbers and what they show."""
+    from .narrate import stats as words
+
     head = Text("Stats", style="bold")
     head.append(f"  {s.call}", style="bold cyan")
     console.print(Rule(head, align="left", style="dim"))

@@ -51,7 +51,7 @@ def available() -> list[str]:
 
 
 def closest(name: str) -> str | None:
-    found = difflib.get_close_matches(name, list(TOPICS), n=1, cutoff=0.4)
+    found = difflib.get_close_matches(name, list(TOPICS), n=1, cutoff=0.6)
     return found[0] if found else None
 
 

@@ -1,0 +1,113 @@
+"""Where a command's output goes: the terminal (width, colour, theme) and, with --export, a file.
+
+One mechanism for every command: the command hands over how to draw itself as text and how to
+give its data as JSON; the terminal gets what --format asks for, and an export gets what its
+suffix asks for (.svg and .html from rich's own recorded console, colours kept; .txt plain;
+.json the command's JSON). Exports are written atomically and never overwrite without --force.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .spec import UsageError
+
+SUFFIXES = (".svg", ".html", ".txt", ".json")
+THEMES = ("dark", "light")
+MIN_WIDTH, MAX_WIDTH = 40, 400
+
+
+def check_export(export: str | None, force: bool) -> Path | None:
+    """Validate --export before any work is done: a known suffix, an existing folder, no silent overwrite."""
+    if export is None:
+        return None
+    path = Path(export)
+    if path.suffix.lower() not in SUFFIXES:
+        raise UsageError(f"--export {export!r}: the suffix picks the format; use one of {', '.join(SUFFIXES)}")
+    if not path.parent.is_dir():
+        raise UsageError(f"--export {export!r}: the folder {str(path.parent)!r} does not exist; create it first")
+    if path.exists() and not force:
+        raise UsageError(f"--export {export!r} exists; add --force to overwrite it")
+    if path.is_dir():
+        raise UsageError(f"--export {export!r} is a folder; give a file name, e.g. trace.svg")
+    return path
+
+
+def check_width(width: int | None) -> None:
+    if width is not None and not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise UsageError(f"--width {width} is outside {MIN_WIDTH}..{MAX_WIDTH}; it is the output's width in columns")
+
+
+def check_theme(theme: str | None) -> None:
+    if theme is not None and theme not in THEMES:
+        raise UsageError(f"--theme {theme!r} is not known; choose {' or '.join(THEMES)}")
+
+
+class Output:
+    """A command's console and its optional export."""
+
+    def __init__(self, export: str | None = None, width: int | None = None, force: bool = False,
+                 theme: str | None = None):
+        check_width(width)
+        check_theme(theme)
+        self.path = check_export(export, force)
+        self.width, self.theme = width, theme
+        from .render import make_console
+
+        self.console = make_console(width=width, theme=theme)
+
+    def emit(self, fmt: str, text=None, data=None, raw: str | None = None) -> None:
+        """Print as --format asks (text(console), data() as JSON, or a raw string), then export if asked."""
+        if fmt == "json":
+            sys.stdout.write(json.dumps(data(), indent=2) + "\n")
+        elif raw is not None:
+            sys.stdout.write(raw + "\n")
+        else:
+            text(self.console)
+        if self.path is not None:
+            self.save(text, data, raw)
+
+    def save(self, text=None, data=None, raw: str | None = None) -> None:
+        suffix = self.path.suffix.lower()
+        if suffix == ".json":
+            if data is None:
+                raise UsageError(f"--export {self.path}: this command has no JSON form; use .svg, .html or .txt")
+            content = json.dumps(data(), indent=2) + "\n"
+        elif text is None:  # a command that only prints a raw string (graph --format dot)
+            content = raw + "\n"
+        else:
+            content = self._recorded(text, suffix)
+        self._write(content)
+
+    def _recorded(self, text, suffix: str) -> str:
+        """Draw again into rich's recording console, in colour, and export what it recorded."""
+        from .render import make_console
+
+        console = make_console(io.StringIO(), width=self.width or self.console.width, color=True,
+                               theme=self.theme, record=True)
+        text(console)
+        if suffix == ".svg":
+            return console.export_svg(title="dropout-trace")
+        if suffix == ".html":
+            return console.export_html(inline_styles=True)
+        return "\n".join(line.rstrip() for line in console.export_text(styles=False).splitlines()) + "\n"
+
+    def _write(self, content: str) -> None:
+        """Atomically: a temporary file in the same folder, renamed over the target; nothing left on failure."""
+        fd, tmp = tempfile.mkstemp(prefix=".dropout-trace-", suffix=self.path.suffix, dir=self.path.parent)
+        umask = os.umask(0)
+        os.umask(umask)
+        try:
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; an export is an ordinary file
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(content)
+            os.replace(tmp, self.path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise

@@ -1,0 +1,110 @@
+"""Exports, width, themes and forced colour: one mechanism for every command."""
+
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from dropout_trace.cli import main
+from dropout_trace.output import Output
+from dropout_trace.render import render_trace
+from dropout_trace.spec import UsageError
+
+from test_snapshots import recorded
+
+
+def export(tmp_path, name, **kw):
+    trace = recorded("keras_none4")
+    out = Output(str(tmp_path / name), **kw)
+    out.save(text=lambda console: render_trace(trace, console), data=lambda: {"api": trace.api})
+    return (tmp_path / name).read_text()
+
+
+def test_svg_is_xml_with_colour(tmp_path):
+    svg = export(tmp_path, "t.svg", width=100)
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    assert "check passed" in svg.replace("&#160;", " ")
+    assert "fill:" in svg or "fill=" in svg  # coloured spans survive in the recording
+
+
+def test_txt_is_plain_and_json_is_the_data(tmp_path):
+    text = export(tmp_path, "t.txt", width=100)
+    assert "\x1b[" not in text and "check passed" in text
+    assert all(line == line.rstrip() for line in text.splitlines())
+    assert export(tmp_path, "t.json").strip() == '{\n  "api": "keras"\n}'
+
+
+def test_html_loads_in_a_real_browser(tmp_path):
+    html = export(tmp_path, "t.html", width=100)
+    assert "<html" in html.lower() and "check passed" in html
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not browser:
+        pytest.skip("no headless Chromium installed; the HTML was checked as text only")
+    result = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                             f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", (tmp_path / "t.html").as_uri()],
+                            capture_output=True, text=True, timeout=60)
+    assert "check passed" in result.stdout
+
+
+def test_never_overwrites_without_force(tmp_path):
+    target = tmp_path / "t.svg"
+    target.write_text("mine")
+    with pytest.raises(UsageError, match="--force"):
+        Output(str(target))
+    assert target.read_text() == "mine"
+    Output(str(target), force=True).save(text=lambda console: console.print("new"))
+    assert "new" in target.read_text()
+
+
+def test_missing_folder_fails_clearly_and_leaves_nothing(tmp_path, capsys):
+    target = tmp_path / "missing" / "t.svg"
+    assert main(["versions", "--export", str(target)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not target.parent.exists()
+
+
+def test_a_failed_export_leaves_no_file(tmp_path):
+    out = Output(str(tmp_path / "t.svg"))
+
+    def broken(console):
+        console.print("half")
+        raise RuntimeError("drawing failed")
+
+    with pytest.raises(RuntimeError):
+        out.save(text=broken)
+    assert os.listdir(tmp_path) == []  # neither the target nor a temporary file
+
+
+@pytest.mark.parametrize("args", [["--export", "t.png"], ["--width", "20"], ["--theme", "sepia"]])
+def test_bad_output_options_are_one_line(tmp_path, capsys, args):
+    assert main(["versions", *args]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_light_theme_changes_the_colours(tmp_path):
+    dark, light = export(tmp_path, "d.html"), export(tmp_path, "l.html", theme="light")
+    assert dark != light
+
+
+def cli(*args, env):
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE")}
+    return subprocess.run([sys.executable, "-m", "dropout_trace", *args], capture_output=True, text=True,
+                          env=base | env)
+
+
+def test_force_color_keeps_colour_through_a_pipe_and_no_color_wins():
+    assert "\x1b[" in cli("explain", env={"FORCE_COLOR": "1"}).stdout
+    assert "\x1b[" in cli("explain", env={"CLICOLOR_FORCE": "1"}).stdout
+    assert "\x1b[" not in cli("explain", env={}).stdout
+    assert "\x1b[" not in cli("explain", env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
+
+
+def test_a_reader_that_stops_early_is_not_an_error():
+    result = subprocess.run(f"{sys.executable} -m dropout_trace versions | head -1; exit ${{PIPESTATUS[0]}}",
+                            shell=True, executable="/bin/bash", capture_output=True, text=True)
+    assert result.returncode == 0 and result.stderr == ""
