@@ -422,7 +422,9 @@ def stats(
 @app.command()
 def explain(
     topic: str = typer.Argument(None, metavar="[TOPIC]", help="The topic; without one, the topics are listed."),
-    rate: str = _rate("0.3"), seed: str = _seed(), fmt: str = _format(("text", "json")), debug: bool = _debug(),
+    rate: str = _rate("0.3"),
+    seed: str = typer.Option("42", "--seed", metavar="S", help="The seed the topic's runs use: any 64-bit integer."),
+    fmt: str = _format(("text", "json")), debug: bool = _debug(),
     export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),
 ) -> None:
     """Teach one idea: a statement, a live computation with the installed library that proves it, and

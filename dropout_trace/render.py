@@ -392,7 +392,8 @@ def replicas_block(trace: Trace) -> Group | None:
         c = rec.calls[0]
         mask = (grid(np.broadcast_to(c.keep_mask, c.output.shape).reshape(c.output.shape[0], -1), "mask", 40)
                 if c.keep_mask is not None else Text("no draw"))
-        same = "-" if not r.replica else ("same" if r.same_mask else "differs")
+        drew = c.keep_mask is not None
+        same = "-" if not r.replica or not drew else ("same" if r.same_mask else "differs")
         ok = r.check is not None and r.check.passed
         mark = Text("✓", style="bold green") if ok else Text("✗", style="bold red")
         masks.add_row(str(r.replica), mask, same, mark)

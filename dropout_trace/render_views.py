@@ -238,10 +238,9 @@ def render_lesson(lesson, blocks: list, console: Console) -> None:
 
             console.print(_indent(Text(block.label, style="dim"), (0, 0, 0, 4)))
             console.print(_indent(grid(np.asarray(block.mask, dtype=bool), "mask", console.width - 6), (0, 0, 0, 6)))
-        elif isinstance(block, Try):
-            line = Text("  deeper: ", style="dim")
-            line.append(block.command, style="bold cyan")
-            console.print(line)
+        elif isinstance(block, Try):  # never wrapped: the command must paste whole
+            console.print(Text("  deeper:", style="dim"))
+            console.print(Text("    " + block.command, style="bold cyan"), soft_wrap=True)
 
 
 # -- the stats command -----------------------------------------------------------------------------

@@ -376,9 +376,10 @@ def check_rows(f: Facts, c) -> list[tuple[bool | None, str]]:
     if f.replicas:
         for r in f.replicas[1:]:
             rows.append((None if r.check is None else r.check.passed,
-                         f"replica {r.replica}: the same two checks, on its own captured draws and output"))
+                         f"replica {r.replica}: the same two checks, on its own captured draws and output" if c.dropped
+                         else f"replica {r.replica}: its output is its input, unchanged, as on replica 0"))
         rows.append((None, "not replayed against a fresh single-device call: under MirroredStrategy each "
-                           "replica is checked from its own draws instead"))
+                           "replica is checked on its own capture instead"))
     elif c.fresh_layer_equal is None:
         rows.append((None, "not replayed: with no seed the library picked its own at random, and this tool "
                            "replays only Keras 3 layers from the seed they drew"))
