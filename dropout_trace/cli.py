@@ -189,6 +189,15 @@ def run(
                                  "tf.distribute.MirroredStrategy on N logical CPU devices (2 to 8), through "
                                  "strategy.run in the tf.function; each replica takes --batch rows of the global "
                                  "batch. Shows each replica's seed state and mask, and whether they agree."),
+    brief: bool = typer.Option(False, "--brief", help="A projector view in about a screen: the chain on one line, "
+                               "one short row per stage with its static → run-time shapes and its grid (uniforms, "
+                               "mask, output), no source excerpts; then the answer and the check."),
+    step: bool = typer.Option(False, "--step", help="Pause before each stage: Enter goes on, q quits (exit 0). "
+                              "Only on a terminal; piped, it never waits."),
+    stages: str = typer.Option(None, "--stages", metavar="NAMES", help="Show only these stage blocks, by name or "
+                               "1-based number, comma-separated: call, seed, dropout_op, rate, noise_shape, uniform, "
+                               "keep_mask, output (e.g. keep_mask,output or 7,8). The header, chain, answer and "
+                               "check still print: the check covers the whole call."),
 ) -> None:
     """Trace one Dropout call, stage by stage.
 
@@ -209,11 +218,16 @@ def run(
       dropout-trace run --api keras.random.dropout --rate 0.3 --shape None,4 --calls 3
       dropout-trace run --rate 0.3 --shape None,4 --dtype bfloat16
       dropout-trace run --rate 0.3 --shape None,4 --replicas 2
+      dropout-trace run --rate 0.3 --shape None,4 --brief --step
+      dropout-trace run --rate 0.3 --shape None,4 --stages keep_mask,output
 
     Exit status: 0 ok, 1 error, 2 bad input, 3 check failed, 4 the library refused the call,
     5 a landmark is missing in the installed version.
     """
     _check_format(fmt, ("text", "json"))
+    from .render import parse_stages
+
+    picked = parse_stages(stages)  # before TensorFlow: a bad name fails at once
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
                       input=input, eager=eager, max_elements=max_elements, api=api, rng=rng,
                       keep_prob=keep_prob, training=training, rate_tensor=rate_tensor, layer_dtype=layer_dtype,
@@ -226,11 +240,16 @@ def run(
         trace = trace_run(spec)
     except DeviceSetupError as exc:  # TensorFlow started earlier in this process: say so, no traceback
         raise typer.Exit(_fail(str(exc), ExitStatus.ERROR)) from None
+    from .pause import Quit
     from .render import render_trace
     from .render_json import trace_json
 
-    out.emit(fmt, text=lambda console: render_trace(trace, console, plumbing=plumbing),
-             data=lambda: trace_json(trace))
+    try:
+        out.emit(fmt, text=lambda console: render_trace(trace, console, plumbing=plumbing, brief=brief, step=step,
+                                                        stages=picked),
+                 data=lambda: trace_json(trace))
+    except Quit:  # q at a --step pause: the user chose to stop, not an error
+        raise typer.Exit(int(ExitStatus.OK)) from None
     _exit_for(trace)
     if any(r.check is not None and not r.check.passed for r in trace.facts.replicas):
         raise typer.Exit(int(ExitStatus.CHECK_FAILED))
@@ -462,6 +481,83 @@ def explain(
 
     out.emit(fmt, text=lambda console: render_lesson(lesson, lessons.page(lesson), console),
              data=lambda: lesson_json(lesson))
+
+
+@app.command()
+def shell(
+    timing: bool = typer.Option(False, "--timing", hidden=True, help="After each command, write its time to stderr "
+                                "(for benchmarks/bench_shell.py)."),
+) -> None:
+    """Type commands at a prompt with TensorFlow loaded once, so each answers at once (for live teaching).
+
+    Each line is a dropout-trace command, with or without the leading dropout-trace. help lists the
+    commands; exit, quit or Ctrl-D leaves; Ctrl-C cancels the line. A bad command prints its one-line
+    error and the shell goes on. On a terminal, up-arrow recalls earlier lines (kept in
+    $XDG_STATE_HOME/dropout-trace/history, default ~/.local/state). Commands can come from a pipe too,
+    one a line, with no prompt:
+
+    \b
+      printf 'run --rate 0.3 --shape None,4\\nversions\\n' | dropout-trace shell
+
+    Exit status, for commands from a pipe: 0 if every command succeeded, else the status of the last
+    command that failed. A session at a terminal ends with 0 (each error was shown as it happened).
+    """
+    from .shell import shell as read_commands
+
+    raise typer.Exit(read_commands(timing=timing))
+
+
+walkthroughs = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
+app.add_typer(walkthroughs, name="walkthrough")
+
+
+@walkthroughs.callback(invoke_without_command=True)
+def _walkthroughs(ctx: typer.Context, debug: bool = _debug()) -> None:
+    """Lessons for a class: Markdown in walkthroughs/, prose and dropout-trace commands, played in order
+    with TensorFlow loaded once. Without a subcommand, list them.
+
+    Examples:
+
+    \b
+      dropout-trace walkthrough
+      dropout-trace walkthrough play 1 --step
+      dropout-trace walkthrough play 04-same-mask-every-batch --export lesson4.html
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from . import walkthrough as lessons
+
+    lessons.render_list([lessons.load(path) for path in lessons.bundled()], _output(None, None, False, None).console)
+
+
+@walkthroughs.command("play")
+def _walkthrough_play(
+    name: str = typer.Argument(..., metavar="NAME", help="A lesson's number (1 or 01), its name "
+                               "(01-unknown-batch) or the path to a lesson of your own (.md)."),
+    step: bool = typer.Option(False, "--step", help="Pause before each block until Enter is pressed; q quits. "
+                              "Only on a terminal: piped, it runs straight through."),
+    start: int = typer.Option(1, "--from", metavar="N", help="Start at block N (the prose just before it too)."),
+    debug: bool = _debug(), export: str = _export(), width: int = _width(), force: bool = _force(),
+    theme: str = _theme(),
+) -> None:
+    """Play a lesson: show its prose and run its dropout-trace commands block by block.
+
+    Every command in the lesson is checked before anything runs: only dropout-trace commands, without
+    shell syntax, may run from a lesson; anything else is refused with its file and line (exit 2). A
+    command that fails shows its exit status and the lesson goes on. --export records the whole lesson.
+
+    Examples:
+
+    \b
+      dropout-trace walkthrough play 01
+      dropout-trace walkthrough play 3 --step --theme light
+      dropout-trace walkthrough play my-lesson.md --from 2 --export lesson.svg
+    """
+    from . import walkthrough as lessons
+
+    out = _output(export, width, force, theme)
+    lesson = lessons.load(lessons.find(name))
+    raise typer.Exit(lessons.play(lesson, out, step=step, start=start))
 
 
 def _fail(message: str, status: ExitStatus) -> int:

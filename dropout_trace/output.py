@@ -13,6 +13,8 @@ import json
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from .spec import UsageError
@@ -48,6 +50,20 @@ def check_theme(theme: str | None) -> None:
         raise UsageError(f"--theme {theme!r} is not known; choose {' or '.join(THEMES)}")
 
 
+# The console commands draw on instead of their own while a caller (a played lesson, the shell) holds one.
+_current: ContextVar = ContextVar("dropout_trace_console", default=None)
+
+
+@contextmanager
+def using_console(console):
+    """Within the block, every Output draws on `console` (its --width and --theme are the caller's)."""
+    token = _current.set(console)
+    try:
+        yield console
+    finally:
+        _current.reset(token)
+
+
 class Output:
     """A command's console and its optional export."""
 
@@ -59,7 +75,8 @@ class Output:
         self.width, self.theme = width, theme
         from .render import make_console
 
-        self.console = make_console(width=width, theme=theme)
+        held = _current.get()
+        self.console = held if held is not None else make_console(width=width, theme=theme)
 
     def emit(self, fmt: str, text=None, data=None, raw: str | None = None) -> None:
         """Print as --format asks (text(console), data() as JSON, or a raw string), then export if asked."""

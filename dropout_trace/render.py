@@ -111,14 +111,14 @@ def cell_number(v) -> str:
     return np.format_float_positional(float(v), precision=4, trim="-")
 
 
-def grid(value: np.ndarray, kind: str, width: int, rate: float = 0.0) -> Text:
+def grid(value: np.ndarray, kind: str, width: int, rate: float = 0.0, rows: tuple = (MAX_ROWS, EDGE_ROWS)) -> Text:
     """A compact, aligned 2-D view; rank >= 3 is shown slice by slice, large tensors summarised."""
     if value.ndim == 0:
         return Text(cell_number(value[()]))
     if value.ndim == 1:
-        return _grid2d(value.reshape(1, -1), kind, width, "", rate)
+        return _grid2d(value.reshape(1, -1), kind, width, "", rate, rows)
     if value.ndim == 2:
-        return _grid2d(value, kind, width, "", rate)
+        return _grid2d(value, kind, width, "", rate, rows)
     out = Text()
     lead = value.shape[:-2]
     count = int(np.prod(lead))
@@ -131,12 +131,13 @@ def grid(value: np.ndarray, kind: str, width: int, rate: float = 0.0) -> Text:
             continue
         index = np.unravel_index(k, lead)
         out.append("[" + ", ".join(str(int(j)) for j in index) + ", :, :]\n", style="dim")
-        out.append_text(_grid2d(value[index], kind, width, "  ", rate))
+        out.append_text(_grid2d(value[index], kind, width, "  ", rate, rows))
     return out
 
 
-def _grid2d(m: np.ndarray, kind: str, width: int, prefix: str, rate: float) -> Text:
-    rows = _pick(m.shape[0], MAX_ROWS, EDGE_ROWS)
+def _grid2d(m: np.ndarray, kind: str, width: int, prefix: str, rate: float,
+            limits: tuple = (MAX_ROWS, EDGE_ROWS)) -> Text:
+    rows = _pick(m.shape[0], *limits)
     if kind == "mask":
         cell = 1
     else:
@@ -473,28 +474,297 @@ def header_block(trace: Trace) -> Group:
     return Group(title, _indent(table, (0, 0, 0, 2)))
 
 
-def render_trace(trace: Trace, console: Console, plumbing: bool = False) -> None:
-    """Print the whole trace: header, chain, one block per stage, calls, the answer, the check."""
-    width = console.width
-    console.print(header_block(trace))
-    console.print()
-    console.print(chain_block(trace.chain, plumbing, width))
-    shown: set = set()
-    stages = list(enumerate(trace.stages, 1))
-    while stages:
-        i, stage = stages.pop(0)
-        console.print()
-        if stage.status != "not_reached":
-            console.print(stage_block(i, stage, trace, width, shown))
-            continue
-        skipped = [stage]  # consecutive stages the library never reached share one explanation
-        while stages and stages[0][1].status == "not_reached" and stages[0][1].stopped == stage.stopped:
-            skipped.append(stages.pop(0)[1])
-        console.print(skipped_block(i, skipped))
-    for block in (refusal_block(trace), calls_block(trace, width), replicas_block(trace), answer_block(trace)):
-        if block is not None:
+class Pause(str):
+    """A place to wait in step mode; its text names what comes next."""
+
+
+def render_trace(trace: Trace, console: Console, plumbing: bool = False, brief: bool = False, step: bool = False,
+                 stages: tuple[str, ...] | None = None) -> None:
+    """Print the whole trace: header, chain, one block per stage, calls, the answer, the check.
+
+    brief: the projector view (brief_blocks); step: wait for Enter before each stage (q raises pause.Quit);
+    stages: only these stage blocks (by name); the header, chain, answer and check always print.
+    """
+    from .pause import Pauser, Quit
+
+    pauser = Pauser(step, console)
+    blocks = brief_blocks(trace, console.width, stages) if brief else trace_blocks(trace, console.width, plumbing,
+                                                                                    stages)
+    for block in blocks:
+        if isinstance(block, Pause):
+            try:
+                pauser.wait(block)
+            except Quit:
+                console.print(f"stopped before {block}", style="dim", markup=False, highlight=False)
+                raise
+        elif block is None:
             console.print()
+        else:
             console.print(block)
+
+
+def _picked(trace: Trace, stages: tuple[str, ...] | None) -> list[tuple[int, Stage]]:
+    return [(i, s) for i, s in enumerate(trace.stages, 1) if stages is None or s.key in stages]
+
+
+def _skipped_run(picked: list, i: int, stage: Stage) -> list[Stage]:
+    """Pop the stages right after `stage` that the library left at the same place: one explanation serves all."""
+    skipped = [stage]
+    while (picked and picked[0][0] == i + len(skipped) and picked[0][1].status == "not_reached"
+           and picked[0][1].stopped == stage.stopped):
+        skipped.append(picked.pop(0)[1])
+    return skipped
+
+
+def trace_blocks(trace: Trace, width: int, plumbing: bool = False, stages: tuple[str, ...] | None = None):
+    """The full view as renderables in order; None is a blank line, a Pause a place to wait in step mode."""
+    yield header_block(trace)
+    yield None
+    yield chain_block(trace.chain, plumbing, width)
+    shown: set = set()
+    picked = _picked(trace, stages)
+    total = len(trace.stages)
+    while picked:
+        i, stage = picked.pop(0)
+        yield Pause(f"stage {i} of {total}, {stage.key}")
+        yield None
+        if stage.status != "not_reached":
+            yield stage_block(i, stage, trace, width, shown)
+            continue
+        yield skipped_block(i, _skipped_run(picked, i, stage))
+    tail = [b for b in (refusal_block(trace), calls_block(trace, width), replicas_block(trace), answer_block(trace))
+            if b is not None]
+    if tail or trace.check:
+        yield Pause("the answer and the check")
+    for block in tail:
+        yield None
+        yield block
     if trace.check:
-        console.print()
-        console.print(check_block(trace))
+        yield None
+        yield check_block(trace)
+
+
+# -- brief: the projector view, at most a screen --------------------------------------------------
+BRIEF_ROWS, BRIEF_EDGE = 4, 1  # grid rows shown in brief; beyond, the first and last with ⋮ between
+
+
+def _shapes_brief(stage: Stage, mode: str) -> str:
+    """static → run-time shapes of the stage's subject; eager has one shape, the seed no shape of x."""
+    if stage.key == "seed" or stage.static_shape is None and stage.dynamic_shape is None:
+        return ""
+    run = "never ran" if stage.dynamic_shape is None else dims(stage.dynamic_shape)
+    if mode == "eager" and stage.dynamic_shape is not None:
+        return run
+    return f"{dims(stage.static_shape)} → {run}"
+
+
+def compact_mask(mask: np.ndarray, shape: tuple, width: int) -> str:
+    """One word of ●/○ per sample (its row), cut with … beyond width."""
+    rows = np.broadcast_to(mask, shape).reshape(shape[0], -1) if len(shape) else np.reshape(mask, (1, -1))
+    text = " ".join("".join(KEPT if v else DROPPED for v in row) for row in rows)
+    return _fit(text, max(width, 4))
+
+
+def _brief_grid(stage: Stage, trace: Trace, width: int, shown: set) -> Text | None:
+    """The uniforms, mask or output of a stage, one row per sample, a few rows at most."""
+    kind = GRID_KIND.get(stage.key)
+    subject = stage.value(stage.subject) if stage.subject else None
+    if kind is None or not isinstance(subject, TensorView) or subject.value is None:
+        return None
+    key = (subject.symbolic or stage.subject, subject.dynamic_shape, subject.value.tobytes())
+    if key in shown:
+        return None
+    shown.add(key)
+    value = subject.value
+    value = value.reshape(value.shape[0], -1) if value.ndim >= 3 else value
+    return grid(value, kind, width, trace.rate, rows=(BRIEF_ROWS, BRIEF_EDGE))
+
+
+def brief_header(trace: Trace, width: int) -> Table:
+    f, v = trace.facts, trace.versions
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column()
+    table.add_row("call", Text(trace.call, style="bold cyan"))
+    lib = f"tf-keras {v['tf_keras']}" if trace.api == "tf-keras" else f"Keras {v['keras']}"
+    table.add_row("run", Text(f"{narrate.mode_brief(f)} · {trace.input_kind} {trace.dtype} input · "
+                              f"TensorFlow {v['tensorflow']} · {lib}"))
+    table.add_row("chain", chain_line([fr for fr in trace.chain if not fr.plumbing], width - 7))
+    for note in narrate.notes_brief(f):
+        table.add_row("note", Text(note, style="dim"))
+    return table
+
+
+def chain_line(frames: list[Frame], width: int) -> Text:
+    """The chain's function names joined by →, wrapped between names, never inside one."""
+    text, used = Text(), 0
+    for i, fr in enumerate(frames):
+        word = ("→ " if i else "") + fr.function
+        if used and used + 1 + len(word) > width:
+            text.append("\n")
+            used = 0
+        elif used:
+            text.append(" ")
+            used += 1
+        text.append(word, style="bold cyan" if fr.landmark else "")
+        used += len(word)
+    return text
+
+
+def _brief_table(widths: tuple[int, int, int], width: int) -> Table:
+    """Columns: number, stage, shapes (left out when too narrow: they go above the words), words."""
+    table = Table.grid(padding=(0, 1, 0, 0))
+    table.add_column(width=widths[0], justify="right", no_wrap=True)
+    table.add_column(width=widths[1], no_wrap=True)
+    if widths[2]:
+        table.add_column(width=widths[2] + 1)  # one more space before the words
+    table.add_column(width=_cell(widths, width))
+    return table
+
+
+def _cell(widths: tuple[int, int, int], width: int) -> int:
+    return max(12, width - sum(widths) - (5 if widths[2] else 2))
+
+
+def _brief_entries(trace: Trace, stages: tuple[str, ...] | None) -> list[tuple[int, list[Stage]]]:
+    """The rows of the brief view: a stage each, or a run of stages the library left at the same place."""
+    picked, out = _picked(trace, stages), []
+    while picked:
+        i, stage = picked.pop(0)
+        out.append((i, _skipped_run(picked, i, stage) if stage.status == "not_reached" else [stage]))
+    return out
+
+
+def brief_blocks(trace: Trace, width: int, stages: tuple[str, ...] | None = None):
+    """The projector view: the chain on one line, one short row per stage with its shapes and grid, the check."""
+    f = trace.facts
+    yield brief_header(trace, width)
+    entries = _brief_entries(trace, stages)
+    total = len(trace.stages)
+    shapes = {i: _shapes_brief(run[0], trace.mode) for i, run in entries if run[0].status != "not_reached"}
+    widths = (len(str(total)), max([len("stage")] + [len(run[0].key) for _, run in entries]),
+              min(max((len(t) for t in shapes.values()), default=0), max(8, width * 2 // 5)))
+    if _cell(widths, width) < 24:  # a narrow screen: each stage's shapes go above its words
+        widths = (*widths[:2], 0)
+    cell = _cell(widths, width)
+    if entries:
+        yield None
+        head = _brief_table(widths, width)
+        run_head = "shape" if trace.mode == "eager" else "traced → run"
+        head.add_row("", "stage", *([run_head] if widths[2] else []),
+                     ("call 1" if len(trace.calls) > 1 else "") if widths[2] else run_head, style="dim")
+        yield head
+    shown: set = set()
+    for i, run in entries:
+        stage = run[0]
+        yield Pause(f"stage {i} of {total}, {stage.key}")
+        if stage.status == "not_reached":
+            span = f"{i}" if len(run) == 1 else f"{i}–{i + len(run) - 1}"
+            row = Table.grid(padding=(0, 1, 0, 0))
+            row.add_column(no_wrap=True, justify="right", min_width=widths[0])
+            row.add_column()
+            row.add_row(Text(span, style="bold"),
+                        Text(narrate.not_reached_brief(stage.stopped, [s.key for s in run]), style="yellow"))
+            yield row
+            continue
+        row = _brief_table(widths, width)
+        words = narrate.missing(stage) if stage.status == "missing" else narrate.brief(stage, f, trace.check)
+        body = Text(words, style="bold red" if stage.status in ("missing", "raised") else "")
+        picture = _brief_grid(stage, trace, cell, shown)
+        cells = [Text(str(i), style="bold"), Text(stage.key, style="bold cyan")]
+        words = [body] if picture is None else [body, picture]
+        if widths[2]:
+            cells.append(Text(shapes[i], style="dim"))
+        elif shapes[i]:
+            words.insert(0, Text(shapes[i], style="dim"))
+        row.add_row(*cells, Group(*words) if len(words) > 1 else body)
+        yield row
+    tail = [b for b in (refusal_block(trace), brief_calls(trace, width), brief_replicas(trace, width))
+            if b is not None]
+    end = brief_end(trace)
+    if tail or end.row_count:
+        yield Pause("the answer and the check")
+    for block in tail + ([end] if end.row_count else []):
+        yield None
+        yield block
+
+
+def brief_end(trace: Trace) -> Table:
+    """The answer in a line or two, then the check's rows in a few words and its verdict."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column()
+    answer = narrate.in_short_brief(trace.facts)
+    if answer:
+        table.add_row("in short", Text(answer))
+    c = trace.check
+    if c is not None:
+        line = Text()
+        for ok, label in narrate.check_brief(trace.facts, c):
+            mark = ("–", "dim") if ok is None else (("✓", "bold green") if ok else ("✗", "bold red"))
+            line.append(mark[0], style=mark[1])
+            line.append(f" {label}  ")
+        passed = c.passed and all(r.check is not None and r.check.passed for r in trace.facts.replicas)
+        line.append("check passed" if passed else "check FAILED", style="bold green" if passed else "bold red")
+        table.add_row("check", line)
+    return table
+
+
+def brief_calls(trace: Trace, width: int) -> Group | None:
+    """Several calls: one row each, the mask as one word per sample, then why they repeat or differ."""
+    f = trace.facts
+    if len(trace.calls) < 2:
+        return None
+    has_state = any(cf.state_before is not None or cf.state_after is not None for cf in f.calls)
+    names = ["call"] + (["state before → after"] if has_state else []) + ["seed used", "kept", "mask"]
+    table = _plain_table(names)
+    for c, cf in zip(trace.calls, f.calls):
+        cells = [str(c.index)]
+        if has_state:
+            cells.append(f"{_state(cf.state_before)} → {_state(cf.state_after)}")
+        cells += [_state(cf.seed_used), "-" if cf.kept is None else f"{cf.kept:,}"]
+        mask = Text("no draw") if c.keep_mask is None else Text(compact_mask(c.keep_mask, c.output.shape, 40))
+        if cf.same_mask_as_first and c.index > 1:
+            mask.append("  same as call 1", style="dim")
+        table.add_row(*cells, mask)
+    return Group(table, *[Text(line) for line in narrate.calls_summary(f)])
+
+
+def brief_replicas(trace: Trace, width: int) -> Group | None:
+    """--replicas: one row per replica (seed, mask, agreement, check), then why they agree or differ."""
+    f = trace.facts
+    if not f.replicas or not trace.calls:
+        return None
+    table = _plain_table(["replica", "rows", "seed used", "mask", "vs replica 0", "check"])
+    for r, rec in zip(f.replicas, trace.snapshot.replicas):
+        c = rec.calls[0]
+        drew = c.keep_mask is not None
+        mask = compact_mask(c.keep_mask, c.output.shape, 30) if drew else "no draw"
+        same = "-" if not r.replica or not drew else ("same" if r.same_mask else "differs")
+        ok = r.check is not None and r.check.passed
+        table.add_row(str(r.replica), f"{r.first_row + 1}–{r.first_row + r.rows}", _state(r.seed_used), mask, same,
+                      Text("✓", style="bold green") if ok else Text("✗", style="bold red"))
+    reps = narrate.replica_rows(f)
+    lines = (narrate.replicas_agreement(f.replicas_agree, reps), narrate.replicas_why(f.replica_reason, reps),
+             narrate.replicas_lesson(f.replicas_agree, f.replica_reason, reps))
+    return Group(table, *[Text(line) for line in lines if line])
+
+
+def parse_stages(text: str | None) -> tuple[str, ...] | None:
+    """--stages a,b,...: stage names or their 1-based numbers, checked before any work is done."""
+    from .spec import UsageError
+    from .stages import STAGE_NAMES
+
+    if text is None:
+        return None
+    valid = ", ".join(f"{i} {name}" for i, name in enumerate(STAGE_NAMES, 1))
+    picked = []
+    for raw in text.split(","):
+        item = raw.strip().lower()
+        if item.isdigit() and 1 <= int(item) <= len(STAGE_NAMES):
+            item = STAGE_NAMES[int(item) - 1]
+        if item not in STAGE_NAMES:
+            raise UsageError(f"--stages {text!r}: {raw.strip()!r} is not a stage; give names or numbers from: {valid}")
+        if item not in picked:
+            picked.append(item)
+    return tuple(picked)

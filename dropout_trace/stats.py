@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .model import StopPoint
 from .spec import UsageError
 
 LEVEL = 0.999  # every interval and test here: 99.9% (a test "passes" when p >= 1 - LEVEL)
@@ -155,7 +156,8 @@ class Correlation:
 
 @dataclass(frozen=True)
 class Fit:
-    """Chi-square of the per-element keep counts over the trials against Binomial(trials, P(keep))."""
+    """Chi-square of the per-element keep counts over the trials against Binomial(trials, P(keep)),
+    and an exact test of their extremes, which pooling would hide."""
 
     bins: tuple[tuple[int, int], ...]  # keep-count ranges after pooling small expected bins
     observed: tuple[int, ...]
@@ -164,10 +166,21 @@ class Fit:
     dof: int
     p_value: float
     draws: int  # elements tested: one per independent draw
+    lowest: int  # the smallest and largest keep count seen
+    highest: int
+    tail_p: float  # P(the extremes of `draws` binomial counts reach at least as far), two-sided
+
+    @property
+    def chi2_passed(self) -> bool:
+        return self.p_value >= 1 - LEVEL
+
+    @property
+    def tails_passed(self) -> bool:
+        return self.tail_p >= 1 - LEVEL
 
     @property
     def passed(self) -> bool:
-        return self.p_value >= 1 - LEVEL
+        return self.chi2_passed and self.tails_passed
 
 
 @dataclass(frozen=True)
@@ -194,8 +207,10 @@ class Stats:
     ratio: Interval
     correlations: tuple[Correlation, ...]
     identical: int  # consecutive calls that returned the very same mask (of trials - 1)
-    fit: Fit | None  # None when P(keep) is 0 or 1, or too few draws for two bins
+    fit: Fit | None  # None when nothing was drawn, P(keep) is 0 or 1, or too few draws for two bins
     seconds: float
+    drawn: bool  # the library drew uniforms (from the tool's trace of one call); False: it returned early
+    stopped: StopPoint | None  # where the traced call returned early, when nothing was drawn
     level: float = LEVEL
 
     @property
@@ -337,12 +352,23 @@ def measure(spec, trials: int, progress=None) -> Stats:
         done, runs = done + k, runs + 1
         if progress:
             progress(done, trials)
-    return _summarise(spec, trials, run_shape, sums, per_run, runs, time.perf_counter() - start, call_text(spec),
-                      probabilities(spec.dtype, spec.rate), effective_rng(spec))
+    seconds = time.perf_counter() - start
+    traced = _traced(spec)
+    return _summarise(spec, trials, run_shape, sums, per_run, runs, seconds, call_text(spec),
+                      probabilities(spec.dtype, spec.rate), effective_rng(spec), traced)
 
 
-def _summarise(spec, trials, run_shape, sums: _Sums, per_run, runs, seconds, call, probs, rng) -> Stats:
+def _traced(spec):
+    """The tool's own trace of one call with the same spec: did the library draw, or where did it return?"""
+    from .trace import trace_run
+
+    facts = trace_run(spec).facts
+    return facts.dropped, facts.stopped
+
+
+def _summarise(spec, trials, run_shape, sums: _Sums, per_run, runs, seconds, call, probs, rng, traced) -> Stats:
     """From the exact sums to intervals, correlations and the binomial fit."""
+    drawn, stopped = traced
     z = normal_quantile(1 - (1 - LEVEL) / 2)
     elements = math.prod(run_shape)
     kept = sums.kept
@@ -353,29 +379,36 @@ def _summarise(spec, trials, run_shape, sums: _Sums, per_run, runs, seconds, cal
         per_axis[a] = (n, sa, sb, ab, correlation(n, sa, sb, ab))
     shared = tuple(a for a, (n, sa, sb, ab, r) in per_axis.items() if r is not None and sa + sb - 2 * ab == 0)
     repeat = math.prod(run_shape[a] for a in shared)  # elements that share one draw
-    draws = elements // repeat
+    draws = elements // repeat if drawn else 0  # nothing drawn: no draw to count, whatever the shape
     correlations = []
     for a, (n, sa, sb, ab, r) in per_axis.items():
         name = "samples" if a == 0 else "features" if a == len(run_shape) - 1 else f"axis {a}"
         independent = trials * draws if a in shared else n // repeat  # a shared pair is one draw twice
+        independent = independent if drawn else 0  # no draws, no pairs of draws
         correlations.append(_correlation(name, a, r, independent, sa + sb - 2 * ab, z))
     n_calls = (trials - 1) * elements
     r = correlation(n_calls, t_prev, t_cur, t_both)
     correlations.append(_correlation("calls", None, r, (trials - 1) * draws, t_prev + t_cur - 2 * t_both, z))
     n = trials * draws
-    low, high = wilson(kept // repeat, n, z)  # counted in independent draws, not the elements they were copied to
+    estimate = kept / (trials * elements)
     mean = sums.ysum / (trials * elements)
-    sd = math.sqrt(max(0.0, sums.ysq / (trials * elements) - mean * mean))
+    if n:
+        low, high = wilson(kept // repeat, n, z)  # counted in independent draws, not the elements they were copied to
+        sd = math.sqrt(max(0.0, sums.ysq / (trials * elements) - mean * mean))
+        ratio_low, ratio_high = mean - z * sd / math.sqrt(n), mean + z * sd / math.sqrt(n)
+    else:  # nothing was drawn: every output is its input, and there is no sampling error to bound
+        low = high = estimate
+        ratio_low = ratio_high = mean
+    fit = binomial_fit(_representatives(sums.counts, shared), trials, probs.p_keep) if drawn else None
     return Stats(
         api=spec.api, rng=rng, call=call, rate=spec.rate, dtype=spec.dtype, shape=tuple(spec.shape),
         run_shape=run_shape, noise_shape=spec.noise_shape, seed=spec.seed, trials=trials, elements=elements, shared_axes=shared,
         draws=draws, per_run=per_run, runs=runs, rate_in_dtype=probs.rate_in_dtype, scale=probs.scale_in_dtype,
         p_keep=probs.p_keep,
-        kept=Interval(kept / (trials * elements), low, high, probs.p_keep, n),
-        ratio=Interval(mean, mean - z * sd / math.sqrt(n), mean + z * sd / math.sqrt(n),
-                       probs.expected_output_ratio, n),
-        correlations=tuple(correlations), identical=identical,
-        fit=binomial_fit(_representatives(sums.counts, shared), trials, probs.p_keep), seconds=seconds)
+        kept=Interval(estimate, low, high, probs.p_keep, n),
+        ratio=Interval(mean, ratio_low, ratio_high, probs.expected_output_ratio, n),
+        correlations=tuple(correlations), identical=identical, fit=fit, seconds=seconds, drawn=drawn,
+        stopped=None if drawn else stopped)
 
 
 def _correlation(name, axis, r, n, differing, z) -> Correlation:
@@ -417,4 +450,19 @@ def binomial_fit(counts: np.ndarray, trials: int, p: float) -> Fit | None:
         return None
     chi2 = float(sum((ob - ex) ** 2 / ex for ob, ex in zip(obs, exp)))
     dof = len(bins) - 1
-    return Fit(tuple(bins), tuple(obs), tuple(exp), chi2, dof, chi2_sf(chi2, dof), draws)
+    lowest, highest = int(counts.min()), int(counts.max())
+    return Fit(tuple(bins), tuple(obs), tuple(exp), chi2, dof, chi2_sf(chi2, dof), draws, lowest, highest,
+               extremes_p(expected / draws, draws, lowest, highest))
+
+
+def extremes_p(pmf: np.ndarray, draws: int, lowest: int, highest: int) -> float:
+    """Two-sided P(the smallest of `draws` counts is <= lowest, or the largest >= highest), exactly.
+
+    Pooling merges the tails into their neighbours' bins, so counts of only 0 and T (one mask repeated)
+    could pass the chi-square with two bins; these extremes cannot hide there.
+    """
+    def any_of(q: float) -> float:  # P(at least one of `draws` counts lands where one lands with probability q)
+        return 1.0 if q >= 1 else -math.expm1(draws * math.log1p(-q))
+
+    below, above = float(pmf[:lowest + 1].sum()), float(pmf[highest:].sum())
+    return min(1.0, 2 * min(any_of(below), any_of(above)))

@@ -164,6 +164,30 @@ def test_keras2_vs_keras3_page(tf, keras, capsys, monkeypatch):
     assert f"Keras 2 {type(k2).__module__}.Dropout calls tf_keras.src.backend.RandomGenerator.dropout" in text
 
 
+def test_keras2_vs_keras3_at_rate_zero_returns_early(tf, keras, capsys, monkeypatch):
+    """The children get --rate and --seed; at rate 0 each Dropout.call returns where the source says."""
+    import inspect
+
+    import tf_keras
+
+    from dropout_trace.lessons.keras2_vs_keras3 import CHILD
+
+    assert "K.layers.Dropout(0.25, seed=-7)" in CHILD.format(reach="", rate=0.25, seed=-7)
+    x = tf.ones([2, 3])
+    line = {}
+    for major, layer, source in ((3, keras.layers.Dropout(0.0, seed=SEED), "return inputs"),
+                                 (2, tf_keras.layers.Dropout(0.0, seed=SEED), "return tf.identity(inputs)")):
+        y = layer(x, training=True)
+        assert np.array_equal(np.asarray(y), x.numpy())
+        lines, start = inspect.getsourcelines(type(layer).call)
+        line[major] = next(start + i for i, t in enumerate(lines) if t.strip() == source)
+    text = page("keras2-vs-keras3", capsys, monkeypatch, rate=0.0)  # four interpreters, at rate 0
+    assert f"Dropout(0, seed={SEED}) built" in text
+    assert f"dropout.py:{line[3]}, `return inputs`, the very object it was given" in text
+    assert f"dropout.py:{line[2]}, `return tf.identity(inputs)`, a new tensor with the input's values" in text
+    assert "calls its dropout" not in text and "hands it as seed=" not in text
+
+
 # -- recurrent --------------------------------------------------------------------------------
 def test_recurrent_masks_are_reused_per_call(tf, keras, capsys, monkeypatch):
     f = facts("recurrent")

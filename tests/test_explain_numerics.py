@@ -95,6 +95,29 @@ def test_precision_page(computed, capsys, monkeypatch):
     assert "dropout-trace run --rate 0.3 --shape None,4 --dtype bfloat16" in text
 
 
+def test_precision_resolves_only_what_was_measured(tf, keras, computed, capsys, monkeypatch):
+    """The distance on the page is (1 - measured) / SE from the real layer, not the exact bias over SE."""
+    row = {r["layer_dtype"]: r for r in computed("precision")["rows"]}["bfloat16"]
+    y = keras.layers.Dropout(RATE, seed=SEED, dtype="bfloat16")(tf.ones([row["elements"]], dtype="bfloat16"),
+                                                              training=True).numpy().astype(np.float64)
+    measured = (1 - y.mean()) / (y.std() / math.sqrt(y.size))
+    assert row["z_measured"] == pytest.approx(measured, rel=1e-9)
+    assert f"{row['z_measured']:.1f}" != f"{row['z_bias']:.1f}"  # the two differ here: the page must pick measured
+    text = page("precision", capsys, monkeypatch)
+    assert f"resolves it, {measured:.1f} standard errors below 1" in text
+    assert f"{row['z_bias']:.1f} standard errors" not in text
+
+    from dropout_trace.narrate.precision import page as words
+
+    # an exact bias of 9 SE, but a measurement only 2 SE below 1: nothing is resolved
+    probs = {"rate_in_dtype": 0.3, "grid_size": 128, "p_keep": 0.7, "scale_in_dtype": 1.4}
+    fake = {"layer_dtype": "bfloat16", "input_dtype": "bfloat16", "compute_dtype": "bfloat16",
+            "probabilities": probs, "elements": 100, "measured_ratio": 0.998, "standard_error": 0.001,
+            "expected_output_ratio": 0.991, "z_expected": 3.0, "z_bias": 9.0, "z_measured": 2.0}
+    said = " ".join(b.text for b in words({"rate": RATE, "rows": [fake]}, lessons.Params()) if hasattr(b, "text"))
+    assert "resolves" not in said and "does not resolve it: it lies 2.0 standard errors below 1" in said
+
+
 # -- xla ----------------------------------------------------------------------------------------
 def _differ(a, b) -> int:
     return int(np.count_nonzero(np.asarray(a) != np.asarray(b)))
@@ -146,6 +169,42 @@ def test_xla_page(computed, capsys, monkeypatch):
     else:
         assert f"{f['uniform']['auto_select']['differ']} of 12" in text
         assert f"{f['dropout']['differ']} of 12 outputs differ" in text
+
+
+def test_xla_same_mask_from_different_draws(tf, keras, capsys, monkeypatch):
+    """At rate 0.95 the layer's uniforms differ under XLA; equal masks must not read as equal draws."""
+    rate = 0.95
+
+    def layer_run(jit):  # the layer's output and the uniform op of its own graph, returned as an output
+        layer = keras.layers.Dropout(rate, seed=SEED)
+
+        def call(x):
+            y = layer(x, training=True)
+            op = next(o for o in tf.compat.v1.get_default_graph().get_operations()
+                      if o.type == "StatelessRandomUniformV2")
+            return y, op.outputs[0]
+
+        return [t.numpy() for t in tf.function(call, jit_compile=jit)(tf.ones([3, 4]))]
+
+    try:
+        (out, u), (out_jit, u_jit) = layer_run(False), layer_run(True)
+    except Exception:
+        pytest.skip("no XLA on this machine")
+    f = lessons.compute("xla", lessons.Params(rate=rate, seed=SEED)).facts
+    d = f["dropout"]
+    assert d["draws"]["differ"] == _differ(u, u_jit) and d["differ"] == _differ(out, out_jit)
+    assert d["kept"] == {"regular": int((out != 0).sum()), "compiled": int((out_jit != 0).sum())}
+    assert np.array_equal(out != 0, u >= np.float32(rate))  # the captured draws are the ones the mask came from
+    monkeypatch.setenv("COLUMNS", "80")
+    capsys.readouterr()
+    assert main(["explain", "xla", "--rate", str(rate), "--seed", str(SEED)]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"its uniforms different {_differ(u, u_jit)} of 12" in text
+    if _differ(out, out_jit) == 0 and _differ(u, u_jit) > 0:
+        assert "gave the same mask with and without jit_compile" not in text
+        assert f"drew different uniforms under jit_compile ({_differ(u, u_jit)} of 12 differ)" in text
+        if not (out != 0).any():
+            assert "masks agree only because every element was dropped both ways at rate 0.95" in text
 
 
 def test_xla_page_without_xla_says_so():

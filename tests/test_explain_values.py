@@ -105,10 +105,35 @@ def test_scaling_scale_and_expectation(tf, keras, capsys, monkeypatch):
     assert "training=False returns x" in text
 
 
-def test_scaling_rate_zero_has_no_scale(capsys, monkeypatch):
+def test_scaling_rate_zero_has_no_scale(tf, keras, capsys, monkeypatch):
+    """At rate 0 the installed _dropout never runs: Dropout.call returns its input first."""
+    import sys
+
+    from tensorflow.python.ops import nn_ops
+
+    ran = []
+    target = nn_ops._dropout.__code__
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code is target:
+            ran.append(frame.f_code.co_name)
+
+    layer = keras.layers.Dropout(0.0, seed=SEED)
+    sys.setprofile(profile)
+    try:
+        y = layer(tf.ones([3, 4]), training=True)
+    finally:
+        sys.setprofile(None)
+    assert ran == [] and np.array_equal(np.asarray(y), np.ones([3, 4]))
+    lines, start = inspect.getsourcelines(type(layer).call)
+    line = next(start + i for i, t in enumerate(lines) if t.strip() == "return inputs")
+
     f = facts("scaling", 0.0)
     assert f["scale_text"] is None and f["inverted_train"] == {"mean": 1.0, "se": 0.0}
-    assert "before it computes a scale" in page("scaling", capsys, monkeypatch, "0")
+    assert not f["dropped"] and not f["dropout_ran"] and f["stopped"]["line"] == line
+    text = page("scaling", capsys, monkeypatch, "0")
+    assert f"_dropout never ran: Dropout.call returned at keras/src/layers/regularization/dropout.py:{line}" in text
+    assert "before it computes a scale" not in text and "same mask" not in text
 
 
 # -- v1-vs-v2 ---------------------------------------------------------------------------------
@@ -128,7 +153,27 @@ def test_v1_keep_prob_and_v2_rate_give_the_same_bits(tf, capsys, monkeypatch):
 
     text = page("v1-vs-v2", capsys, monkeypatch)
     assert "0.30000000000000004" in text and f"{int((b != 0).sum()):,}" in text
+    assert f["keep_prob_text"] == "0.7" and not f["keep_prob_exact"] and "No float keep_prob gives back" in text
     assert ("identical bit for bit" in text) == same
+
+
+def test_v1_keep_prob_is_the_shortest_that_gives_the_rate(tf, capsys, monkeypatch):
+    """At rate 0.95, 1 - 0.95 prints as 0.050000000000000044, but keep_prob=0.05 gives 0.95 back exactly."""
+    assert 1 - 0.05 == 0.95 and repr(1 - 0.95) == "0.050000000000000044"
+    f = facts("v1-vs-v2", 0.95)
+    assert f["keep_prob_text"] == "0.05" and f["keep_prob"] == 0.05 and f["keep_prob_exact"]
+    assert f["rate_from_keep_prob"] == 0.95 == f["v1"]["rate"]
+    x = tf.range(1, f["n"] + 1, dtype=tf.float32)
+    tf.random.set_seed(SEED)
+    a = tf.compat.v1.nn.dropout(x, keep_prob=0.05, seed=SEED).numpy()
+    tf.random.set_seed(SEED)
+    b = tf.nn.dropout(x, rate=0.95, seed=SEED).numpy()
+    assert f["bit_identical"] == bool(np.array_equal(a.view(np.uint32), b.view(np.uint32)))
+    assert f["kept"] == int((b != 0).sum())
+    text = page("v1-vs-v2", capsys, monkeypatch, "0.95")  # every line, the Try included, within 80 columns
+    assert "tf.compat.v1.nn.dropout(x, keep_prob=0.05)" in text and "Here 1 - 0.05 is exactly 0.95" in text
+    assert "--keep-prob 0.05 --shape" in text and "keep_prob=0.050000000000000044" not in text
+    assert f"{f['kept']:,}" in text
 
 
 # -- nan --------------------------------------------------------------------------------------
@@ -161,3 +206,21 @@ def test_nan_dropped_is_zero_kept_is_nan(tf, keras, capsys, monkeypatch):
     text = page("nan", capsys, monkeypatch)
     assert "where_v2(keep_mask" in text and f"0.0 ({int((nan & drop).sum())})" in text
     assert "A dropped NaN came out 0 and a kept NaN stayed NaN" in text
+
+
+def test_nan_at_rate_zero_has_no_mask_and_no_scale(tf, keras, capsys, monkeypatch):
+    """Keras returns its input at rate 0: NaN and Inf pass through, and the page claims no mask or scale."""
+    values = np.tile(np.array([np.nan, np.inf, -np.inf, 1.0], np.float32), 64)
+    layer = keras.layers.Dropout(0.0, seed=SEED)
+    out = layer(tf.constant(values), training=True).numpy()
+    assert np.array_equal(out, values, equal_nan=True) and not hasattr(layer, "seed_generator")
+    lines, start = inspect.getsourcelines(type(layer).call)
+    line = next(start + i for i, t in enumerate(lines) if t.strip() == "return inputs")
+
+    f = facts("nan", 0.0)
+    assert not f["dropped"] and f["unchanged"] and f["stopped"]["line"] == line
+    assert all(r["dropped"] == 0 and r["kept"] == 64 for r in f["rows"])
+    text = page("nan", capsys, monkeypatch, "0")
+    assert f"nothing was drawn: Dropout.call returned at keras/src/layers/regularization/dropout.py:{line}" in text
+    assert "There is no mask and no scale" in text and "nan (64)" in text
+    assert "the scale 1.0" not in text and "multiply column" not in text and "gives the mask" not in text

@@ -166,6 +166,59 @@ def test_rate_zero_has_nothing_to_test(tf):
     assert s.kept.estimate == 1.0 and s.fit is None and s.correlation("samples").value is None
 
 
+def test_rate_zero_draws_nothing_whatever_the_shape(tf, keras, capsys):
+    """Keras 3's Dropout.call returns its input at rate 0: no draws, no pairs, no interval width."""
+    import inspect
+
+    from dropout_trace.narrate.stats import findings, masks_line
+
+    layer = keras.layers.Dropout(0.0, seed=42)
+    x = tf.ones([16, 16])
+    assert np.array_equal(layer(x, training=True).numpy(), x.numpy()) and not hasattr(layer, "seed_generator")
+    lines, start = inspect.getsourcelines(type(layer).call)
+    returns = {start + i: text.strip() for i, text in enumerate(lines) if text.strip() == "return inputs"}
+    s = measure(spec(rate="0"), 5)
+    assert not s.drawn and s.draws == 0 and s.kept.n == 0 and (s.kept.low, s.kept.high) == (1.0, 1.0)
+    assert s.stopped.line in returns and s.stopped.source == "return inputs"
+    assert all(c.pairs == 0 and c.value is None for c in s.correlations)
+    said = " ".join(findings(s))
+    assert "nothing drawn" in masks_line(s) and f":{s.stopped.line}" in masks_line(s)
+    assert "independent draw" not in said + masks_line(s) and "No binomial test: nothing was drawn." in said
+    assert main(["stats", "--rate", "0", "--trials", "5"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "nothing drawn" in out and "scaled by" not in out and "independent draws" not in out
+
+
+def test_binomial_fit_tests_the_extremes():
+    """One mask repeated: counts 0 or T. Two pooled bins can pass the chi-square; the extremes cannot."""
+    rng = np.random.default_rng(1)
+    counts = np.where(rng.random(12) < 0.7, 1000, 0)
+    fit = binomial_fit(counts, 1000, 0.7)
+    assert len(fit.bins) == 2 and fit.chi2_passed  # pooling alone would let it through
+    assert (fit.lowest, fit.highest) == (0, 1000) and fit.tail_p == 0.0 and not fit.passed
+    # the extremes' p against the binomial summed by math.comb: P(min <= lo or max >= hi), two-sided
+    n, p, draws = 20, 0.3, 50
+    counts = rng.binomial(n, p, size=draws)
+    fit = binomial_fit(counts, n, p)
+    pmf = [math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)]
+    low, high = sum(pmf[:counts.min() + 1]), sum(pmf[counts.max():])
+    exact = min(1.0, 2 * min(1 - (1 - low) ** draws, 1 - (1 - high) ** draws))
+    assert fit.tail_p == pytest.approx(exact, rel=1e-9) and fit.passed
+
+
+def test_repeated_mask_gets_no_binomial_verdict(tf, keras, capsys):
+    """keras.random.dropout with an integer seed: every call the same mask, so the test does not apply."""
+    x = tf.ones([3, 4])
+    masks = [keras.random.dropout(x, 0.3, seed=42).numpy() != 0 for _ in range(3)]
+    assert all(np.array_equal(masks[0], m) for m in masks)
+    s = measure(spec(api="keras.random.dropout", shape="None,4", batch=3), T)
+    assert s.identical == T - 1 and s.draws == 12 and s.fit.chi2_passed and not s.fit.passed
+    assert main(["stats", "--api", "keras.random.dropout", "--trials", str(T)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"every call repeated one mask, so each element's keep count is 0 or {T}" in out
+    assert "fits Binomial" not in out and "No binomial test" in out
+
+
 # -- the command ----------------------------------------------------------------------------------
 JSON_KEYS = {"command", "tool_version", "api", "rng", "call", "rate", "dtype", "shape", "run_shape", "noise_shape",
              "seed", "trials", "elements_per_call", "mask_elements", "draws_per_call", "shared_axes",

@@ -15,16 +15,18 @@ WAYS = {
     "tf.keras, TF_USE_LEGACY_KERAS=1": ("import tensorflow as tf; K = tf.keras", "1"),
 }
 
-# Runs in the child: build Dropout, call it once with training=True, and record (sys.setprofile) which
-# functions Dropout.call, or a function nested in it, called: the library's own dispatch, not our guess.
+# Runs in the child: build Dropout(rate, seed=seed), call it once with training=True, and record
+# (sys.setprofile) which functions Dropout.call, or a function nested in it, called: the library's own
+# dispatch, not our guess. Also where Dropout.call returned, and whether it returned its own input object.
 CHILD = r"""
-import json, sys
+import json, linecache, sys
 {reach}
+import numpy as np
 import tensorflow as tf
-layer = K.layers.Dropout(0.5, seed=1)
+layer = K.layers.Dropout({rate!r}, seed={seed!r})
 cls = type(layer)
 code, nested = cls.call.__code__, cls.call.__qualname__ + ".<locals>."
-callees, seed_args = [], {{}}
+callees, seed_args, ret = [], {{}}, {{}}
 def profile(frame, event, arg):
     back = frame.f_back
     if event == "call" and back and (back.f_code is code or back.f_code.co_qualname.startswith(nested)):
@@ -33,16 +35,23 @@ def profile(frame, event, arg):
             callees.append(name)
             if "seed" in frame.f_locals:
                 seed_args[name] = type(frame.f_locals["seed"]).__name__
+    elif event == "return" and frame.f_code is code:
+        ret.update(line=frame.f_lineno, source=linecache.getline(code.co_filename, frame.f_lineno).strip(),
+                   file=code.co_filename.split("site-packages/")[-1],
+                   is_input=arg is frame.f_locals.get("inputs"))
+x = tf.ones((2, 3))
 sys.setprofile(profile)
 try:
-    layer(tf.ones((2, 3)), training=True)
+    y = layer(x, training=True)
 finally:
     sys.setprofile(None)
 package = cls.__module__.split(".")[0]
 print(json.dumps({{"class": cls.__module__ + "." + cls.__qualname__, "package": package,
                   "version": sys.modules[package].__version__, "seed_generator": hasattr(layer, "seed_generator"),
                   "random_generator": hasattr(layer, "_random_generator"), "callees": callees, "seed_args": seed_args,
-                  "rng_type": getattr(getattr(layer, "_random_generator", None), "_rng_type", None)}}))
+                  "rng_type": getattr(getattr(layer, "_random_generator", None), "_rng_type", None),
+                  "returned": ret, "output_equals_input": bool(np.array_equal(np.asarray(y), np.asarray(x))),
+                  "kept": int(np.count_nonzero(np.asarray(y))), "elements": int(np.size(x))}}))
 """
 
 
@@ -74,8 +83,10 @@ def _result(proc: subprocess.Popen) -> dict:
 
 def compute(p) -> dict:
     # All four children start at once: each spends seconds importing TensorFlow.
-    procs = {name: subprocess.Popen([sys.executable, "-c", CHILD.format(reach=reach)], env=_env(legacy),
+    procs = {name: subprocess.Popen([sys.executable, "-c", CHILD.format(reach=reach, rate=p.rate, seed=p.seed)],
+                                    env=_env(legacy),
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for name, (reach, legacy) in WAYS.items()}
-    return {"ways": {name: {"code": WAYS[name][0], "legacy_env": WAYS[name][1], **_result(proc)}
+    return {"rate": p.rate, "seed": p.seed,
+            "ways": {name: {"code": WAYS[name][0], "legacy_env": WAYS[name][1], **_result(proc)}
                      for name, proc in procs.items()}}

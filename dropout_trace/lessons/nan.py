@@ -31,6 +31,17 @@ def _first(out: np.ndarray, where: np.ndarray) -> str | None:
     return None if hits.size == 0 else str(out[hits[0]])  # numpy's shortest float32 text: nan, inf, 1.4285715
 
 
+def _drawn(p) -> dict:
+    """The tool's trace of the same layer and rate: did it draw, or where did it return?"""
+    from ..spec import build_spec
+    from ..trace import trace_run
+
+    f = trace_run(build_spec(rate=str(p.rate), shape="None,4", seed=p.seed)).facts
+    at = f.stopped
+    return {"dropped": f.dropped, "stopped": None if at is None else {
+        "function": at.function, "file": at.file, "line": at.line, "source": at.source}}
+
+
 def compute(p) -> dict:
     from ..tfenv import import_tensorflow
 
@@ -53,11 +64,13 @@ def compute(p) -> dict:
                      "dropped_out": _first(out, at & ~kept), "kept_out": _first(out, at & kept),
                      "dropped_multiply": _first(multiply, at & ~kept), "kept_multiply": _first(multiply, at & kept)})
     return {
+        **_drawn(p),
         "source": _source(),
         "n": int(xs.size),
         "scale": str(scale.numpy()) if kept.any() else None,  # nothing kept: no scale to read
         "mask_consistent": bool(((out != 0) == kept)[finite].all()),
         "rows": rows,
+        "unchanged": bool(np.array_equal(out, xs, equal_nan=True)),  # the output is the input, NaNs included
         "matches_select": bool(np.array_equal(out, select, equal_nan=True)),
         "matches_multiply": bool(np.array_equal(out, multiply, equal_nan=True)),
     }

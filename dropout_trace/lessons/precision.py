@@ -41,8 +41,10 @@ def compute(p) -> dict:
         expected = row["probabilities"]["expected_output_ratio"] if row["probabilities"] else 1.0
         se = row["standard_error"]
         row["expected_output_ratio"] = expected
-        # how many standard errors the measurement sits from the exact value, and the bias from 1
+        # how many standard errors the measurement sits from the exact value, the exact bias from 1, and
+        # the measurement from 1 (what one run can show)
         row["z_expected"] = (row["measured_ratio"] - expected) / se if se else 0.0
         row["z_bias"] = (1.0 - expected) / se if se else 0.0
+        row["z_measured"] = (1.0 - row["measured_ratio"]) / se if se else 0.0
         rows.append(row)
     return {"rate": p.rate, "rows": rows}

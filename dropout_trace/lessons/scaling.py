@@ -40,7 +40,12 @@ def compute(p) -> dict:
     paper_test = (x * tf.constant(1 - p.rate, tf.float32)).numpy()
     inverted, paper = _mean(train), _mean(paper_train)
     paper_test_value = float(paper_test[0])
+    stopped = trace.facts.stopped  # where the traced call returned early, if it did
     return {
+        "dropped": trace.facts.dropped,
+        "dropout_ran": trace.stage("rate").status == "ran",  # did the installed _dropout run at all?
+        "stopped": None if stopped is None else {"function": stopped.function, "file": stopped.file,
+                                                 "line": stopped.line, "source": stopped.source},
         "scale_dtype": None if scale is None else scale.dtype.name,
         "scale_text": None if scale is None else str(scale[()]),  # numpy's shortest repr of the stored value
         "scale_value": None if scale is None else float(scale),

@@ -12,7 +12,11 @@ def compute(p) -> dict:
     trace = trace_run(spec)
     f = trace.facts
     ops = graph_view(spec).ops
+    stopped = f.stopped  # where the call returned early, when nothing was drawn
     return {
+        "dropped": f.dropped,
+        "stopped": None if stopped is None else {"function": stopped.function, "file": stopped.file,
+                                                 "line": stopped.line, "source": stopped.source},
         "input_static_shape": list(f.shape),
         "input_runtime_shape": list(f.run_shape),
         "noise_source": f.noise_source,

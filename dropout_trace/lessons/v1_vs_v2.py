@@ -30,14 +30,25 @@ def _stored(trace) -> dict:
     }
 
 
+def keep_prob_text(rate: float) -> str:
+    """What a TF1 user would write: the shortest decimal k with 1 - k == rate in Python floats, if one
+    exists; else repr(1 - rate), the float Python computes."""
+    for digits in range(1, 18):
+        text = f"{1 - rate:.{digits}g}"
+        if 1 - float(text) == rate:
+            return text
+    return repr(1 - rate)
+
+
 def compute(p) -> dict:
     from ..spec import build_spec
     from ..tfenv import import_tensorflow
     from ..trace import trace_run
 
     tf, _ = import_tensorflow()
-    keep = 1 - p.rate
-    v1 = trace_run(build_spec(rate=None, keep_prob=repr(keep), shape="None,4", seed=p.seed,
+    keep_text = keep_prob_text(p.rate)
+    keep = float(keep_text)
+    v1 = trace_run(build_spec(rate=None, keep_prob=keep_text, shape="None,4", seed=p.seed,
                               api="tf.compat.v1.nn.dropout"))
     v2 = trace_run(build_spec(rate=str(p.rate), shape="None,4", seed=p.seed, api="tf.nn.dropout"))
     converted = v1.stage("call").value("rate_from_keep_prob")
@@ -50,6 +61,8 @@ def compute(p) -> dict:
     differ = a.view(np.uint32) != b.view(np.uint32)
     return {
         "keep_prob": keep,
+        "keep_prob_text": keep_text,
+        "keep_prob_exact": 1 - keep == p.rate,  # some decimal k gives back the rate exactly
         "rate": p.rate,
         "rate_from_keep_prob": _data(converted),
         "v1": _stored(v1),

@@ -7,6 +7,7 @@ import os
 import re
 
 SHAPE = (3, 4)  # one batch of the page's None,4 input
+UNIFORM_OPS = ("StatelessRandomUniformV2", "StatelessRandomUniform", "RandomUniform")  # the sampler's op
 
 
 def _default_alg() -> dict | None:
@@ -69,31 +70,40 @@ def compute(p) -> dict:
     states = {}
 
     def dropout(jit: bool):
+        """The layer's output and its own uniforms: the graph's uniform op, returned as a second output."""
         layer = keras.layers.Dropout(p.rate, seed=p.seed)  # fresh: its SeedGenerator starts at [seed, 0]
         generator = getattr(layer, "seed_generator", None)  # rate 0 builds none
         before = None if generator is None else generator.state.numpy().tolist()
-        fn = tf.function(lambda x: layer(x, training=True), jit_compile=jit)
-        out = fn(tf.ones(SHAPE)).numpy()
+
+        def call(x):
+            y = layer(x, training=True)
+            ops = [op for op in tf.compat.v1.get_default_graph().get_operations() if op.type in UNIFORM_OPS]
+            return y, (ops[0].outputs[0] if ops else tf.zeros([0]))  # under XLA: XLA's own draws
+
+        fn = tf.function(call, jit_compile=jit)
+        out, drawn = (t.numpy() for t in fn(tf.ones(SHAPE)))
         if not jit:
             facts["layer_graph_alg"] = _graph_alg(tf, fn.get_concrete_function(tf.ones(SHAPE)).graph)
         states[jit] = None if generator is None else [before, generator.state.numpy().tolist()]
-        return out
+        return out, (drawn if drawn.size else None)
 
     regular = {"auto_select": tf.function(uniform("auto_select"))().numpy(),
                "philox": tf.function(uniform("philox"))().numpy()}
-    regular_out = dropout(False)
+    regular_out, regular_draws = dropout(False)
     try:
         compiled = {alg: tf.function(fn, jit_compile=True)().numpy()
                     for alg, fn in (("auto_select", uniform("auto_select")), ("philox", uniform("philox")))}
-        compiled_out = dropout(True)
+        compiled_out, compiled_draws = dropout(True)
     except Exception as error:  # no XLA backend for this CPU: that is the fact to report
         facts["xla_error"] = _first_line(error)
-        compiled, compiled_out = None, None
+        compiled, compiled_out, compiled_draws = None, None, None
     facts["regular_auto_is_philox"] = _pair(regular["auto_select"], regular["philox"])["equal"]
     facts["uniform"] = {alg: _pair(regular[alg], compiled[alg]) for alg in regular} if compiled else None
     facts["dropout"] = None if compiled_out is None else dict(
         _pair(regular_out, compiled_out), regular_mask=(regular_out != 0).tolist(),
-        compiled_mask=(compiled_out != 0).tolist(), regular_state=states[False], compiled_state=states[True])
+        compiled_mask=(compiled_out != 0).tolist(), regular_state=states[False], compiled_state=states[True],
+        kept={"regular": int((regular_out != 0).sum()), "compiled": int((compiled_out != 0).sum())},
+        draws=None if regular_draws is None or compiled_draws is None else _pair(regular_draws, compiled_draws))
     facts["first_uniforms"] = {"regular": regular["auto_select"][0].tolist(),
                                "compiled": compiled["auto_select"][0].tolist() if compiled else None}
     return facts

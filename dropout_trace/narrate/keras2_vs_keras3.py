@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..page import Heading, Rows, Say, Table, Try
+from . import num
 
 SUMMARY = "which Dropout keras, tf.keras, tf_keras give you"
 
@@ -17,9 +18,19 @@ def _same(ways: dict, a: str, b: str) -> bool:
     return "class" in ways[a] and ways[a].get("class") == ways[b].get("class")
 
 
+def _returned(w: dict) -> str:
+    """Where Dropout.call returned without handing on the work, and what it returned."""
+    r = w["returned"]
+    what = ("the very object it was given" if r["is_input"] else
+            "a new tensor with the input's values" if w["output_equals_input"] else "a changed tensor")
+    return (f"Keras {w['major']}'s Dropout.call called no dropout function: it returned at {r['file']}:"
+            f"{r['line']}, `{r['source']}`, {what}.")
+
+
 def page(f: dict, p) -> list:
     ways = f["ways"]
-    blocks = [Say("Each name was imported in a fresh Python with the environment shown, its Dropout built "
+    built = f"Dropout({num(f['rate'])}, seed={f['seed']})" if "rate" in f else "Dropout"
+    blocks = [Say(f"Each name was imported in a fresh Python with the environment shown, its {built} built "
                   "and called once with training=True:"),
               Table(("name", "Dropout from", "Keras", "seed state"),
                     tuple((name, "failed", "-", "-") if "error" in w else
@@ -33,22 +44,29 @@ def page(f: dict, p) -> list:
                           f"tf_keras, Keras {ways['tf_keras']['version']}: the Keras 2 code lives on there."))
     elif _same(ways, legacy, "keras"):
         blocks.append(Say("TF_USE_LEGACY_KERAS=1 did not change tf.keras here: it is still keras.layers.Dropout."))
-    blocks.append(Heading("Where Dropout.call hands the work"))
     shown = {}
     for name, w in ways.items():
         if "class" in w and w["class"] not in shown:
             shown[w["class"]] = w
+    handed = any(w["calls_into"] for w in shown.values())
+    blocks.append(Heading("Where Dropout.call hands the work" if handed else "Where Dropout.call returned"))
     rows = []
     for cls, w in shown.items():
-        rows += [(f"Keras {w['major']}", cls), ("  calls", ", ".join(w["calls_into"]) or ", ".join(w["callees"]))]
+        rows.append((f"Keras {w['major']}", cls))
+        if w["calls_into"] or not w.get("returned"):
+            rows.append(("  calls", ", ".join(w["calls_into"]) or ", ".join(w["callees"])))
+        else:
+            rows.append(("  returns", f"{w['returned']['source']}  (line {w['returned']['line']})"))
     if rows:
         blocks.append(Rows(tuple(rows)))
     for cls, w in shown.items():
         given = [c for c in w["calls_into"] if w["seed_args"].get(c) == "SeedGenerator"]
-        if w["seed_generator"] and given:
+        if not w["calls_into"] and w.get("returned"):
+            blocks.append(Say(_returned(w)))
+        elif w["seed_generator"] and given:
             blocks.append(Say(f"Keras {w['major']} keeps a SeedGenerator on the layer, a [seed, counter] state, "
                               f"and hands it as seed= to {given[0].rsplit('.', 2)[-2]}.dropout."))
-        elif w["random_generator"]:
+        elif w["random_generator"] and w["calls_into"]:
             via = " through smart_cond(training, ...)" if any(c.endswith("smart_cond") for c in w["callees"]) else ""
             rng = f" Its rng type here: {w['rng_type']}." if w["rng_type"] else ""
             blocks.append(Say(f"Keras {w['major']} keeps a RandomGenerator on the layer and calls its "

@@ -51,7 +51,23 @@ def _verdict(f: dict) -> list:
     return out
 
 
+def _undrawn(f: dict, p) -> list:
+    """Nothing was drawn: no mask and no scale, so only the layer's output is shown."""
+    at = f["stopped"]
+    where = f": {at['function']} returned at {at['file']}:{at['line']}, `{at['source']}`" if at else ""
+    rows = tuple((r["input"], _cell(r["kept_out"], r["kept"])) for r in f["rows"])
+    return [Heading("Measured"),
+            Say(f"keras.layers.Dropout({p.rate:g}, seed={p.seed}) on {plural(f['n'], 'element')}: NaN, Inf, -Inf "
+                f"and 1 repeated. At rate {p.rate:g} nothing was drawn{where}. There is no mask and no scale, "
+                "so neither the select nor a multiply ran. Each cell: the output, and how many:"),
+            Table(("input", "layer output"), rows)] + (
+        [Say("Every value came out as it went in, NaN and Inf included: try --rate 0.5 to see one dropped.")]
+        if f["unchanged"] else [])
+
+
 def page(f: dict, p) -> list:
+    if not f["dropped"]:
+        return _how(f["source"]) + _undrawn(f, p) + [Try(f"dropout-trace graph --rate {p.rate:g} --shape None,4")]
     rows = tuple((r["input"], _cell(r["dropped_out"], r["dropped"]), _cell(r["dropped_multiply"], r["dropped"]),
                   _cell(r["kept_out"], r["kept"]), _cell(r["kept_multiply"], r["kept"])) for r in f["rows"])
     scale = f" and the scale {f['scale']}" if f["scale"] is not None else ""

@@ -59,24 +59,33 @@ def _mixed(rows) -> list:
     return [Say(" ".join(out))] if out else []
 
 
+def _resolved(r) -> bool:
+    """The measurement itself, not the exact bias, lies RESOLVED standard errors from 1, on the bias's side."""
+    side = 1 if r["expected_output_ratio"] < 1 else -1
+    return side * r["z_measured"] >= RESOLVED
+
+
 def _bias(rows) -> list:
     drawn = [r for r in rows if r["probabilities"]]
     off = [r for r in drawn if abs(r["z_expected"]) >= CONSISTENT]
     ok = [r for r in drawn if r not in off]
     unbiased = [r for r in ok if r["expected_output_ratio"] == 1]
-    seen = [r for r in ok if r not in unbiased and abs(r["z_bias"]) >= RESOLVED]
+    seen = [r for r in ok if r not in unbiased and _resolved(r)]
     hidden = [r for r in ok if r not in unbiased and r not in seen]
     out = []
     for group in _alike(seen):
         r = group[0]
-        side = "below" if r["expected_output_ratio"] < 1 else "above"
+        side = "below" if r["z_measured"] > 0 else "above"
         out.append(f"{_names(group)}: E[output] is {r['expected_output_ratio']:.6f} of E[input], a bias of "
-                   f"{_percent(r)}; the measurement resolves it, {abs(r['z_bias']):.1f} standard errors {side} 1 "
-                   f"and {abs(r['z_expected']):.1f} from the exact value.")
+                   f"{_percent(r)}; the measurement resolves it, {abs(r['z_measured']):.1f} standard errors {side} "
+                   f"1 and {abs(r['z_expected']):.1f} from the exact value.")
     if hidden:
         sizes = ", ".join(_percent(r) for r in hidden)
-        out.append(f"{_names(hidden)}: the bias is real but under {RESOLVED:g} standard errors at this size "
-                   f"({sizes}); the exact values show it.")
+        where = [f"{abs(r['z_measured']):.1f} {'below' if r['z_measured'] > 0 else 'above'}" for r in hidden]
+        where[0] = where[0].replace(" ", " standard errors ", 1) + " 1"
+        out.append(f"{_names(hidden)}: the bias is real ({sizes}), but the measurement does not resolve it: it "
+                   f"lies {', '.join(where)} (resolving takes {RESOLVED:g} standard errors on the bias's side), so "
+                   "at this size only the exact values show it.")
     if unbiased:
         out.append(f"{_names(unbiased)}: P(keep) times the stored scale is exactly 1, so no bias.")
     for r in off:

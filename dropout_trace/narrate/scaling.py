@@ -18,10 +18,21 @@ def _agrees(z, mean: float, expected: float) -> bool:
     return mean == expected if z is None else abs(z) < Z
 
 
+def _no_scale(f: dict, p) -> str:
+    """Why no scale was stored, from where the traced call stopped."""
+    at = f["stopped"]
+    where = f"{at['function']} returned at {at['file']}:{at['line']}, `{at['source']}`" if at else None
+    if not f["dropout_ran"]:
+        how = f": {where}" if where else ""
+        return f"At rate {p.rate:g} the installed _dropout never ran{how}. Nothing is dropped, nothing is scaled."
+    if where:
+        return f"At rate {p.rate:g} {where}, before any scale was computed: nothing is dropped, nothing is scaled."
+    return f"At rate {p.rate:g} the traced call stored no scale in _dropout."
+
+
 def _scale(f: dict, p) -> list:
     if f["scale_text"] is None:
-        return [Say(f"At rate {p.rate:g} the installed _dropout returns x before it computes a scale: nothing "
-                    "is dropped, nothing is scaled.")]
+        return [Say(_no_scale(f, p))]
     out = [Say(f"Inverted dropout: during training the kept values are multiplied by 1/(1-rate), so their "
                f"expectation stays x. The installed _dropout stored the scale in {f['scale_dtype']}:"),
            Rows((("scale in _dropout", f"{f['scale_text']} in {f['scale_dtype']}, {f['scale_value']!r} exactly"),
@@ -38,7 +49,9 @@ def _expectation(f: dict, p) -> list:
     test = "returns x" if f["inference_identity"] else "changes x"
     out = [Heading("The expectation, measured"),
            Say(f"keras.layers.Dropout({p.rate:g}, seed={p.seed}) on {n}, and the original paper's scheme "
-               "on the same mask: train x*mask unscaled, test x*(1-rate)."),
+               + ("on the same mask: train x*mask unscaled, test x*(1-rate)." if f["dropped"] else
+                  "on the same positions, every one kept since nothing was drawn: train x unscaled, test "
+                  "x*(1-rate).")),
            Table(("scheme", "training mean", "s.e.", "at inference"),
                  (("inverted (Keras)", *_mean(inv), f"training=False {test}"),
                   ("original paper", *_mean(paper), f"x*(1-rate) = {f['paper_test_text']} (float32)")))]

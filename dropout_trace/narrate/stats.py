@@ -43,19 +43,36 @@ def calls_line(s) -> str:
             f"{plural(s.runs, 'run')}, {s.seconds:.2f} s")
 
 
+def returned(s) -> str:
+    """Where the traced call returned without drawing: function, file:line and the line itself."""
+    at = s.stopped
+    if at is None:
+        return "the call returned before any draw"
+    return f"{at.function} returned at {at.file}:{at.line}, `{at.source}`"
+
+
 def masks_line(s) -> str:
+    if not s.drawn:
+        return f"{plural(s.mask_elements, 'output element')}, nothing drawn: {returned(s)}"
     where = (f"one draw shared along {'axis' if len(s.shared_axes) == 1 else 'axes'} "
              f"{', '.join(map(str, s.shared_axes))}" if s.shared_axes else "no axis shares a draw")
     return f"{plural(s.mask_elements, 'mask element')}; {plural(s.draws, 'independent draw')} a call ({where})"
 
 
 def exact_line(s) -> str:
+    if not s.drawn:
+        return (f"P(keep) = {num(s.p_keep)}: the call returned before it stored a rate in {s.dtype} or computed "
+                "a scale")
     scale = "" if s.scale is None else f", kept values scaled by {num(s.scale)}"
     return f"P(keep) = {num(s.p_keep)} exactly in {s.dtype} (rate stored as {num(s.rate_in_dtype)}){scale}"
 
 
 def kept_verdict(s) -> str:
     k = s.kept
+    if not s.drawn:
+        same = "equals" if k.estimate == k.exact else "differs from"
+        return (f"The kept fraction is {fixed(k.estimate)} over {plural(s.mask_elements, 'output element')} and "
+                f"{same} P(keep) = {num(k.exact)}: nothing was drawn, so there is no sampling error to bound.")
     where = "inside" if k.inside else "outside"
     text = (f"P(keep) = {num(k.exact)} lies {where} the {level(s)} interval of the kept fraction, "
             f"{interval(k.low, k.high)} (measured {fixed(k.estimate)}, {plural(k.n, 'draw')})")
@@ -68,6 +85,9 @@ def kept_verdict(s) -> str:
 
 def ratio_verdict(s) -> str:
     r = s.ratio
+    if not s.drawn:
+        same = "equals" if r.estimate == r.exact else "differs from"
+        return f"The mean of output / input is {fixed(r.estimate)} and {same} the expectation {num(r.exact)}."
     where = "inside" if r.inside else "outside"
     text = (f"The mean of output / input is {fixed(r.estimate)}; the exact expectation, P(keep) x scale = "
             f"{num(r.exact)}, lies {where} its {level(s)} interval {interval(r.low, r.high)}")
@@ -83,6 +103,8 @@ def repeated(s) -> bool:
 def correlation_verdict(c, s) -> str:
     between = "consecutive calls, same element" if c.axis is None else (
         f"neighbouring {c.name}" if c.name in ("samples", "features") else f"neighbours along {c.name}")
+    if c.value is None and not s.drawn:
+        return f"{between}: undefined, nothing was drawn."
     if c.value is None:
         return (f"{between}: undefined, the mask never varied (every element was "
                 f"{'kept' if s.kept.estimate == 1 else 'dropped'} every time).")
@@ -116,15 +138,22 @@ def repeats_verdict(s) -> str | None:
 
 def fit_verdict(s) -> str:
     f = s.fit
+    if not s.drawn:
+        return "No binomial test: nothing was drawn."
+    if not 0 < s.p_keep < 1:
+        return f"No binomial test: P(keep) is {num(s.p_keep)}, so every draw {'keeps' if s.p_keep else 'drops'}."
+    if repeated(s):
+        return (f"No binomial test: it needs a fresh draw per call, but every call repeated one mask, so each "
+                f"element's keep count is 0 or {s.trials:,}: one draw counted {s.trials:,} times.")
     if f is None:
-        if not 0 < s.p_keep < 1:
-            return f"No binomial test: P(keep) is {num(s.p_keep)}, nothing is random."
         return (f"No binomial test: {plural(s.draws, 'independent draw')} a call are too few for two bins of "
                 f"expected count 5 or more; use a larger --shape or --batch.")
     verdict = "fits" if f.passed else "does not fit"
+    reach = "lie within" if f.tails_passed else "lie further out than"
     return (f"Each draw's keep count over the {s.trials:,} calls {verdict} Binomial({s.trials:,}, {num(s.p_keep)}): "
             f"chi-square {f.chi2:.2f} on {plural(f.dof, 'degree')} of freedom, {p_value(f.p_value)} "
-            f"({plural(f.draws, 'draw')}, {len(f.bins)} bins).")
+            f"({plural(f.draws, 'draw')}, {len(f.bins)} bins); the extreme counts, {f.lowest:,} and {f.highest:,}, "
+            f"{reach} what {plural(f.draws, 'binomial draw')} reach, {p_value(f.tail_p)}.")
 
 
 def findings(s) -> list[str]:

@@ -49,18 +49,29 @@ def _measured(f: dict, p) -> list:
     return out
 
 
+WIDTH = 76  # a Try command is drawn after a 4-space indent and never wrapped: 80 columns in all
+
+
+def _try(keep: str) -> Try:
+    """The v1 run with this keep_prob, on the page's None,4 input when that fits 80 columns, else on shape 4."""
+    base = f"dropout-trace run --api tf.compat.v1.nn.dropout --keep-prob {keep} --shape "
+    return Try(base + ("None,4" if len(base + "None,4") <= WIDTH else "4"))
+
+
 def page(f: dict, p) -> list:
     converted = f["rate_from_keep_prob"]
+    keep = f.get("keep_prob_text") or repr(f["keep_prob"])
     blocks = [Say("TF1's tf.compat.v1.nn.dropout takes keep_prob; TF2's tf.nn.dropout takes rate. The v1 "
                   "function turns one into the other, rate = 1 - keep_prob, in Python floats:"),
               Table(("call", "rate it passes on"),
-                    ((f"tf.compat.v1.nn.dropout(x, keep_prob={f['keep_prob']!r})", repr(converted)),
+                    ((f"tf.compat.v1.nn.dropout(x, keep_prob={keep})", repr(converted)),
                      (f"tf.nn.dropout(x, rate={f['rate']!r})", repr(f["rate"]))))]
     if converted != f["rate"]:
-        blocks.append(Say(f"So 1 - {f['keep_prob']!r} is not {f['rate']!r} in Python: the last digit differs."))
+        none = (f" No float keep_prob gives back exactly {f['rate']!r}." if not f.get("keep_prob_exact", True)
+                else "")
+        blocks.append(Say(f"So 1 - {keep} is not {f['rate']!r} in Python: the last digit differs.{none}"))
     else:
-        blocks.append(Say(f"Here 1 - {f['keep_prob']!r} is exactly {f['rate']!r}: nothing to lose."))
+        blocks.append(Say(f"Here 1 - {keep} is exactly {f['rate']!r}: nothing to lose."))
     blocks += _stored(f) + _measured(f, p)
-    blocks.append(Try(f"dropout-trace run --api tf.compat.v1.nn.dropout --keep-prob {f['keep_prob']!r} "
-                      "--shape None,4"))
+    blocks.append(_try(keep))
     return blocks

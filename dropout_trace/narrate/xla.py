@@ -19,6 +19,21 @@ def _alg(a: dict | None) -> list:
                   ("read in", a["where"])))]
 
 
+def _same_mask(d: dict, p) -> str:
+    """Why the layer's masks agree: the same draws, or different draws that all fell on one side of the rate."""
+    draws, kept, n = d.get("draws"), d["kept"], d["elements"]
+    if draws is None:
+        return "The Keras layer gave the same output with and without jit_compile; its draws were not captured."
+    if draws["equal"]:
+        return "The Keras layer drew the same uniforms with and without jit_compile, so the same mask."
+    why = ("every element was dropped both ways" if kept["regular"] == 0 else
+           "every element was kept both ways" if kept["regular"] == n else
+           f"each of the {draws['differ']} differing draws fell on the same side of the rate "
+           f"({kept['regular']} of {n} kept both ways)")
+    return (f"The Keras layer drew different uniforms under jit_compile ({draws['differ']} of {draws['elements']} "
+            f"differ), yet its masks agree only because {why} at rate {p.rate:g}.")
+
+
 def _verdict(f: dict, p) -> list:
     u, d = f["uniform"], f["dropout"]
     auto, philox = u["auto_select"], u["philox"]
@@ -35,7 +50,7 @@ def _verdict(f: dict, p) -> list:
         out.append(f"At rate {p.rate:g} the Keras layer has no SeedGenerator and draws nothing: its output "
                    "is its input either way.")
     elif d["equal"]:
-        out.append("The Keras layer gave the same mask with and without jit_compile.")
+        out.append(_same_mask(d, p))
     else:
         (start, end), (start_jit, end_jit) = d["regular_state"], d["compiled_state"]
         began = f"both layers started at {listed(start)}" if start == start_jit else "the layers started apart"
@@ -70,12 +85,15 @@ def page(f: dict, p) -> list:
     blocks.append(Table(("call, on CPU", "jit vs regular", "elements that differ"), (
         ("stateless_uniform, default alg", _same(u["auto_select"]), f"{u['auto_select']['differ']} of {n}"),
         ("stateless_uniform, alg='philox'", _same(u["philox"]), f"{u['philox']['differ']} of {n}"),
-        ("keras.layers.Dropout, fresh layer", _same(d), f"{d['differ']} of {d['elements']}"))))
+        *((("keras.layers.Dropout, its uniforms", _same(d["draws"]),
+             f"{d['draws']['differ']} of {d['draws']['elements']}"),) if d.get("draws") else ()),
+        ("keras.layers.Dropout, its output", _same(d), f"{d['differ']} of {d['elements']}"))))
     fmt = lambda row: listed(round(v, 4) for v in row)  # noqa: E731 - four digits show the difference
     blocks.append(Rows((("default alg, row 0, regular", fmt(f["first_uniforms"]["regular"])),
                         ("default alg, row 0, XLA", fmt(f["first_uniforms"]["compiled"])))))
-    blocks.append(Mask("Dropout keep mask, regular kernel", d["regular_mask"]))
-    blocks.append(Mask("Dropout keep mask, jit_compile=True", d["compiled_mask"]))
+    if d.get("draws") is not None:  # no uniform op in the layer's graph: nothing drawn, no mask to show
+        blocks.append(Mask("Dropout keep mask, regular kernel", d["regular_mask"]))
+        blocks.append(Mask("Dropout keep mask, jit_compile=True", d["compiled_mask"]))
     blocks += _verdict(f, p)
     blocks.append(_fit(f["fit_default"]))
     blocks.append(Try(f"dropout-trace run --rate {p.rate:g} --shape None,4"))

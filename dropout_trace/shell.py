@@ -1,0 +1,235 @@
+"""`dropout-trace shell`: TensorFlow loaded once, then each line is a dropout-trace command run in-process."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import stat
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROMPT = "dropout-trace> "
+LEAVE = ("exit", "quit")
+HISTORY_LENGTH = 1000
+INTERRUPTED = 130  # the status typer gives a command stopped by Ctrl-C
+
+
+def shell(stdin=None, timing: bool = False) -> int:
+    """Read commands until exit, quit or end of input.
+
+    From a pipe, the status is 0 if every command succeeded, else the last failure's, as a script
+    needs; at a terminal each error was already shown where it happened, so leaving is 0.
+    """
+    from .cli import ExitStatus, _fail
+    from .spec import MAX_REPLICAS
+    from .tfenv import DeviceSetupError, TensorFlowImportError, import_tensorflow
+
+    stdin = stdin or sys.stdin
+    interactive = stdin.isatty()
+    if interactive:
+        print("Loading TensorFlow once for the whole session...", flush=True)
+    try:  # split the CPU now, before TensorFlow starts, so run --replicas works here too
+        tf, keras = import_tensorflow(MAX_REPLICAS)
+    except DeviceSetupError:  # it started earlier in this process (a test): --replicas will say so itself
+        tf, keras = import_tensorflow()
+    except TensorFlowImportError as exc:
+        return _fail(str(exc).splitlines()[0], ExitStatus.ERROR)
+    if interactive:
+        print(f"Ready: TensorFlow {tf.__version__}, Keras {keras.__version__}. Type help for the commands, "
+              "exit or Ctrl-D to leave.", flush=True)
+    status = int(ExitStatus.OK)
+    with _History(interactive):
+        for line in _lines(stdin, interactive):
+            try:
+                words = argv(line)
+            except ValueError as exc:  # an unclosed quote: a bad line, reported like any bad input
+                status = _fail(str(exc).lower(), ExitStatus.USAGE)
+                continue
+            if words and words[0] in LEAVE:
+                break
+            start = time.perf_counter()
+            done = execute(words)
+            if timing and done is not None:
+                sys.stderr.write(f"timing {time.perf_counter() - start:.3f} s {' '.join(words)}\n")
+            if done:  # None: nothing ran (a blank line); 0: success
+                status = done
+            if done == INTERRUPTED and not interactive:  # Ctrl-C stops a script, as in any shell
+                break
+    return status if not interactive else int(ExitStatus.OK)
+
+
+def _lines(stdin, interactive: bool):
+    """Lines typed at the prompt (Ctrl-C cancels the line) or read from a pipe (no prompt); ends at EOF."""
+    if not interactive:
+        yield from stdin
+        return
+    while True:
+        try:
+            yield input(PROMPT)
+        except KeyboardInterrupt:  # the terminal has echoed ^C; start a fresh line
+            print(flush=True)
+        except EOFError:  # Ctrl-D
+            print(flush=True)
+            return
+
+
+def argv(line: str) -> list[str]:
+    """The command's words: shell-style quoting and # comments, without a leading dropout-trace."""
+    from .cli import PROG
+
+    words = shlex.split(line, comments=True)
+    return words[1:] if words[:1] == [PROG] else words
+
+
+def execute(words: list[str]) -> int | None:
+    """Run one command as `dropout-trace WORDS` would, in this process; None when there was nothing to run."""
+    from .cli import ExitStatus, _fail, main
+
+    if not words:
+        return None
+    if words[0] == "shell":
+        return _fail("already in the shell; type a command, or help for the list", ExitStatus.USAGE)
+    try:
+        if words[0] in ("help", "?"):
+            return _help(words[1:])
+        _fresh_state()
+        return main(words)
+    except (Exception, KeyboardInterrupt) as exc:  # main lets these through only with --debug
+        if "--debug" in words:
+            import traceback
+
+            traceback.print_exc()
+            return int(ExitStatus.ERROR)
+        return _fail(f"{type(exc).__name__}: {exc}", ExitStatus.ERROR)
+    except SystemExit as exc:  # no command should end the shell
+        if exc.code is None:
+            return int(ExitStatus.OK)
+        return exc.code if isinstance(exc.code, int) else int(ExitStatus.ERROR)
+
+
+def _fresh_state() -> None:
+    """Reset Keras's global state (layer-name counters, default graph), so a command prints what it would alone."""
+    import keras
+
+    keras.backend.clear_session(free_memory=False)  # a full gc per command costs time and changes nothing shown
+    if "tf_keras" in sys.modules:
+        sys.modules["tf_keras"].backend.clear_session()
+
+
+def commands() -> list[tuple[str, str]]:
+    """(name, one-line help) for every dropout-trace command but shell, in the order --help lists them."""
+    import typer
+
+    from .cli import app
+
+    found = [(n, c) for n, c in typer.main.get_command(app).commands.items() if n != "shell" and not c.hidden]
+    room = shutil.get_terminal_size().columns - 4 - max(len(n) for n, _ in found)  # as --help fits them
+    return [(n, c.get_short_help_str(limit=max(room, 30))) for n, c in found]
+
+
+def _help(topic: list[str]) -> int:
+    """`help` lists the commands; `help COMMAND` is `COMMAND --help`."""
+    from .cli import main
+
+    if topic:
+        return main([*topic[:1], "--help"])
+    listed = commands()
+    width = max(len(n) for n, _ in listed)
+    out = ["Commands (type them as you would after dropout-trace):"]
+    out += [f"  {n:<{width}}  {h}" for n, h in listed]
+    out += ["COMMAND --help (or help COMMAND) shows a command's options.",
+            "exit, quit or Ctrl-D leaves; Ctrl-C cancels the line."]
+    sys.stdout.write("\n".join(out) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+class _History:
+    """Up-arrow history through readline on a terminal, kept in $XDG_STATE_HOME/dropout-trace/history.
+
+    The file is read and written only in a folder and file we own and that are not symlinks, and it is
+    replaced atomically; anything else (no readline, a read-only home) leaves the history in memory only.
+    """
+
+    def __init__(self, interactive: bool):
+        self.readline = self.path = None
+        if not interactive:
+            return
+        try:
+            import readline
+        except ImportError:  # e.g. Windows without pyreadline: input() still works, without history
+            return
+        self.readline = readline
+        _complete_commands(readline)
+
+    def __enter__(self):
+        if self.readline is not None:
+            self.path = _history_file()
+            try:
+                if self.path is not None and self.path.exists():
+                    self.readline.read_history_file(str(self.path))
+            except OSError:
+                self.path = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.path is None:
+            return
+        tmp = None
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".history-", dir=self.path.parent)  # private, 0600
+            os.close(fd)
+            self.readline.set_history_length(HISTORY_LENGTH)
+            self.readline.write_history_file(tmp)
+            os.replace(tmp, self.path)
+        except OSError:
+            if tmp is not None and os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def _history_file() -> Path | None:
+    """The history file if it can be kept safely: XDG_STATE_HOME (absolute) or ~/.local/state; else None."""
+    state = os.environ.get("XDG_STATE_HOME", "")
+    try:
+        base = Path(state) if os.path.isabs(state) else Path.home() / ".local" / "state"
+        folder = base / "dropout-trace"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for path in (folder, folder / "history"):
+            if not os.path.lexists(path):
+                continue
+            info = os.lstat(path)
+            kind = stat.S_ISDIR if path == folder else stat.S_ISREG
+            if not kind(info.st_mode) or info.st_uid != os.getuid():  # a symlink or someone else's file
+                return None
+        return folder / "history"
+    except (OSError, RuntimeError):  # RuntimeError: no home directory
+        return None
+
+
+def _complete_commands(readline) -> None:
+    """Tab completes command names, then the command's --options."""
+    names = [n for n, _ in commands()] + ["help", *LEAVE]
+
+    def options(command: str) -> list[str]:
+        import typer
+
+        from .cli import app
+
+        found = typer.main.get_command(app).commands.get(command)  # typer vendors click: no click import
+        return [o for p in getattr(found, "params", []) for o in p.opts + p.secondary_opts if o.startswith("--")]
+
+    def complete(text: str, state: int):
+        before = readline.get_line_buffer()[:readline.get_begidx()].split()
+        if before[:1] == ["dropout-trace"]:
+            before = before[1:]
+        pool = options(before[0]) if before else names
+        hits = [w for w in pool if w.startswith(text)]
+        return hits[state] + " " if state < len(hits) else None
+
+    readline.set_completer(complete)
+    readline.set_completer_delims(" \t")
+    binding = "bind ^I rl_complete" if "libedit" in (readline.__doc__ or "") else "tab: complete"
+    readline.parse_and_bind(binding)

@@ -1,0 +1,299 @@
+"""Lessons in walkthroughs/: Markdown prose and dropout-trace commands, checked whole, then played in order."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from .spec import UsageError
+
+FOLDER = Path(__file__).resolve().parent.parent / "walkthroughs"
+PROG = "dropout-trace"
+COMMAND_FENCES = ("bash", "console", "sh", "shell", "zsh", "shell-session")
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)")
+# A lesson line becomes an argv, never a shell line; refusing shell syntax also keeps the Markdown
+# honest for a reader who pastes it into a shell.
+SHELL_SYNTAX = ("|", "&", ";", "<", ">", "`", "$", "(", ")", "\\", "*", "?", "~")
+NESTED = ("walkthrough", "shell")  # a lesson may not start another lesson or a prompt
+WRITES = ("--export", "--force")  # a lesson someone sent you must not write files
+WORDS_PER_MINUTE, MINUTES_PER_BLOCK = 150, 2  # reading the prose, then running and discussing a block
+INTERRUPTED = 130  # the status typer gives a command stopped by Ctrl-C
+
+
+@dataclass(frozen=True)
+class Command:
+    line: int  # in the lesson file, 1-based
+    text: str  # as written, without a console prompt
+    argv: tuple[str, ...]  # what follows dropout-trace
+
+
+@dataclass(frozen=True)
+class Block:
+    number: int  # 1-based, among the lesson's command blocks
+    line: int
+    steps: tuple  # Command, or str for a comment line
+
+
+@dataclass(frozen=True)
+class Lesson:
+    path: Path
+    number: int | None
+    title: str
+    parts: tuple  # str (Markdown prose) and Block, in file order
+
+    @property
+    def blocks(self) -> list[Block]:
+        return [p for p in self.parts if isinstance(p, Block)]
+
+    @property
+    def commands(self) -> list[Command]:
+        return [s for b in self.blocks for s in b.steps if isinstance(s, Command)]
+
+    @property
+    def minutes(self) -> int:
+        words = sum(len(p.split()) for p in self.parts if isinstance(p, str))
+        return math.ceil(words / WORDS_PER_MINUTE + MINUTES_PER_BLOCK * len(self.blocks))
+
+    @property
+    def replicas(self) -> int:
+        """The most --replicas any command asks for: TensorFlow must split its CPU before it starts."""
+        most = 0
+        for c in self.commands:
+            for i, word in enumerate(c.argv):
+                value = word.split("=", 1)[1] if word.startswith("--replicas=") else (
+                    c.argv[i + 1] if word == "--replicas" and i + 1 < len(c.argv) else "")
+                most = max(most, int(value)) if value.isdigit() else most
+        return most
+
+
+# -- reading and checking ----------------------------------------------------------------------------
+def bundled() -> list[Path]:
+    return sorted(FOLDER.glob("[0-9]*.md"))
+
+
+def find(name: str) -> Path:
+    """A lesson by number (1 or 01), by name (01-unknown-batch), or a path to a .md file."""
+    for path in bundled():
+        if name in (path.stem, path.name) or (name.isdigit() and _number(path) == int(name)):
+            return path
+    path = Path(name)
+    if path.suffix.lower() in (".md", ".markdown") and path.is_file():
+        return path
+    hint = f"the file {name!r} does not exist" if path.suffix.lower() in (".md", ".markdown") else (
+        f"choose a number 1 to {len(bundled())}, a name such as 01-unknown-batch, or a path to a .md file")
+    raise UsageError(f"no lesson {name!r}: {hint}; 'dropout-trace walkthrough' lists them")
+
+
+def load(path: Path) -> Lesson:
+    """Parse a lesson and check every command in it; the first line refused stops it, naming file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the lesson: {exc}") from None
+    lines = text.splitlines()
+    parts, prose, i, title = [], [], 0, path.stem
+    while i < len(lines):
+        fence = FENCE.match(lines[i])
+        if fence is None:
+            if lines[i].startswith("# ") and title == path.stem:  # the first heading outside code
+                title = lines[i][2:].strip()
+            prose.append(lines[i])
+            i += 1
+            continue
+        end = _closing(lines, i + 1, fence.group(1))
+        if fence.group(2).lower() in COMMAND_FENCES:
+            parts.append("\n".join(prose))
+            prose = []
+            number = sum(isinstance(p, Block) for p in parts) + 1
+            parts.append(_block(path, number, i + 1, list(enumerate(lines[i + 1:end], start=i + 2))))
+        else:  # any other fenced block is prose, shown as code and never run
+            prose.extend(lines[i:end + 1])
+        i = end + 1
+    parts.append("\n".join(prose))
+    return Lesson(path, _number(path), title, tuple(p for p in parts if not isinstance(p, str) or p.strip()))
+
+
+def _number(path: Path) -> int | None:
+    found = re.match(r"(\d+)-", path.name)
+    return int(found.group(1)) if found else None
+
+
+def _closing(lines: list[str], start: int, fence: str) -> int:
+    """The index of the line closing a fence (CommonMark: the same character, at least as many), else the end."""
+    for j in range(start, len(lines)):
+        mark = lines[j].strip()
+        if mark.startswith(fence) and set(mark) == {fence[0]}:
+            return j
+    return len(lines)
+
+
+def _block(path: Path, number: int, line: int, body: list[tuple[int, str]]) -> Block:
+    steps, held, first = [], "", 0
+    for at, raw in body:
+        text = raw.strip()
+        if held:  # the previous line ended with a backslash: this one continues it
+            text, at = f"{held} {text}", first
+        if text.endswith("\\"):
+            held, first = text[:-1].rstrip(), at
+            continue
+        held = ""
+        if text.startswith("$ "):  # a console block's prompt
+            text = text[2:].strip()
+        if text.startswith("#"):
+            steps.append(text)
+        elif text:
+            steps.append(_command(path, at, text))
+    if held:
+        steps.append(_command(path, first, held))
+    return Block(number, line, tuple(steps))
+
+
+def _command(path: Path, line: int, text: str) -> Command:
+    def refuse(why: str):
+        raise UsageError(f"{path}:{line}: {why}; refused: {text}")
+
+    syntax = [c for c in SHELL_SYNTAX if c in text]
+    if syntax:
+        refuse(f"a lesson runs plain dropout-trace commands, without shell syntax ({' '.join(syntax)})")
+    try:
+        words = shlex.split(text, comments=True)
+    except ValueError as exc:
+        refuse(f"cannot split the line into words ({exc})")
+    if not words or words[0] != PROG:
+        refuse("only dropout-trace commands run from a lesson")
+    sub = next((w for w in words[1:] if not w.startswith("-")), None)
+    if sub in NESTED:
+        refuse(f"'{PROG} {sub}' cannot run from inside a lesson")
+    written = [w for w in words if w.split("=", 1)[0] in WRITES]
+    if written:
+        refuse(f"lesson commands do not write files ({written[0]}); export the whole lesson with "
+               f"'{PROG} walkthrough play NAME --export FILE'")
+    return Command(line, text, tuple(words[1:]))
+
+
+# -- playing ----------------------------------------------------------------------------------------
+def play(lesson: Lesson, out, step: bool = False, start: int = 1, stdin=None) -> int:
+    """Show the prose and run each block in order, on out's console (recorded when out exports)."""
+    from rich.markdown import Markdown
+
+    from .output import using_console
+    from .pause import Pauser, Quit
+
+    blocks = lesson.blocks
+    if not 1 <= start <= max(len(blocks), 1):
+        raise UsageError(f"--from {start}: {lesson.path.name} has {len(blocks)} blocks; give 1 to {len(blocks)}")
+    if out.path is not None and out.path.suffix.lower() == ".json":
+        raise UsageError("--export: a played lesson is text and pictures; use .svg, .html or .txt")
+    console = _recording(out) if out.path is not None else out.console
+    pauser = Pauser(step, out.console, stdin)  # its prompts go to the screen only, never into the export
+    parts = list(lesson.parts)
+    if start > 1:  # the title, then the prose that introduces block `start` (from its heading on)
+        first = parts.index(blocks[start - 1])
+        before = parts[first - 1] if isinstance(parts[first - 1], str) else ""
+        heads = [i for i, line in enumerate(before.splitlines()) if line.startswith("#")]
+        intro = "\n".join(before.splitlines()[heads[-1]:]) if heads else before
+        parts = [f"# {lesson.title}\n\n{intro}"] + parts[first:]
+    started = False
+    with using_console(console):
+        for part in parts:
+            if isinstance(part, str):
+                console.print(Markdown(part))
+                continue
+            try:
+                pauser.wait(f"block {part.number} of {len(blocks)}")
+            except Quit:
+                console.print(f"stopped before block {part.number}; go on with: {PROG} walkthrough play "
+                              f"{_name(lesson)} --from {part.number}", style="dim", markup=False, highlight=False)
+                break
+            if not started:
+                _start_tensorflow(lesson)
+                started = True
+            _run_block(part, console)
+    if out.path is not None:
+        _save(out, console)
+    return 0
+
+
+def _name(lesson: Lesson) -> str:
+    return lesson.path.stem if lesson.path.parent == FOLDER else str(lesson.path)
+
+
+def _run_block(block: Block, console) -> None:
+    from .cli import main
+
+    for step in block.steps:
+        if isinstance(step, str):
+            console.print(step, style="dim", markup=False, highlight=False)
+            continue
+        console.print(f"$ {step.text}", style="bold cyan", markup=False, highlight=False)
+        with contextlib.redirect_stdout(_Through(console)), contextlib.redirect_stderr(_Through(console, "red")):
+            status = main(list(step.argv))
+        if status == INTERRUPTED:  # Ctrl-C stops the whole lesson, not just this command
+            console.print(f"interrupted in block {block.number}", style="yellow", markup=False, highlight=False)
+            raise KeyboardInterrupt
+        if status:
+            console.print(f"exit status {status}", style="yellow", markup=False, highlight=False)
+        console.print()
+
+
+class _Through(io.TextIOBase):
+    """sys.stdout or sys.stderr for a lesson's command: what it writes directly (JSON, --help, its one-line
+    error) goes onto the lesson's console, so an export records it too."""
+
+    def __init__(self, console, style: str | None = None):
+        self.console, self.style = console, style
+
+    def write(self, text: str) -> int:
+        self.console.out(text, end="", style=self.style, highlight=False)
+        return len(text)
+
+    def fileno(self) -> int:
+        return self.console.file.fileno()
+
+
+def _start_tensorflow(lesson: Lesson) -> None:
+    """Import TensorFlow once for the whole lesson, split into the logical CPUs its --replicas need."""
+    from .tfenv import DeviceSetupError, TensorFlowImportError, import_tensorflow
+
+    try:
+        import_tensorflow(lesson.replicas if lesson.replicas > 1 else None)
+    except (DeviceSetupError, TensorFlowImportError):
+        pass  # the command that needs TensorFlow says what went wrong, in its own words
+
+
+def _recording(out):
+    from .render import make_console
+
+    return make_console(width=out.width, theme=out.theme, record=True)
+
+
+def _save(out, console) -> None:
+    """Export what was played, exactly as shown: the recording is replayed into out's export."""
+    from rich.text import Text
+
+    played = Text.from_ansi(console.export_text(styles=True))
+    played.rstrip()
+    out.save(text=lambda target: target.print(played, soft_wrap=True))
+
+
+def render_list(lessons: list[Lesson], console) -> None:
+    """One line per lesson: number, title, blocks and commands, and a rough length."""
+    from rich.rule import Rule
+    from rich.table import Table
+    from rich.text import Text
+
+    console.print(Rule(Text("Walkthroughs", style="bold"), align="left", style="dim"))
+    table = Table(box=None, padding=(0, 2, 0, 0), pad_edge=False, show_edge=False, header_style="dim")
+    for column in ("  #", "title", "blocks", "commands", "about"):
+        table.add_column(column, justify="right" if column in ("blocks", "commands") else "left")
+    for lesson in lessons:
+        number = f"{lesson.number:02d}" if lesson.number is not None else "-"
+        table.add_row(f"  {number}", Text(lesson.title, style="bold"), str(len(lesson.blocks)),
+                      str(len(lesson.commands)), f"{lesson.minutes} min")
+    console.print(table)
+    console.print(Text(f"  {PROG} walkthrough play N [--step] plays one", style="dim"))

@@ -1,0 +1,345 @@
+"""Each lesson in walkthroughs/ played end to end, its key facts checked against plain TensorFlow/Keras."""
+
+import json
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dropout_trace.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = sorted((ROOT / "walkthroughs").glob("[0-9]*.md"))
+WIDTH = "100"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\r")
+
+
+def play(capsys, name, *extra):
+    status = main(["walkthrough", "play", name, "--width", WIDTH, *extra])
+    return status, capsys.readouterr().out
+
+
+def block(out, command):
+    """The output of one command of a played lesson: from its `$ ...` line to the next command."""
+    start = out.index(f"$ {command}\n") + len(command) + 3
+    following = out.find("\n$ dropout-trace ", start)
+    return out[start:] if following < 0 else out[start:following]
+
+
+def rows(mask) -> list[str]:
+    """A keep mask as the tool draws it, one line per sample."""
+    return [" ".join("●" if kept else "○" for kept in row) for row in np.asarray(mask).reshape(mask.shape[0], -1)]
+
+
+def shown(mask, text) -> bool:
+    """Every row of the mask appears on consecutive lines of text, in order, each as a whole column."""
+    lines = text.splitlines()
+    want = [re.compile(rf"(^|\s){re.escape(row)}(\s|$)") for row in rows(mask)]
+    return any(all(want[k].search(lines[i + k]) for k in range(len(want))) for i in range(len(lines) - len(want) + 1))
+
+
+def has(text, *words) -> bool:
+    """The words appear in order, separated by any run of spaces (columns and wrapping may move)."""
+    return re.search(r"\s+".join(re.escape(str(w)) for w in words), text) is not None
+
+
+def graph_fn(tf, layer, shape):
+    return tf.function(lambda x: layer(x, training=True), input_signature=[tf.TensorSpec(shape, tf.float32)])
+
+
+def counting(tf, rows_, cols):
+    return tf.reshape(tf.range(1, rows_ * cols + 1, dtype=tf.float32), (rows_, cols))
+
+
+# -- the lessons ------------------------------------------------------------------------------------
+def test_01_unknown_batch(tf, keras, capsys):
+    seen = {}
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.float32)])
+    def noise_shape(x):
+        seen["static"] = x.shape.as_list()
+        return tf.shape(x)
+
+    runtime = noise_shape(counting(tf, 3, 4)).numpy().tolist()
+    runtime5 = noise_shape(counting(tf, 5, 4)).numpy().tolist()
+    mask = graph_fn(tf, keras.layers.Dropout(0.3, seed=42), [None, 4])(counting(tf, 3, 4)).numpy() != 0
+
+    def op_types(shape):
+        fn = graph_fn(tf, keras.layers.Dropout(0.3, seed=42), shape)
+        return {op.type for op in fn.get_concrete_function().graph.get_operations()}
+
+    status, out = play(capsys, "01")
+    assert status == 0
+    assert seen["static"] == [None, 4] and runtime == [3, 4]
+    explained = block(out, "dropout-trace explain static-vs-dynamic")
+    assert has(explained, "noise shape while tracing", seen["static"])  # str([None, 4]) is how the tool writes it
+    assert has(explained, "noise shape at run time", runtime)
+    assert shown(mask, explained)
+    assert shown(mask, block(out, "dropout-trace run --rate 0.3 --shape None,4"))
+    shape_row = re.compile(r"^\S+\s+Shape\s", re.M)  # a Shape op in the type column
+    assert bool(shape_row.search(block(out, "dropout-trace graph --shape None,4"))) == ("Shape" in op_types([None, 4]))
+    assert bool(shape_row.search(block(out, "dropout-trace graph --shape 3,4"))) == ("Shape" in op_types([3, 4]))
+    bigger = block(out, "dropout-trace run --rate 0.3 --shape None,4 --batch 5")
+    assert has(bigger, f"held {runtime5}, and the sampler drew {runtime5[0] * runtime5[1]} uniforms")
+    assert "exit status" not in out
+
+
+def test_02_noise_shape_never_waits_without_a_terminal(tf, keras, capsys):
+    x = counting(tf, 3, 3)
+    per_sample = graph_fn(tf, keras.layers.Dropout(0.5, noise_shape=(None, 1), seed=42), [None, 3])(x).numpy() != 0
+    assert all(len(set(row)) == 1 for row in per_sample)  # each sample kept or dropped whole
+    with pytest.raises(ValueError) as raised:
+        tf.function(lambda x: tf.nn.dropout(x, 0.3, noise_shape=[None, 1], seed=42),
+                    input_signature=[tf.TensorSpec([None, 3], tf.float32)])(x)
+    eager = tf.nn.dropout(x, 0.3, noise_shape=[None, 1], seed=42)  # eagerly the same call runs
+    shared = keras.layers.Dropout(0.3, noise_shape=(1, 8), seed=42)(tf.ones((8, 8)), training=True).numpy() != 0
+    assert (shared == shared[0]).all()  # every sample the same mask: correlation between samples is 1
+
+    status, out = play(capsys, "2", "--step")  # --step without a terminal: runs straight through
+    assert status == 0
+    keras_run = block(out, "dropout-trace run --rate 0.5 --shape None,3 --noise-shape None,1")
+    assert shown(per_sample[:, :1], keras_run) and "[3, 1]" in keras_run  # drawn: one column, one per sample
+    kept = 2 * x.numpy()[per_sample[:, 0]]  # rate 0.5: kept rows doubled, whole
+    assert all(re.search(r"\s+".join(str(int(v)) for v in row), keras_run) for row in kept)
+    refused = block(out, "dropout-trace run --api tf.nn.dropout --rate 0.3 --shape None,3 --noise-shape None,1")
+    assert str(raised.value).strip().splitlines()[-1].strip() in refused and "exit status 4" in refused
+    eagerly = block(out, "dropout-trace run --api tf.nn.dropout --rate 0.3 --shape None,3 --noise-shape None,1 "
+                         "--eager")
+    assert eager.shape == (3, 3) and "exit status" not in eagerly and "refused" not in eagerly
+    assert re.search(r"samples\s+1\.0000", block(out, "dropout-trace stats --rate 0.3 --shape None,8 --batch 8 "
+                                                      "--noise-shape 1,8"))
+
+
+def test_03_scaling_and_inference(tf, keras, capsys):
+    import tf_keras
+
+    scale = tf.constant(1 / (1 - 0.3), tf.float32).numpy()
+    ones = tf.ones((3, 4))
+    out_ones = graph_fn(tf, keras.layers.Dropout(0.3, seed=42), [None, 4])(ones).numpy()
+    assert set(np.unique(out_ones)) <= {0.0, scale}
+    untouched = keras.layers.Dropout(0.3, seed=42)(ones, training=False).numpy()
+
+    def drops_under_predict(lib):
+        inp = lib.Input((4,))
+        model = lib.Model(inp, lib.layers.Dropout(0.3)(inp, training=True))
+        x = np.ones((64, 4), np.float32)
+        return "yes" if not np.array_equal(model.predict(x, verbose=0), x) else "no"
+
+    predicts = (drops_under_predict(keras), drops_under_predict(tf_keras))
+
+    status, out = play(capsys, "03")
+    assert status == 0
+    assert has(block(out, "dropout-trace explain scaling"), "scale in _dropout", str(scale), "in float32")
+    on_ones = block(out, "dropout-trace run --rate 0.3 --shape None,4 --input ones")
+    assert shown(out_ones != 0, on_ones) and f"{scale:.4f}" in on_ones
+    stopped = block(out, "dropout-trace run --rate 0.3 --shape None,4 --no-training")
+    assert np.array_equal(untouched, ones.numpy()) and "training=False" in stopped and "not reached" in stopped
+    flag = block(out, "dropout-trace explain training-flag")
+    predict_row = next(line for line in flag.splitlines() if line.strip().startswith("model.predict(x) "))
+    assert tuple(predict_row.split()[1:3]) == predicts
+
+
+def test_04_same_mask_every_batch(tf, keras, capsys):
+    import tf_keras
+
+    x = counting(tf, 3, 4)
+    layer = keras.layers.Dropout(0.3, seed=42)
+    fn = graph_fn(tf, layer, [None, 4])
+    masks = [fn(x).numpy() != 0 for _ in range(3)]
+    assert not np.array_equal(masks[0], masks[1]) and not np.array_equal(masks[1], masks[2])
+    after = layer.seed_generator.state.numpy().tolist()
+    functional = tf.function(lambda x: keras.random.dropout(x, 0.3, seed=42))
+    repeated = [functional(x).numpy() for _ in range(3)]
+    stateless = tf.nn.experimental.stateless_dropout(x, 0.3, seed=[42, 0]).numpy()
+    assert all(np.array_equal(r, stateless) for r in repeated)  # an int seed: the same mask every call
+    legacy = tf_keras.layers.Dropout(0.3, seed=42, rng_type="stateless")
+    tk = tf.function(lambda x: legacy(x, training=True))
+    tk_masks = [tk(x).numpy() != 0 for _ in range(3)]
+
+    status, out = play(capsys, "4")
+    assert status == 0
+    calls = block(out, "dropout-trace run --rate 0.3 --shape None,4 --calls 3")
+    assert all(shown(m, calls) for m in masks) and f"[{after[0]}, {after[1]}]" in calls
+    const = block(out, "dropout-trace run --api keras.random.dropout --rate 0.3 --shape None,4 --calls 3")
+    assert shown(stateless != 0, const) and const.count("same as call 1") == 2
+    tk_run = block(out, "dropout-trace run --api tf-keras --rng stateless --rate 0.3 --shape None,4 --calls 3")
+    same = all(np.array_equal(m, tk_masks[0]) for m in tk_masks)
+    assert tk_run.count("same as call 1") == (2 if same else 0) and shown(tk_masks[0], tk_run)
+    letters = dict((name, letter) for letter, name in re.findall(
+        r"(?:^|\s)([A-Z]) (\S+(?: legacy| stateless| stateful)?)", block(out, "dropout-trace compare --rate 0.3 "
+                                                                         "--shape None,4 --seed 42")))
+    assert (letters["keras"] == letters["stateless"]) == np.array_equal(masks[0], stateless != 0)
+    assert (letters["keras.random.dropout"] == letters["stateless"]) == np.array_equal(repeated[0], stateless)
+
+
+def test_05_keras2_vs_keras3(tf, keras, capsys):
+    import tf_keras
+
+    rng = tf_keras.layers.Dropout(0.3)._random_generator._rng_type
+    keras3 = graph_fn(tf, keras.layers.Dropout(0.3, seed=42), [None, 4])(counting(tf, 3, 4)).numpy() != 0
+    stateless2 = graph_fn(tf, tf_keras.layers.Dropout(0.3, seed=42, rng_type="stateless"), [None, 4])(
+        counting(tf, 3, 4)).numpy() != 0
+
+    status, out = play(capsys, "05-keras2-vs-keras3")
+    assert status == 0
+    names = block(out, "dropout-trace explain keras2-vs-keras3")
+    if tf.keras.layers.Dropout is keras.layers.Dropout:
+        assert has(names, f"tf.keras is Keras {keras.__version__} here")
+    assert has(names, f"Its rng type here: {rng}") and tf_keras.__version__ in names
+    letters = dict((name, letter) for letter, name in re.findall(
+        r"(?:^|\s)([A-Z]) (\S+(?: legacy| stateless| stateful)?)", block(out, "dropout-trace compare --rate 0.3 "
+                                                                         "--shape None,4 --seed 42")))
+    assert (letters["keras"] == letters["tf-keras stateless"]) == np.array_equal(keras3, stateless2)
+    versions = block(out, "dropout-trace versions")
+    assert re.search(rf"Keras\s+{re.escape(keras.__version__)}", versions)
+    assert re.search(rf"tf-keras\s+{re.escape(tf_keras.__version__)}", versions)
+
+
+REPLICA_MASKS = """
+import json, sys
+from dropout_trace.tfenv import quiet_environment
+quiet_environment()
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras, tf_keras
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+x = tf.reshape(tf.range(1, 25, dtype=tf.float32), (6, 4))
+values = strategy.experimental_distribute_values_from_function(
+    lambda ctx: x[3 * ctx.replica_id_in_sync_group:3 * ctx.replica_id_in_sync_group + 3])
+masks = {}
+for name, lib in (("keras", keras), ("tf_keras", tf_keras)):
+    with strategy.scope():
+        layer = lib.layers.Dropout(0.3, seed=42)
+    fn = tf.function(lambda v: strategy.run(lambda t: layer(t, training=True), args=(v,)))
+    masks[name] = [(r.numpy() != 0).tolist() for r in strategy.experimental_local_results(fn(values))]
+json.dump(masks, sys.stdout)
+"""
+
+
+def test_06_replicas():
+    """In fresh processes: TensorFlow splits its CPU into replicas only before it first runs, and this one has."""
+    env = dict(os.environ, COLUMNS=WIDTH)
+    lesson = subprocess.Popen([sys.executable, "-m", "dropout_trace", "walkthrough", "play", "06", "--width", WIDTH],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    reference = subprocess.run([sys.executable, "-c", REPLICA_MASKS], capture_output=True, text=True, cwd=ROOT,
+                               timeout=120)
+    out, err = lesson.communicate(timeout=180)
+    assert reference.returncode == 0, reference.stderr[-2000:]
+    masks = {k: [np.array(m) for m in v] for k, v in json.loads(reference.stdout).items()}
+    assert lesson.returncode == 0, err
+    keras_run = block(out, "dropout-trace run --rate 0.3 --shape None,4 --replicas 2")
+    assert all(shown(m, keras_run) for m in masks["keras"])
+    keras_same = np.array_equal(*masks["keras"])
+    assert has(keras_run, "All 2 replicas drew the same mask") == keras_same
+    tk_run = block(out, "dropout-trace run --api tf-keras --rate 0.3 --shape None,4 --replicas 2")
+    assert has(tk_run, "The replicas drew different masks") == (not np.array_equal(*masks["tf_keras"]))
+    assert "exit status" not in out
+
+
+# -- the player ------------------------------------------------------------------------------------
+def _read_until(fd, marker: bytes, timeout: float) -> bytes:
+    got, end = b"", time.monotonic() + timeout
+    while marker not in got:
+        ready, _, _ = select.select([fd], [], [], max(0.0, end - time.monotonic()))
+        if not ready:
+            raise AssertionError(f"no {marker!r} within {timeout} s; got {got[-500:]!r}")
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the other end closed
+            chunk = b""
+        if not chunk:
+            raise AssertionError(f"closed before {marker!r}; got {got[-500:]!r}")
+        got += chunk
+    return got
+
+
+def test_step_mode_on_a_terminal_waits_runs_and_quits():
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "dropout_trace", "walkthrough", "play", "01", "--step"],
+                            stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, close_fds=True,
+                            env=dict(os.environ, TERM="xterm", COLUMNS="100"))
+    os.close(slave)
+    try:
+        first = ANSI.sub("", _read_until(master, b"Enter to go on", 60).decode(errors="replace"))
+        assert "block 1 of 5" in first and "You wrote a custom layer" in first
+        assert "$ dropout-trace" not in first and "noise shape" not in first  # nothing ran yet
+        os.write(master, b"\n")
+        second = ANSI.sub("", _read_until(master, b"Enter to go on", 60).decode(errors="replace"))
+        assert "$ dropout-trace explain static-vs-dynamic" in second and "noise shape at run time" in second
+        assert "block 2 of 5" in second and "$ dropout-trace run" not in second
+        os.write(master, b"q\n")
+        assert proc.wait(timeout=10) == 0
+        rest = b""
+        while select.select([master], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            rest += chunk
+        assert "--from 2" in ANSI.sub("", rest.decode(errors="replace"))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+
+
+@pytest.mark.parametrize("line", [
+    "rm -rf x", "python -c 'print(1)'", "dropout-trace versions | head", "dropout-trace versions > out.txt",
+    "dropout-trace versions; rm x", "dropout-trace versions && rm x", "dropout-trace run `rm x`",
+    "dropout-trace run $(rm x)", "dropout-trace walkthrough play 01", "dropout-trace --debug shell",
+    "dropout-trace versions --export out.txt", "FOO=1 dropout-trace versions",
+])
+def test_a_lesson_with_anything_but_dropout_trace_is_refused_and_nothing_runs(tmp_path, capsys, line):
+    lesson = tmp_path / "mine.md"
+    lesson.write_text(f"# Mine\n\nFirst:\n\n```bash\ndropout-trace versions\n```\n\nThen:\n\n```console\n$ {line}\n```\n")
+    assert main(["walkthrough", "play", str(lesson)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # not even the first block, nor the prose
+    assert len(err.splitlines()) == 1 and f"{lesson}:12:" in err
+
+
+def test_the_list_and_an_unknown_lesson(capsys):
+    assert main(["walkthrough"]) == 0
+    out = capsys.readouterr().out
+    assert len(LESSONS) >= 6
+    for path in LESSONS:
+        text = path.read_text()
+        title = next(line[2:].strip() for line in text.splitlines() if line.startswith("# "))
+        blocks = len(re.findall(r"^```(?:bash|console)\s*$", text, re.M))
+        line = next(line for line in out.splitlines() if line.strip().startswith(path.name[:2] + " "))
+        assert title in line and re.search(rf"\s{blocks}\s", line), line
+    assert main(["walkthrough", "play", "99"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1 and "'99'" in err
+    assert main(["walkthrough", "play", "01", "--from", "9"]) == 2
+    assert len(capsys.readouterr().err.splitlines()) == 1
+
+
+def test_export_records_prose_output_json_and_errors(tf, tmp_path, capsys):
+    lesson = tmp_path / "mine.md"
+    lesson.write_text("# A lesson of my own\n\nWhat does a *None* batch become?\n\n```bash\n"
+                      "# a comment is shown, never run\ndropout-trace explain static-vs-dynamic\n```\n\n"
+                      "A refusal is a result too:\n\n```console\n$ dropout-trace explain no-such-topic\n"
+                      "$ dropout-trace explain --format json\n```\n")
+    target = tmp_path / "played.txt"
+    assert main(["walkthrough", "play", str(lesson), "--export", str(target), "--width", WIDTH]) == 0
+    screen = capsys.readouterr().out
+    saved = target.read_text()
+    assert "\x1b[" not in saved
+    for text in ("A lesson of my own", "What does a None batch become?", "# a comment is shown, never run",
+                 "$ dropout-trace explain static-vs-dynamic", "noise shape at run time",
+                 "no topic 'no-such-topic'", "exit status 2", '"topic": "static-vs-dynamic"'):
+        assert text in saved and text in screen, text
+    assert main(["walkthrough", "play", str(lesson), "--from", "2"]) == 0
+    later = capsys.readouterr().out
+    assert "A refusal is a result too" in later and "exit status 2" in later and "noise shape" not in later
