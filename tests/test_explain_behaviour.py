@@ -9,6 +9,8 @@ import pytest
 
 from dropout_trace import lessons
 from dropout_trace.cli import main
+
+from pages import page
 from dropout_trace.lessons.seeds import restored_seeds
 
 RATE, SEED = 0.3, 42
@@ -19,16 +21,6 @@ def facts(topic: str, rate: float = RATE) -> dict:
     return lessons.compute(topic, lessons.Params(rate=rate, seed=SEED)).facts
 
 
-def page(topic: str, capsys, monkeypatch, rate: float = RATE) -> str:
-    """The rendered page at 80 columns, checked for exit 0 and size; whitespace folded for searching."""
-    monkeypatch.setenv("COLUMNS", "80")
-    capsys.readouterr()
-    assert main(["explain", topic, "--rate", str(rate), "--seed", str(SEED)]) == 0
-    out = capsys.readouterr().out
-    lines = out.splitlines()
-    assert len(lines) <= 80
-    assert max(len(line) for line in lines) <= 80
-    return " ".join(out.split())
 
 
 def changed(y, x) -> bool:

@@ -12,6 +12,8 @@ import pytest
 from dropout_trace import lessons
 from dropout_trace.cli import main
 
+from pages import page
+
 RATE, SEED = 0.3, 42
 NP = {"float16": np.float16, "bfloat16": ml_dtypes.bfloat16, "float32": np.float32}
 
@@ -29,16 +31,6 @@ def computed(tf):
     return get
 
 
-def page(topic: str, capsys, monkeypatch) -> str:
-    """The rendered page at 80 columns, checked for exit 0 and size; whitespace folded for searching."""
-    monkeypatch.setenv("COLUMNS", "80")
-    capsys.readouterr()
-    assert main(["explain", topic, "--rate", str(RATE), "--seed", str(SEED)]) == 0
-    out = capsys.readouterr().out
-    lines = out.splitlines()
-    assert len(lines) <= 80
-    assert max(len(line) for line in lines) <= 80
-    return " ".join(out.split())
 
 
 def grid_of(tf, dtype: str) -> np.ndarray:

@@ -11,6 +11,8 @@ import pytest
 from dropout_trace import lessons
 from dropout_trace.cli import main
 
+from pages import page
+
 RATE, SEED = 0.3, 42
 
 
@@ -19,16 +21,6 @@ def facts(topic: str, rate: float = RATE) -> dict:
     return lessons.compute(topic, lessons.Params(rate=rate, seed=SEED)).facts
 
 
-def page(topic: str, capsys, monkeypatch, *extra: str) -> str:
-    """The rendered page at 80 columns, checked for exit 0 and size; whitespace folded for searching."""
-    monkeypatch.setenv("COLUMNS", "80")
-    capsys.readouterr()
-    assert main(["explain", topic, "--rate", str(extra[0] if extra else RATE), "--seed", str(SEED)]) == 0
-    out = capsys.readouterr().out
-    lines = out.splitlines()
-    assert len(lines) <= 80
-    assert max(len(line) for line in lines) <= 80
-    return " ".join(out.split())
 
 
 def kept(y) -> list:
