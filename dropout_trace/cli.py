@@ -24,11 +24,44 @@ class ExitStatus(IntEnum):
     MISSING = 5  # the installed version lacks a landmark function or local name the trace reads
 
 
+EXIT_MEANINGS = {
+    ExitStatus.OK: "ok",
+    ExitStatus.ERROR: "error",
+    ExitStatus.USAGE: "bad input",
+    ExitStatus.CHECK_FAILED: "the cross-check did not reproduce the library",
+    ExitStatus.REFUSED: "the library refused the call",
+    ExitStatus.MISSING: "a landmark is missing in the installed version",
+}
+
+
+def _exits(*statuses: ExitStatus) -> str:
+    """The --help epilog listing the exit statuses a command can end with (always 0, 1 and 2)."""
+    chosen = [ExitStatus.OK, ExitStatus.ERROR, ExitStatus.USAGE, *statuses]
+    return "Exit status: " + ", ".join(f"{int(s)} {EXIT_MEANINGS[s]}" for s in chosen) + "."
+
+
+def _version(value: bool) -> None:
+    """--version: this tool's version and the installed libraries', read from their metadata (no import)."""
+    if not value:
+        return
+    from importlib import metadata
+
+    def installed(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    libraries = ", ".join(f"{name} {installed(name)}" for name in ("tensorflow", "keras", "tf-keras"))
+    python = ".".join(str(n) for n in sys.version_info[:3])
+    sys.stdout.write(f"{PROG} {installed(PROG)} ({libraries}; Python {python})\n")
+    raise typer.Exit(int(ExitStatus.OK))
+
+
 app = typer.Typer(
     name=PROG,
     help="Step through TensorFlow/Keras Dropout as the library really runs it: every value on screen is "
          "captured from the installed library, not re-implemented.",
-    add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -171,12 +204,17 @@ def _output(export, width, force, theme):
     return Output(export, width, force, theme)
 
 
-@app.callback()
-def _root(debug: bool = _debug()) -> None:
+@app.callback(epilog=_exits(ExitStatus.CHECK_FAILED, ExitStatus.REFUSED, ExitStatus.MISSING))
+def _root(
+    debug: bool = _debug(),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                 help="Show the versions of dropout-trace, TensorFlow, Keras and tf-keras, and exit."),
+) -> None:
     """Trace the real Dropout call chain of the installed TensorFlow and Keras."""
 
 
-@app.command(no_args_is_help=True)
+@app.command(no_args_is_help=True, short_help="Trace one Dropout call, stage by stage.",
+             epilog=_exits(ExitStatus.CHECK_FAILED, ExitStatus.REFUSED, ExitStatus.MISSING))
 def run(
     rate: str = _rate(None), shape: str = _shape(...), batch: int = _batch(), seed: str = _seed(),
     calls: int = _calls(), layer_dtype: str = _layer_dtype(), policy: str = _policy(),
@@ -220,9 +258,6 @@ def run(
       dropout-trace run --rate 0.3 --shape None,4 --replicas 2
       dropout-trace run --rate 0.3 --shape None,4 --brief --step
       dropout-trace run --rate 0.3 --shape None,4 --stages keep_mask,output
-
-    Exit status: 0 ok, 1 error, 2 bad input, 3 check failed, 4 the library refused the call,
-    5 a landmark is missing in the installed version.
     """
     _check_format(fmt, ("text", "json"))
     from .render import parse_stages
@@ -265,7 +300,8 @@ def _exit_for(trace) -> None:
         raise typer.Exit(int(ExitStatus.CHECK_FAILED))
 
 
-@app.command()
+@app.command(short_help="Show the captured call tree of one Dropout call.",
+             epilog=_exits(ExitStatus.CHECK_FAILED, ExitStatus.REFUSED, ExitStatus.MISSING))
 def chain(
     api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape(None),
     batch: int = _batch(), seed: str = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(),
@@ -305,7 +341,8 @@ def chain(
     _exit_for(trace)
 
 
-@app.command()
+@app.command(short_help="List the ops of the traced graph, the dropout ops marked.",
+             epilog=_exits(ExitStatus.REFUSED))
 def graph(
     api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape(None),
     seed: str = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(), keep_prob: str = _keep_prob(),
@@ -333,13 +370,21 @@ def graph(
     from . import graphview
     from .render_views import render_graph
 
-    view = graphview.graph_view(spec)
+    try:
+        view = graphview.graph_view(spec)
+    except Exception as exc:  # tracing the library's call raised: the library refused it, as `run` reports
+        if debug:
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise typer.Exit(_fail(f"the library refused the call: {type(exc).__name__}: {first}",
+                               ExitStatus.REFUSED)) from None
     raw = {"dot": graphview.to_dot, "mermaid": graphview.to_mermaid}.get(fmt)
     out.emit(fmt, text=lambda console: render_graph(view, console), data=lambda: graphview.to_json(view),
              raw=raw(view) if raw else None)
 
 
-@app.command()
+@app.command(short_help="Run every API on one input and compare their masks.",
+             epilog=_exits(ExitStatus.CHECK_FAILED))
 def compare(
     rate: str = _rate("0.3"), shape: str = _shape("None,4"), seed: str = _seed(), batch: int = _batch(),
     dtype: str = _dtype(), input: str = _input(), eager: bool = _eager(), fmt: str = _format(("text", "json")),
@@ -372,8 +417,11 @@ def compare(
         raise typer.Exit(int(ExitStatus.CHECK_FAILED))
 
 
-@app.command()
-def versions(fmt: str = _format(("text", "json")), debug: bool = _debug(), export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),) -> None:
+@app.command(short_help="Show the installed versions and how dropout changed since TF 2.9.", epilog=_exits())
+def versions(
+    fmt: str = _format(("text", "json")), debug: bool = _debug(),
+    export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),
+) -> None:
     """Show the installed versions, which APIs are available, and where the installed dropout differs
     from the widely read TF 2.9 / Keras 2.9 account (read from the installed source)."""
     _check_format(fmt, ("text", "json"))
@@ -386,7 +434,8 @@ def versions(fmt: str = _format(("text", "json")), debug: bool = _debug(), expor
     out.emit(fmt, text=lambda console: render_versions(result, console), data=lambda: versions_json(result))
 
 
-@app.command()
+@app.command(short_help="Call one Dropout many times and test its masks statistically.",
+             epilog=_exits(ExitStatus.REFUSED))
 def stats(
     api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape(None), batch: int = _batch(),
     trials: int = typer.Option(1000, "--trials", metavar="T", help="How many masks: the same layer or function "
@@ -413,8 +462,6 @@ def stats(
 
     --format json gives the same numbers: kept_fraction, output_ratio, correlation (samples,
     features, calls), identical_calls, binomial, exact, findings.
-
-    Exit status: 0 ok, 1 error, 2 bad input, 4 the library refused the call.
     """
     _check_format(fmt, ("text", "json"))
     rate, shape = _defaults(api, rate, None, shape)
@@ -438,7 +485,8 @@ def stats(
         raise typer.Exit(_fail(f"the library refused the call: {exc}", ExitStatus.REFUSED)) from None
 
 
-@app.command()
+@app.command(short_help="Teach one idea with a live computation; without a topic, list them.",
+             epilog=_exits())
 def explain(
     topic: str = typer.Argument(None, metavar="[TOPIC]", help="The topic; without one, the topics are listed."),
     rate: str = _rate("0.3"),
@@ -483,7 +531,7 @@ def explain(
              data=lambda: lesson_json(lesson))
 
 
-@app.command()
+@app.command(short_help="A prompt with TensorFlow loaded once, for live teaching.")
 def shell(
     timing: bool = typer.Option(False, "--timing", hidden=True, help="After each command, write its time to stderr "
                                 "(for benchmarks/bench_shell.py)."),
@@ -508,10 +556,10 @@ def shell(
 
 
 walkthroughs = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
-app.add_typer(walkthroughs, name="walkthrough")
+app.add_typer(walkthroughs, name="walkthrough", short_help="Play a lesson for a class, block by block.")
 
 
-@walkthroughs.callback(invoke_without_command=True)
+@walkthroughs.callback(invoke_without_command=True, epilog=_exits())
 def _walkthroughs(ctx: typer.Context, debug: bool = _debug()) -> None:
     """Lessons for a class: Markdown in walkthroughs/, prose and dropout-trace commands, played in order
     with TensorFlow loaded once. Without a subcommand, list them.
@@ -530,7 +578,8 @@ def _walkthroughs(ctx: typer.Context, debug: bool = _debug()) -> None:
     lessons.render_list([lessons.load(path) for path in lessons.bundled()], _output(None, None, False, None).console)
 
 
-@walkthroughs.command("play")
+@walkthroughs.command("play", short_help="Play a lesson, running its commands block by block.",
+                       epilog=_exits())
 def _walkthrough_play(
     name: str = typer.Argument(..., metavar="NAME", help="A lesson's number (1 or 01), its name "
                                "(01-unknown-batch) or the path to a lesson of your own (.md)."),
@@ -599,7 +648,8 @@ def main(argv: list[str] | None = None) -> int:
             ctx = getattr(exc, "ctx", None)
             where = f"{PROG} {ctx.info_name}" if ctx is not None and ctx.parent is not None else PROG
             message = " ".join(exc.format_message().split()).rstrip(".")
-            return _fail(f"{message}; see '{where} --help'", ExitStatus.USAGE)
+            joint = " See" if message.endswith(("?", "!")) else "; see"  # no '?; see' pile-up
+            return _fail(f"{message}{joint} '{where} --help'", ExitStatus.USAGE)
         if debug:
             raise
         first = str(exc).splitlines()[0] if str(exc) else ""
