@@ -107,3 +107,31 @@ def test_suggestion_without_doubled_punctuation():
     line = result.stderr.strip()
     assert "Did you mean 'versions'?" in line and "?;" not in line and "'?." not in line
     assert line.count("\n") == 0
+
+
+def help_examples():
+    """Every example command line in every --help, as a user would copy it (comments and pipes included)."""
+    found = []
+    for path in all_commands():
+        result = cli(*path, "--help")
+        for line in result.stdout.splitlines():
+            text = line.strip()
+            if text.startswith("dropout-trace ") or " | dropout-trace " in text:
+                found.append(text)
+    return found
+
+
+@pytest.mark.parametrize("line", help_examples())
+def test_help_examples_paste_and_parse(line):
+    """Shell words, a comment after '#', a pipe: the dropout-trace part parses against the real command tree."""
+    import shlex
+
+    words = shlex.split(line, comments=True)
+    start = words.index("dropout-trace")
+    args = words[start + 1:]
+    args = args[:args.index("|")] if "|" in args else args
+    assert not any(w.startswith("(") or w.endswith(")") for w in args), line  # remarks go in # comments
+    command = typer.main.get_command(app)
+    while args and args[0] in getattr(command, "commands", {}):  # down to the subcommand the words name
+        command, args = command.commands[args[0]], args[1:]
+    command.make_context("dropout-trace", list(args))  # raises on an unknown option or a bad value
