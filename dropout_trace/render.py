@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
+from contextlib import contextmanager
 from typing import IO
 
 import numpy as np
+from rich.cells import cell_len
+from rich.columns import Columns
 from rich.console import Console, Group
 from rich.padding import Padding
 from rich.rule import Rule
@@ -15,11 +19,12 @@ from rich.text import Text
 
 from . import narrate
 from .model import Excerpt, Frame, ListView, PyValue, Stage, TensorView, Trace, Value
+from .output import LineStream, ascii_symbols
 from .spec import shape_text
 
 KEPT, DROPPED = "●", "○"
 MAX_ROWS, EDGE_ROWS = 8, 3  # beyond MAX_ROWS rows, show EDGE_ROWS at each end (numpy-style)
-MAX_SLICES = 2  # rank >= 3: leading slices shown before summarising
+MAX_LINES = 24  # rank >= 3: every slice is shown while the grid stays within this many lines
 INLINE_MAX = 8  # vectors up to this many values are shown inline, not as a grid
 
 
@@ -53,15 +58,126 @@ def wants_colour(file) -> bool:
 
 def make_console(file: IO | None = None, width: int | None = None, color: bool | None = None,
                  theme: str | None = None, record: bool = False) -> Console:
-    """A console that adapts: no colour when piped or NO_COLOR is set; `color`/`width` pin it for tests."""
+    """A console that adapts: no colour when piped or NO_COLOR is set; `color`/`width` pin it for tests.
+
+    Plain output is stripped of trailing spaces, and a stream that cannot encode the symbols gets ASCII.
+    """
     from rich.theme import Theme
 
     file = file or sys.stdout
     if color is None:
         color = wants_colour(file)
+    table = ascii_symbols(getattr(file, "encoding", None))
+    if table or not color:
+        file = LineStream(file, strip=not color, table=table)
     return _Console(file=file, width=width, color_system="truecolor" if color and record else (
                    "auto" if color else None), no_color=not color, force_terminal=color, highlight=False,
                    soft_wrap=False, record=record, theme=Theme(LIGHT) if theme == "light" else None)
+
+
+# -- width: a view is drawn whole or, when it cannot fit, wider, with a note saying so --------------
+PROSE_MIN = 16  # wrapping text narrower than this reads badly
+
+
+def need(r, whole: bool = False) -> int:
+    """Columns `r` needs with nothing cut: no-wrap text whole, wrapping text PROSE_MIN (or less if shorter);
+    text cut or left long by design (source lines, commands to paste) nothing."""
+    if isinstance(r, str):
+        r = Text(r)
+    if isinstance(r, Text):
+        longest = max((cell_len(line) for line in r.plain.split("\n")), default=0)
+        if r.no_wrap and r.overflow in ("ellipsis", "ignore"):
+            return 0
+        return longest if r.no_wrap or whole else min(longest, PROSE_MIN)
+    if isinstance(r, Padding):
+        return r.left + r.right + need(r.renderable, whole)
+    if isinstance(r, Table):
+        total = 0
+        for i, column in enumerate(r.columns):
+            cells = ([column.header] if r.show_header else []) + list(column.cells)
+            size = column.width if column.width is not None else max(
+                (need(c, column.no_wrap) for c in cells), default=0)
+            total += size + r._get_padding_width(i)  # rich's own rule for the padding beside column i
+        return total
+    if isinstance(r, (Group, Columns)):
+        return max((need(x, whole) for x in r.renderables), default=0)
+    return 0
+
+
+@contextmanager
+def fitted(console: Console, build):
+    """build(width) -> renderables; yields them built for the console. When they need more columns than it has,
+    says so once, first, and yields them built and drawn that wide (the terminal wraps; nothing is cut)."""
+    width = console.width
+    blocks = list(build(width))
+    wanted = max((need(b) for b in blocks if b is not None and not isinstance(b, Pause)), default=0)
+    if wanted <= width:
+        yield blocks
+        return
+    console.print(Text(f"this view needs {wanted} columns; the terminal has {width}: drawn {wanted} wide",
+                       style="yellow"))
+    saved = console._width  # None means "the terminal's": restore exactly that
+    console.width = wanted
+    try:
+        yield list(build(wanted))
+    finally:
+        console._width = saved
+
+
+def show(console: Console, build) -> None:
+    """Print build(width)'s renderables (None: a blank line), fitted to the console."""
+    with fitted(console, build) as blocks:
+        for block in blocks:
+            if block is None:
+                console.print()
+            else:
+                console.print(block, crop=False)
+
+
+SHAPE = re.compile(r"[(\[](?:None|-?[\d.]+)(?:, (?:None|-?[\d.]+))*,?[)\]]")  # (None, 4), [3, 1], (2,)
+_KEEP = "\ue000"  # stands in for the spaces of a shape while lines are broken: not whitespace, one cell wide
+
+
+class Prose(Text):
+    """Text that wraps between words, never inside a shape or a short list such as (None, 4) or [42, 0]."""
+
+    def _protected(self, width: int | None = None) -> Text:
+        """The spaces inside shapes made unbreakable; a word still too long for `width` starts a line at
+        each shape inside it, rather than being cut at an arbitrary character."""
+        out = self.copy()
+        out.plain = SHAPE.sub(lambda m: m.group().replace(" ", _KEEP), self.plain)
+        if width is None:
+            return out
+        starts = [m.start() for m in SHAPE.finditer(self.plain)]
+        cuts = [i for word in re.finditer(r"\S+", out.plain) if len(word.group()) > width
+                for i in starts if word.start() < i < word.end()]
+        for i in reversed(cuts):
+            out = out[:i] + Text("\n") + out[i:]
+        return out
+
+    def wrap(self, console, width, **kwargs):
+        lines = Text.wrap(self._protected(width), console, width, **kwargs)
+        for line in lines:
+            line.plain = line.plain.replace(_KEEP, " ")
+        return lines
+
+    def __rich_measure__(self, console, options):
+        return Text.__rich_measure__(self._protected(), console, options)
+
+
+class Headline:
+    """A rule with its title, "Title  note": the note beside the title, or below the rule when it would be cut."""
+
+    def __init__(self, head: Text | str):
+        self.head = Text(head, style="bold") if isinstance(head, str) else head
+
+    def __rich_console__(self, console: Console, options):
+        cut = self.head.plain.find("  ")
+        if self.head.cell_len + 4 <= options.max_width or cut < 0:
+            yield Rule(self.head, align="left", style="dim")
+            return
+        yield Rule(self.head[:cut], align="left", style="dim")
+        yield self.head[cut + 2:]
 
 
 # -- small formatting helpers ----------------------------------------------------------------
@@ -111,41 +227,52 @@ def cell_number(v) -> str:
     return np.format_float_positional(float(v), precision=4, trim="-")
 
 
+def _plan(value: np.ndarray, kind: str, width: int, rows: tuple):
+    """What a grid shows: the slices (rank >= 3; None marks hidden ones), the rows and columns of each slice,
+    and one cell width for every slice, so their columns line up."""
+    m = value.reshape((-1, *value.shape[-2:])) if value.ndim >= 2 else value.reshape(1, 1, -1)
+    count = m.shape[0]
+    picked_rows = _pick(m.shape[1], *rows)
+    fit = max(2, MAX_LINES // (len(picked_rows) + 1))  # whole slices, each with its heading line
+    slices = list(range(count)) if count <= fit else list(range(fit - 1)) + [None, count - 1]
+    shown = [m[k, r] for k in slices if k is not None for r in picked_rows if r is not None]
+    cell = 1 if kind == "mask" else max((len(cell_number(v)) for row in shown for v in row), default=1)
+    prefix = 2 if value.ndim >= 3 else 0
+    max_cols = max(2, (width - prefix - 4) // (cell + 1))
+    return m, slices, picked_rows, _pick(m.shape[2], max_cols, max(1, (max_cols - 1) // 2)), cell
+
+
 def grid(value: np.ndarray, kind: str, width: int, rate: float = 0.0, rows: tuple = (MAX_ROWS, EDGE_ROWS)) -> Text:
     """A compact, aligned 2-D view; rank >= 3 is shown slice by slice, large tensors summarised."""
     if value.ndim == 0:
-        return Text(cell_number(value[()]))
-    if value.ndim == 1:
-        return _grid2d(value.reshape(1, -1), kind, width, "", rate, rows)
-    if value.ndim == 2:
-        return _grid2d(value, kind, width, "", rate, rows)
-    out = Text()
+        return Text(cell_number(value[()]), no_wrap=True)
+    m, slices, picked_rows, cols, cell = _plan(value, kind, width, rows)
+    if value.ndim <= 2:
+        return _grid2d(m[0], kind, "", rate, picked_rows, cols, cell)
+    out = Text(no_wrap=True)
     lead = value.shape[:-2]
-    count = int(np.prod(lead))
-    picks = _pick(count, MAX_SLICES + 1, 1) if count > MAX_SLICES + 1 else list(range(count))
-    for i, k in enumerate(picks):
+    for i, k in enumerate(slices):
         if i:
             out.append("\n")
         if k is None:
-            out.append(f"⋮ {count - 2} more slices", style="dim")
+            out.append(f"⋮ {narrate.plural(len(m) - len(slices) + 1, 'more slice')}", style="dim")
             continue
         index = np.unravel_index(k, lead)
         out.append("[" + ", ".join(str(int(j)) for j in index) + ", :, :]\n", style="dim")
-        out.append_text(_grid2d(value[index], kind, width, "  ", rate, rows))
+        out.append_text(_grid2d(m[k], kind, "  ", rate, picked_rows, cols, cell))
     return out
 
 
-def _grid2d(m: np.ndarray, kind: str, width: int, prefix: str, rate: float,
-            limits: tuple = (MAX_ROWS, EDGE_ROWS)) -> Text:
-    rows = _pick(m.shape[0], *limits)
-    if kind == "mask":
-        cell = 1
-    else:
-        shown = [m[r, c] for r in rows if r is not None for c in range(m.shape[1])]
-        cell = max((len(cell_number(v)) for v in shown), default=1)
-    max_cols = max(2, (width - len(prefix) - 4) // (cell + 1))
-    cols = _pick(m.shape[1], max_cols, max(1, (max_cols - 1) // 2))
-    text = Text()
+def summarised(value: np.ndarray, kind: str, width: int, rows: tuple = (MAX_ROWS, EDGE_ROWS)) -> bool:
+    """Whether grid() leaves out some slices, rows or columns of value."""
+    if value.ndim == 0:
+        return False
+    _, slices, picked_rows, cols, _ = _plan(value, kind, width, rows)
+    return None in slices or None in picked_rows or None in cols
+
+
+def _grid2d(m: np.ndarray, kind: str, prefix: str, rate: float, rows: list, cols: list, cell: int) -> Text:
+    text = Text(no_wrap=True)
     for i, r in enumerate(rows):
         if i:
             text.append("\n")
@@ -171,9 +298,9 @@ def _grid2d(m: np.ndarray, kind: str, width: int, prefix: str, rate: float,
     return text
 
 
-def grid_caption(value: np.ndarray, kind: str) -> Text:
-    text = Text(f"shape {dims(value.shape)} · {value.size:,} values", style="dim")
-    if value.ndim >= 2 and (value.shape[0] > MAX_ROWS or value.size > MAX_ROWS * 32):
+def grid_caption(value: np.ndarray, kind: str, width: int) -> Text:
+    text = Text(f"shape {dims(value.shape)} · {narrate.plural(value.size, 'value')}", style="dim")
+    if summarised(value, kind, width):
         text.append(" · summarised, corners shown", style="dim")
     if kind == "mask":
         text.append(f" · {KEPT} kept  {DROPPED} dropped", style="dim")
@@ -229,40 +356,80 @@ def dynamic_cell(v: Value) -> Text:
     return Text(v.text)
 
 
+SHAPE_MAX = 30  # a value-table line up to this wide (a dtype and shape, a short value) is never broken
+PLACE_MIN = 12  # columns for a file:line beside a name, cut from the left beyond that
+NOTE_MIN = 24  # the notes beside a value table get at least this many columns (or their length), else go below
+
+
+def _value_rows(stage: Stage, trace: Trace) -> tuple[list[str], list[tuple[Text, Text, Text, str]]]:
+    heads = ["value", "while tracing (static)" if trace.mode == "graph" else "static (eager: concrete)",
+             "at run time" if len(trace.calls) < 2 else "at run time, call 1"]
+    rows = [(Text(nv.label), static_cell(nv.value, trace.mode), dynamic_cell(nv.value),
+             narrate.value_note(stage, nv.label, trace.facts)) for nv in stage.values]
+    return heads, rows
+
+
+def _column_widths(heads: list[str], rows: list) -> list[tuple[int, int]]:
+    """(must, want) per column: the header and every line up to SHAPE_MAX whole; all lines whole if room."""
+    out = []
+    for i, head in enumerate(heads):
+        lines = [line for row in rows for line in row[i].plain.split("\n")]
+        out.append((max([len(head)] + [len(x) for x in lines if len(x) <= SHAPE_MAX]),
+                    max([len(head)] + [len(x) for x in lines])))
+    return out
+
+
+def values_block(stage: Stage, trace: Trace, width: int):
+    """The stage's values: static and run-time columns sized so no shape breaks and, where the width allows,
+    no line at all; the notes beside them when NOTE_MIN columns are left, else below."""
+    heads, rows = _value_rows(stage, trace)
+    widths = _column_widths(heads, rows)
+    gaps = 2 * (len(widths) - 1)
+    longest = max(len(note) for *_, note in rows)
+    beside = longest > 0 and width >= sum(w for _, w in widths) + gaps + 2 + min(longest, NOTE_MIN)
+    extra = width - sum(must for must, _ in widths) - gaps
+    sizes = []
+    for must, want in widths:  # spare room lets long lines (tensor names, vectors) stand whole
+        grow = max(0, min(extra, want - must))
+        sizes.append(must + grow)
+        extra -= grow
+    table = Table(box=None, show_header=True, header_style="dim", pad_edge=False, padding=(0, 2, 0, 0))
+    for head, size in zip(heads, sizes):
+        table.add_column(head, width=size, overflow="fold")
+    if beside:
+        table.add_column("", style="dim", overflow="fold")
+    for label, static, dynamic, note in rows:
+        table.add_row(label, static, dynamic, *([Prose(note)] if beside else []))
+    notes = [Prose(f"{label.plain}: {note}", style="dim") for label, _, _, note in rows if note and not beside]
+    return Group(table, *notes) if notes else table
+
+
 GRID_KIND = {"uniform": "random", "keep_mask": "mask", "output": "output"}
 
 
 def stage_block(index: int, stage: Stage, trace: Trace, width: int, shown: set) -> Group:
     f = trace.facts
-    parts = [Rule(Text(f"{index} · {narrate.title(stage, f)}", style="bold"), align="left", style="dim")]
+    parts = [Headline(f"{index} · {narrate.title(stage, f)}")]
     if stage.function:
         where = Text(stage.function.qualname, style="bold cyan")
         where.append(f"  {stage.function.file}:{stage.function.line}", style="dim")
         parts.append(_indent(where, (0, 0, 0, 2)))
     if stage.status == "missing":
-        parts.append(_indent(Text(narrate.missing(stage), style="bold red"), (0, 0, 0, 2)))
+        parts.append(_indent(Prose(narrate.missing(stage), style="bold red"), (0, 0, 0, 2)))
         return Group(*parts)
     if stage.status == "not_reached":
-        parts.append(_indent(Text(narrate.stopped(stage.stopped), style="yellow"), (0, 0, 0, 2)))
+        parts.append(_indent(Prose(narrate.stopped(stage.stopped), style="yellow"), (0, 0, 0, 2)))
         return Group(*parts)
     if stage.status == "raised":
         parts.append(_indent(Text("the library raised here; see below", style="bold red"), (0, 0, 0, 2)))
     else:
-        parts.append(_indent(Text(narrate.idea(stage, f), style="italic"), (0, 0, 0, 2)))
+        parts.append(_indent(Prose(narrate.idea(stage, f), style="italic"), (0, 0, 0, 2)))
     for i, ex in enumerate(stage.excerpts):  # name the function unless the heading just did
-        parts.append(_indent(excerpt_text(ex, header=not (i == 0 and ex.function == stage.function)),
+        parts.append(_indent(excerpt_text(ex, not (i == 0 and ex.function == stage.function), width - 2),
                              (0, 0, 0, 2)))
     if not stage.values:
         return Group(*parts)
-    table = Table(box=None, show_header=True, header_style="dim", pad_edge=False, padding=(0, 2, 0, 0))
-    table.add_column("value", no_wrap=True)
-    table.add_column("while tracing (static)" if trace.mode == "graph" else "static (eager: concrete)")
-    table.add_column("at run time" if len(trace.calls) < 2 else "at run time, call 1")
-    table.add_column("", style="dim", ratio=1)
-    for nv in stage.values:
-        table.add_row(Text(nv.label), static_cell(nv.value, trace.mode), dynamic_cell(nv.value),
-                      Text(narrate.value_note(stage, nv.label, f)))
-    parts.append(_indent(table, (1, 0, 0, 2)))
+    parts.append(_indent(values_block(stage, trace, width - 2), (1, 0, 0, 2)))
     subject = stage.value(stage.subject) if stage.subject else None
     if isinstance(subject, TensorView) and subject.value is not None and not is_small(subject):
         key = (subject.symbolic or stage.subject, subject.dynamic_shape, subject.value.tobytes())
@@ -270,13 +437,13 @@ def stage_block(index: int, stage: Stage, trace: Trace, width: int, shown: set) 
             shown.add(key)
             kind = GRID_KIND.get(stage.key, "values")
             parts.append(_indent(grid(subject.value, kind, width - 4, trace.rate), (1, 0, 0, 4)))
-            parts.append(_indent(grid_caption(subject.value, kind), (0, 0, 0, 4)))
+            parts.append(_indent(grid_caption(subject.value, kind, width - 4), (0, 0, 0, 4)))
     if stage.key == "keep_mask":
         line = narrate.probabilities_line(f)
         if line:
-            parts.append(_indent(Text(line), (1, 0, 0, 4)))
+            parts.append(_indent(Prose(line), (1, 0, 0, 4)))
     if stage.key == "output" and trace.check:
-        parts.append(_indent(Text(narrate.kept_line(f, trace.check)), (0, 0, 0, 4)))
+        parts.append(_indent(Prose(narrate.kept_line(f, trace.check)), (0, 0, 0, 4)))
     return Group(*parts)
 
 
@@ -285,16 +452,18 @@ def skipped_block(first: int, stages: list[Stage]) -> Group:
     span = f"{first}" if last == first else f"{first}–{last}"
     head = Text(f"{span} · " + ("this stage was" if first == last else "these stages were") + " not reached",
                 style="bold")
-    return Group(Rule(head, align="left", style="dim"),
-                 _indent(Text(narrate.stopped(stages[0].stopped), style="yellow"), (0, 0, 0, 2)))
+    return Group(Headline(head),
+                 _indent(Prose(narrate.stopped(stages[0].stopped), style="yellow"), (0, 0, 0, 2)))
 
 
-def excerpt_text(ex: Excerpt, header: bool = True) -> Text:
-    """Installed source lines: run lines bright, comments and skipped lines dim, gaps marked ⋮."""
+def excerpt_text(ex: Excerpt, header: bool = True, width: int = 400) -> Text:
+    """Installed source lines: run lines bright, comments and skipped lines dim, gaps marked ⋮; long lines
+    are cut at `width`, the heading's file:line from the left, so the line number stays."""
     text = Text(no_wrap=True, overflow="ellipsis")
     if header:
         text.append(f"{ex.function.qualname}  ", style="cyan")
-        text.append(f"{ex.function.file}:{ex.function.line}\n", style="dim")
+        room = max(PLACE_MIN, width - len(ex.function.qualname) - 2)
+        text.append(_fit(f"{ex.function.file}:{ex.function.line}", room, keep_end=True) + "\n", style="dim")
     code = list(ex.lines)
     indent = min((len(c.text) - len(c.text.lstrip()) for c in code if c.text.strip()), default=0)
     width = max((len(str(c.lineno)) for c in code), default=1)
@@ -308,7 +477,7 @@ def excerpt_text(ex: Excerpt, header: bool = True) -> Text:
         text.append(body + "\n", style="dim italic" if comment else ("" if line.ran else "dim"))
         prev = line.lineno
     if ex.more:
-        text.append(" " * width + f" ⋮ {ex.more} more lines ran\n", style="dim")
+        text.append(" " * width + f" ⋮ {narrate.plural(ex.more, 'more line')} ran\n", style="dim")
     text.rstrip()
     return text
 
@@ -331,14 +500,14 @@ def chain_block(chain: tuple[Frame, ...], plumbing: bool, width: int = 80) -> Gr
     names = [("→ " if i else "  ") + f.function for i, f in enumerate(shown)]
     name_width = min(max((len(n) for n in names), default=0), 44)
     place_width = max(20, width - 2 - name_width - 2)
-    body = Text()
+    body = Text(no_wrap=True)
     for i, (f, name) in enumerate(zip(shown, names)):
         if i:
             body.append("\n")
         body.append("  " + _fit(name, name_width).ljust(name_width) + "  ",
                     style="dim" if f.plumbing else ("bold cyan" if f.landmark else ""))
         body.append(_fit(f"{f.file}:{f.line}", place_width, keep_end=True), style="dim")
-    return Group(Rule(head, align="left", style="dim"), sub, body)
+    return Group(Headline(head), sub, body)
 
 
 def answer_block(trace: Trace) -> Group | None:
@@ -346,7 +515,7 @@ def answer_block(trace: Trace) -> Group | None:
     body = narrate.in_short(trace.facts)
     if body is None:
         return None
-    return Group(Rule(Text("In short", style="bold"), align="left", style="dim"), _indent(Text(body), (0, 0, 0, 2)))
+    return Group(Headline("In short"), _indent(Prose(body), (0, 0, 0, 2)))
 
 
 def calls_block(trace: Trace, width: int) -> Group | None:
@@ -366,9 +535,9 @@ def calls_block(trace: Trace, width: int) -> Group | None:
         same = Text("  same as call 1" if cf.same_mask_as_first and c.index > 1 else "", style="dim")
         table.add_row(str(c.index), _state(cf.state_before), _state(cf.state_after), _state(cf.seed_used),
                       "-" if cf.kept is None else f"{cf.kept:,}", Text.assemble(mask, same))
-    parts = [Rule(head, align="left", style="dim"), _indent(table, (0, 0, 0, 2))]
+    parts = [Headline(head), _indent(table, (0, 0, 0, 2))]
     for line in narrate.calls_summary(f):
-        parts.append(_indent(Text(line), (1, 0, 0, 2)))
+        parts.append(_indent(Prose(line), (1, 0, 0, 2)))
     return Group(*parts)
 
 
@@ -398,12 +567,12 @@ def replicas_block(trace: Trace) -> Group | None:
         ok = r.check is not None and r.check.passed
         mark = Text("✓", style="bold green") if ok else Text("✗", style="bold red")
         masks.add_row(str(r.replica), mask, same, mark)
-    parts = [Rule(head, align="left", style="dim"), _indent(states, (0, 0, 0, 2)), _indent(masks, (1, 0, 0, 2))]
+    parts = [Headline(head), _indent(states, (0, 0, 0, 2)), _indent(masks, (1, 0, 0, 2))]
     reps = narrate.replica_rows(f)
     for line in (narrate.replicas_agreement(f.replicas_agree, reps), narrate.replicas_why(f.replica_reason, reps),
                  narrate.replicas_lesson(f.replicas_agree, f.replica_reason, reps)):
         if line:
-            parts.append(_indent(Text(line), (1, 0, 0, 2)))
+            parts.append(_indent(Prose(line), (1, 0, 0, 2)))
     return Group(*parts)
 
 
@@ -423,8 +592,8 @@ def refusal_block(trace: Trace) -> Group | None:
     if not lines:
         return None
     head = Text("The library refused the call", style="bold red")
-    body = Text("\n".join(lines))
-    return Group(Rule(head, align="left", style="dim"), _indent(body, (0, 0, 0, 2)))
+    body = Prose("\n".join(lines))
+    return Group(Headline(head), _indent(body, (0, 0, 0, 2)))
 
 
 def check_block(trace: Trace) -> Group:
@@ -433,13 +602,13 @@ def check_block(trace: Trace) -> Group:
     head.append("  does the explanation reproduce the library, bit for bit?", style="dim")
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True)
-    table.add_column()
+    table.add_column(overflow="fold")
     for ok, label in narrate.check_rows(trace.facts, c):
         mark = ("–", "dim") if ok is None else (("✓", "bold green") if ok else ("✗", "bold red"))
-        table.add_row(Text(mark[0], style=mark[1]), Text(label))
+        table.add_row(Text(mark[0], style=mark[1]), Prose(label))
     passed = c.passed and all(r.check is not None and r.check.passed for r in trace.facts.replicas)
     verdict = Text("check passed" if passed else "check FAILED", style="bold green" if passed else "bold red")
-    return Group(Rule(head, align="left", style="dim"), _indent(table, (0, 0, 0, 2)), _indent(verdict, (0, 0, 0, 2)))
+    return Group(Headline(head), _indent(table, (0, 0, 0, 2)), _indent(verdict, (0, 0, 0, 2)))
 
 
 def signature(trace: Trace) -> str:
@@ -454,23 +623,23 @@ def header_block(trace: Trace) -> Group:
     title.append("  the real Dropout call chain, stage by stage", style="dim")
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
-    table.add_column()
+    table.add_column(overflow="fold")
     f = trace.facts
     table.add_row("call", Text(trace.call, style="bold cyan"))
-    table.add_row("mode", Text(narrate.mode_line(f, signature(trace))))
+    table.add_row("mode", Prose(narrate.mode_line(f, signature(trace))))
     if trace.mode == "graph":
         shapes = f"shape {dims(trace.shape)} while tracing → {dims(trace.run_shape)} at run time"
     else:
         shapes = f"shape {dims(trace.run_shape)}"
-    table.add_row("input", Text(f"{trace.input_kind} values, {trace.dtype}, {shapes}"))
+    table.add_row("input", Prose(f"{trace.input_kind} values, {trace.dtype}, {shapes}"))
     if trace.noise_shape is not None:
-        table.add_row("noise", Text(f"noise_shape={dims(trace.noise_shape)}: a size-1 axis shares one draw"))
+        table.add_row("noise", Prose(f"noise_shape={dims(trace.noise_shape)}: a size-1 axis shares one draw"))
     table.add_row("seed", Text("none (unseeded)" if trace.seed is None else str(trace.seed)))
     v = trace.versions
     lib = (f"tf-keras {v['tf_keras']}" if trace.api == "tf-keras" else f"Keras {v['keras']}")
     table.add_row("versions", Text(f"TensorFlow {v['tensorflow']} · {lib} · Python {v['python']}"))
     for note in narrate.notes(f):
-        table.add_row("note", Text(note, style="dim"))
+        table.add_row("note", Prose(note, style="dim"))
     return Group(title, _indent(table, (0, 0, 0, 2)))
 
 
@@ -488,19 +657,22 @@ def render_trace(trace: Trace, console: Console, plumbing: bool = False, brief: 
     from .pause import Pauser, Quit
 
     pauser = Pauser(step, console)
-    blocks = brief_blocks(trace, console.width, stages) if brief else trace_blocks(trace, console.width, plumbing,
-                                                                                    stages)
-    for block in blocks:
-        if isinstance(block, Pause):
-            try:
-                pauser.wait(block)
-            except Quit:
-                console.print(f"stopped before {block}", style="dim", markup=False, highlight=False)
-                raise
-        elif block is None:
-            console.print()
-        else:
-            console.print(block)
+
+    def build(width: int):
+        return brief_blocks(trace, width, stages) if brief else trace_blocks(trace, width, plumbing, stages)
+
+    with fitted(console, build) as blocks:
+        for block in blocks:
+            if isinstance(block, Pause):
+                try:
+                    pauser.wait(block)
+                except Quit:
+                    console.print(f"stopped before {block}", style="dim", markup=False, highlight=False)
+                    raise
+            elif block is None:
+                console.print()
+            else:
+                console.print(block)
 
 
 def _picked(trace: Trace, stages: tuple[str, ...] | None) -> list[tuple[int, Stage]]:
@@ -584,14 +756,14 @@ def brief_header(trace: Trace, width: int) -> Table:
     f, v = trace.facts, trace.versions
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
-    table.add_column()
+    table.add_column(overflow="fold")
     table.add_row("call", Text(trace.call, style="bold cyan"))
     lib = f"tf-keras {v['tf_keras']}" if trace.api == "tf-keras" else f"Keras {v['keras']}"
-    table.add_row("run", Text(f"{narrate.mode_brief(f)} · {trace.input_kind} {trace.dtype} input · "
+    table.add_row("run", Prose(f"{narrate.mode_brief(f)} · {trace.input_kind} {trace.dtype} input · "
                               f"TensorFlow {v['tensorflow']} · {lib}"))
     table.add_row("chain", chain_line([fr for fr in trace.chain if not fr.plumbing], width - 7))
     for note in narrate.notes_brief(f):
-        table.add_row("note", Text(note, style="dim"))
+        table.add_row("note", Prose(note, style="dim"))
     return table
 
 
@@ -617,8 +789,8 @@ def _brief_table(widths: tuple[int, int, int], width: int) -> Table:
     table.add_column(width=widths[0], justify="right", no_wrap=True)
     table.add_column(width=widths[1], no_wrap=True)
     if widths[2]:
-        table.add_column(width=widths[2] + 1)  # one more space before the words
-    table.add_column(width=_cell(widths, width))
+        table.add_column(width=widths[2] + 1, overflow="fold")  # one more space before the words
+    table.add_column(width=_cell(widths, width), overflow="fold")
     return table
 
 
@@ -662,14 +834,14 @@ def brief_blocks(trace: Trace, width: int, stages: tuple[str, ...] | None = None
             span = f"{i}" if len(run) == 1 else f"{i}–{i + len(run) - 1}"
             row = Table.grid(padding=(0, 1, 0, 0))
             row.add_column(no_wrap=True, justify="right", min_width=widths[0])
-            row.add_column()
+            row.add_column(overflow="fold")
             row.add_row(Text(span, style="bold"),
-                        Text(narrate.not_reached_brief(stage.stopped, [s.key for s in run]), style="yellow"))
+                        Prose(narrate.not_reached_brief(stage.stopped, [s.key for s in run]), style="yellow"))
             yield row
             continue
         row = _brief_table(widths, width)
         words = narrate.missing(stage) if stage.status == "missing" else narrate.brief(stage, f, trace.check)
-        body = Text(words, style="bold red" if stage.status in ("missing", "raised") else "")
+        body = Prose(words, style="bold red" if stage.status in ("missing", "raised") else "")
         picture = _brief_grid(stage, trace, cell, shown)
         cells = [Text(str(i), style="bold"), Text(stage.key, style="bold cyan")]
         words = [body] if picture is None else [body, picture]
@@ -693,10 +865,10 @@ def brief_end(trace: Trace) -> Table:
     """The answer in a line or two, then the check's rows in a few words and its verdict."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
-    table.add_column()
+    table.add_column(overflow="fold")
     answer = narrate.in_short_brief(trace.facts)
     if answer:
-        table.add_row("in short", Text(answer))
+        table.add_row("in short", Prose(answer))
     c = trace.check
     if c is not None:
         line = Text()
@@ -727,7 +899,7 @@ def brief_calls(trace: Trace, width: int) -> Group | None:
         if cf.same_mask_as_first and c.index > 1:
             mask.append("  same as call 1", style="dim")
         table.add_row(*cells, mask)
-    return Group(table, *[Text(line) for line in narrate.calls_summary(f)])
+    return Group(table, *[Prose(line) for line in narrate.calls_summary(f)])
 
 
 def brief_replicas(trace: Trace, width: int) -> Group | None:
@@ -747,7 +919,7 @@ def brief_replicas(trace: Trace, width: int) -> Group | None:
     reps = narrate.replica_rows(f)
     lines = (narrate.replicas_agreement(f.replicas_agree, reps), narrate.replicas_why(f.replica_reason, reps),
              narrate.replicas_lesson(f.replicas_agree, f.replica_reason, reps))
-    return Group(table, *[Text(line) for line in lines if line])
+    return Group(table, *[Prose(line) for line in lines if line])
 
 
 def parse_stages(text: str | None) -> tuple[str, ...] | None:

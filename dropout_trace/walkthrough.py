@@ -280,20 +280,3 @@ def _save(out, console) -> None:
     played.rstrip()
     out.save(text=lambda target: target.print(played, soft_wrap=True))
 
-
-def render_list(lessons: list[Lesson], console) -> None:
-    """One line per lesson: number, title, blocks and commands, and a rough length."""
-    from rich.rule import Rule
-    from rich.table import Table
-    from rich.text import Text
-
-    console.print(Rule(Text("Walkthroughs", style="bold"), align="left", style="dim"))
-    table = Table(box=None, padding=(0, 2, 0, 0), pad_edge=False, show_edge=False, header_style="dim")
-    for column in ("  #", "title", "blocks", "commands", "about"):
-        table.add_column(column, justify="right" if column in ("blocks", "commands") else "left")
-    for lesson in lessons:
-        number = f"{lesson.number:02d}" if lesson.number is not None else "-"
-        table.add_row(f"  {number}", Text(lesson.title, style="bold"), str(len(lesson.blocks)),
-                      str(len(lesson.commands)), f"{lesson.minutes} min")
-    console.print(table)
-    console.print(Text(f"  {PROG} walkthrough play N [--step] plays one", style="dim"))

@@ -72,7 +72,7 @@ def notes(f: Facts) -> list[str]:
     if f.replicas:
         n, rows = len(f.replicas), f.replicas[0].rows
         out.append(f"MirroredStrategy with {n} replicas, one logical CPU device each, through strategy.run in the "
-                   f"tf.function; each replica took {plural(rows, 'row')} of a global batch of {n * rows}, and the "
+                   f"tf.function; each replica took {plural(rows, 'row')} of a global batch of {n * rows:,}, and the "
                    "stages below follow replica 0")
     return out
 
@@ -581,8 +581,8 @@ def replicas_lesson(agree: bool | None, reason: str | None, reps: list[dict]) ->
         first = [str(r["first_row"] + 1) for r in reps]
         pairs = ", ".join(first[:-1]) + " and " + first[-1]
         return (f"So samples in the same position on different replicas share a mask: rows {pairs} "
-                f"of the global batch of {n * rows} were dropped in the same places, and that batch has only "
-                f"{plural(rows, 'independent mask')} for its {n * rows} samples.")
+                f"of the global batch of {n * rows:,} were dropped in the same places, and that batch has only "
+                f"{plural(rows, 'independent mask')} for its {n * rows:,} samples.")
     if not agree:
         return "So samples in the same position on different replicas get masks of their own."
     return None

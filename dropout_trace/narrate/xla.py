@@ -28,9 +28,9 @@ def _same_mask(d: dict, p) -> str:
         return "The Keras layer drew the same uniforms with and without jit_compile, so the same mask."
     why = ("every element was dropped both ways" if kept["regular"] == 0 else
            "every element was kept both ways" if kept["regular"] == n else
-           f"each of the {draws['differ']} differing draws fell on the same side of the rate "
-           f"({kept['regular']} of {n} kept both ways)")
-    return (f"The Keras layer drew different uniforms under jit_compile ({draws['differ']} of {draws['elements']} "
+           f"each of the {draws['differ']:,} differing draws fell on the same side of the rate "
+           f"({kept['regular']:,} of {n:,} kept both ways)")
+    return (f"The Keras layer drew different uniforms under jit_compile ({draws['differ']:,} of {draws['elements']:,} "
             f"differ), yet its masks agree only because {why} at rate {p.rate:g}.")
 
 
@@ -75,7 +75,7 @@ def _fit(fit: dict) -> Say:
 def page(f: dict, p) -> list:
     n = f["shape"][0] * f["shape"][1]
     blocks = [Say(f"tf.function(jit_compile=True) hands the graph to XLA, which compiles its own random kernels. "
-                  f"Does the same seed [{p.seed}, 0] give the same {n} uniforms?")]
+                  f"Does the same seed [{p.seed}, 0] give the same {n:,} uniforms?")]
     blocks += _alg(f["alg"])
     if f["xla_error"]:
         blocks.append(Say(f"XLA compile is unavailable here, so nothing was compared: {f['xla_error']}"))
@@ -83,11 +83,11 @@ def page(f: dict, p) -> list:
         return blocks
     u, d = f["uniform"], f["dropout"]
     blocks.append(Table(("call, on CPU", "jit vs regular", "elements that differ"), (
-        ("stateless_uniform, default alg", _same(u["auto_select"]), f"{u['auto_select']['differ']} of {n}"),
-        ("stateless_uniform, alg='philox'", _same(u["philox"]), f"{u['philox']['differ']} of {n}"),
+        ("stateless_uniform, default alg", _same(u["auto_select"]), f"{u['auto_select']['differ']:,} of {n:,}"),
+        ("stateless_uniform, alg='philox'", _same(u["philox"]), f"{u['philox']['differ']:,} of {n:,}"),
         *((("keras.layers.Dropout, its uniforms", _same(d["draws"]),
-             f"{d['draws']['differ']} of {d['draws']['elements']}"),) if d.get("draws") else ()),
-        ("keras.layers.Dropout, its output", _same(d), f"{d['differ']} of {d['elements']}"))))
+             f"{d['draws']['differ']:,} of {d['draws']['elements']:,}"),) if d.get("draws") else ()),
+        ("keras.layers.Dropout, its output", _same(d), f"{d['differ']:,} of {d['elements']:,}"))))
     fmt = lambda row: listed(round(v, 4) for v in row)  # noqa: E731 - four digits show the difference
     blocks.append(Rows((("default alg, row 0, regular", fmt(f["first_uniforms"]["regular"])),
                         ("default alg, row 0, XLA", fmt(f["first_uniforms"]["compiled"])))))
