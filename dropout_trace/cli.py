@@ -8,7 +8,8 @@ from enum import IntEnum
 
 import typer
 
-from .spec import DEFAULT_MAX_ELEMENTS, DTYPES, INPUTS, MAX_CALLS, POLICIES, UsageError, build_spec
+from .spec import (DEFAULT_MAX_ELEMENTS, DTYPES, FULL_UP_TO, INPUTS, MAX_CALLS, POLICIES, UsageError, build_spec,
+                   check_values)
 
 PROG = "dropout-trace"
 API_NAMES = "keras (default), tf-keras, tf.nn.dropout, tf.compat.v1.nn.dropout, stateless, " \
@@ -155,6 +156,17 @@ def _max_elements():
                         help="Refuse inputs with more elements than this at run time.")
 
 
+def _max_memory():
+    return typer.Option(None, "--max-memory", metavar="SIZE", help="Refuse runs estimated to need more memory than "
+                        "this at their peak, e.g. 16G or 512M (powers of 1024). Default: the memory available now.")
+
+
+def _values():
+    return typer.Option(None, "--values", metavar="HOW", help="How --format json writes each tensor: full, summary "
+                        f"(shape, dtype, min, max, mean; a mask's kept count) or none. Default: full up to "
+                        f"{FULL_UP_TO:,} elements, a summary above.")
+
+
 def _debug():
     return typer.Option(False, "--debug", help="Show Python tracebacks for errors.")
 
@@ -221,8 +233,9 @@ def run(
     noise_shape: str = _noise(), dtype: str = _dtype(), input: str = _input(), eager: bool = _eager(),
     api: str = _api(), rng: str = _rng(), keep_prob: str = _keep_prob(), training: bool = _training(),
     rate_tensor: bool = _rate_tensor(), plumbing: bool = _plumbing(), fmt: str = _format(("text", "json")),
-    max_elements: int = _max_elements(), debug: bool = _debug(),
-    export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),
+    max_elements: int = _max_elements(), max_memory: str = _max_memory(), values: str = _values(),
+    debug: bool = _debug(), export: str = _export(), width: int = _width(), force: bool = _force(),
+    theme: str = _theme(),
     replicas: int = typer.Option(None, "--replicas", metavar="N", help="Run the call under "
                                  "tf.distribute.MirroredStrategy on N logical CPU devices (2 to 8), through "
                                  "strategy.run in the tf.function; each replica takes --batch rows of the global "
@@ -263,10 +276,11 @@ def run(
     from .render import parse_stages
 
     picked = parse_stages(stages)  # before TensorFlow: a bad name fails at once
+    check_values(values)
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
                       input=input, eager=eager, max_elements=max_elements, api=api, rng=rng,
                       keep_prob=keep_prob, training=training, rate_tensor=rate_tensor, layer_dtype=layer_dtype,
-                      policy=policy, calls=calls, replicas=replicas)
+                      policy=policy, calls=calls, replicas=replicas, max_memory=max_memory)
     out = _output(export, width, force, theme)
     from .tfenv import DeviceSetupError
     from .trace import trace_run
@@ -282,7 +296,7 @@ def run(
     try:
         out.emit(fmt, text=lambda console: render_trace(trace, console, plumbing=plumbing, brief=brief, step=step,
                                                         stages=picked),
-                 data=lambda: trace_json(trace))
+                 data=lambda: trace_json(trace, values))
     except Quit:  # q at a --step pause: the user chose to stop, not an error
         raise typer.Exit(int(ExitStatus.OK)) from None
     _exit_for(trace)
@@ -309,8 +323,9 @@ def chain(
     rate_tensor: bool = _rate_tensor(), plumbing: bool = _plumbing(),
     source: bool = typer.Option(False, "--source", help="Show each landmark function's full installed source, "
                                 "with the lines that ran in this call marked."),
-    fmt: str = _format(("text", "json")), max_elements: int = _max_elements(), debug: bool = _debug(),
-    export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),
+    fmt: str = _format(("text", "json")), max_elements: int = _max_elements(), max_memory: str = _max_memory(),
+    debug: bool = _debug(), export: str = _export(), width: int = _width(), force: bool = _force(),
+    theme: str = _theme(),
 ) -> None:
     """Show the captured call tree of one Dropout call (rate 0.3 on a None-batch input unless told).
 
@@ -328,7 +343,7 @@ def chain(
     rate, shape = _defaults(api, rate, keep_prob, shape)
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
                       eager=eager, max_elements=max_elements, api=api, rng=rng, keep_prob=keep_prob,
-                      training=training, rate_tensor=rate_tensor)
+                      training=training, rate_tensor=rate_tensor, max_memory=max_memory)
     from .trace import trace_run
 
     out = _output(export, width, force, theme)
@@ -388,8 +403,9 @@ def graph(
 def compare(
     rate: str = _rate("0.3"), shape: str = _shape("None,4"), seed: str = _seed(), batch: int = _batch(),
     dtype: str = _dtype(), input: str = _input(), eager: bool = _eager(), fmt: str = _format(("text", "json")),
-    max_elements: int = _max_elements(), debug: bool = _debug(),
-    export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),
+    max_elements: int = _max_elements(), max_memory: str = _max_memory(), values: str = _values(),
+    debug: bool = _debug(), export: str = _export(), width: int = _width(), force: bool = _force(),
+    theme: str = _theme(),
 ) -> None:
     """Run every API on the same input and show the masks side by side.
 
@@ -404,15 +420,16 @@ def compare(
       dropout-trace compare --shape None,2,3 --batch 2     # adds spatial1d
     """
     _check_format(fmt, ("text", "json"))
+    check_values(values)
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, dtype=dtype, input=input, eager=eager,
-                      max_elements=max_elements)
+                      max_elements=max_elements, max_memory=max_memory)
     out = _output(export, width, force, theme)
     from .compare import compare as run_compare
     from .render_json import compare_json
     from .render_views import render_compare
 
     result = run_compare(spec)
-    out.emit(fmt, text=lambda console: render_compare(result, console), data=lambda: compare_json(result))
+    out.emit(fmt, text=lambda console: render_compare(result, console), data=lambda: compare_json(result, values))
     if any(e.trace is not None and e.trace.check is not None and not e.trace.check.passed for e in result.entries):
         raise typer.Exit(int(ExitStatus.CHECK_FAILED))
 
@@ -441,7 +458,7 @@ def stats(
     trials: int = typer.Option(1000, "--trials", metavar="T", help="How many masks: the same layer or function "
                                "is called T times, 2 to 1,000,000."),
     seed: str = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(), fmt: str = _format(("text", "json")),
-    max_elements: int = _max_elements(), debug: bool = _debug(),
+    max_elements: int = _max_elements(), max_memory: str = _max_memory(), debug: bool = _debug(),
     export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),
 ) -> None:
     """Call the same Dropout T times on ones (rate 0.3 on a None,4 input unless told) and test the
@@ -466,7 +483,7 @@ def stats(
     _check_format(fmt, ("text", "json"))
     rate, shape = _defaults(api, rate, None, shape)
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
-                      input="ones", max_elements=max_elements, api=api, rng=rng)
+                      input="ones", max_elements=max_elements, api=api, rng=rng, max_memory=max_memory)
     from . import stats as core
 
     out = _output(export, width, force, theme)
@@ -534,7 +551,7 @@ def explain(
 @app.command(short_help="A prompt with TensorFlow loaded once, for live teaching.")
 def shell(
     timing: bool = typer.Option(False, "--timing", hidden=True, help="After each command, write its time to stderr "
-                                "(for benchmarks/bench_shell.py)."),
+                                "(for benchmarks/run)."),
 ) -> None:
     """Type commands at a prompt with TensorFlow loaded once, so each answers at once (for live teaching).
 
@@ -574,8 +591,9 @@ def _walkthroughs(ctx: typer.Context, debug: bool = _debug()) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from . import walkthrough as lessons
+    from .render_views import render_walkthroughs
 
-    lessons.render_list([lessons.load(path) for path in lessons.bundled()], _output(None, None, False, None).console)
+    render_walkthroughs([lessons.load(path) for path in lessons.bundled()], _output(None, None, False, None).console)
 
 
 @walkthroughs.command("play", short_help="Play a lesson, running its commands block by block.",
@@ -624,6 +642,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every error becomes one line on stderr and an exit status (see ExitStatus)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    from .output import ascii_stream
+
+    sys.stdout = ascii_stream(sys.stdout)  # --help and errors too: ASCII symbols on a stream that lacks ours
     try:
         result = app(args=argv, prog_name=PROG, standalone_mode=False)
         sys.stdout.flush()

@@ -9,7 +9,7 @@ import numpy as np
 from . import narrate
 from .apis import APIS, SPATIAL_LAYOUT
 from .model import ListView, PyValue, TensorView, Trace
-from .spec import RunSpec, UsageError, build_spec, format_dims
+from .spec import RunSpec, UsageError, build_spec, check_memory, format_dims, shape_text
 
 def variants() -> tuple[tuple[str, dict], ...]:
     """(label, build_spec options): each API, and each tf-keras branch, once; each API says which."""
@@ -65,8 +65,11 @@ def compare(spec: RunSpec) -> Comparison:
     """Trace every variant that accepts spec's shape; group identical masks."""
     from .trace import trace_run
 
+    chosen = variants()
+    runs = sum(1 for _, options in chosen if APIS[options["api"]].rank in (None, len(spec.shape)))
+    check_memory(spec, f"compare traces {runs} calls on {shape_text(spec.run_shape)} and keeps them all", runs)
     entries = []
-    for label, options in variants():
+    for label, options in chosen:
         rank = APIS[options["api"]].rank
         if rank is not None and rank != len(spec.shape):
             entries.append(Entry(label, None, f"needs a rank-{rank} input {SPATIAL_LAYOUT[rank]}", None, None, None))
@@ -75,7 +78,8 @@ def compare(spec: RunSpec) -> Comparison:
             one = build_spec(rate=str(spec.rate), shape=format_dims(spec.shape),
                              batch=spec.batch, seed="none" if spec.seed is None else spec.seed, dtype=spec.dtype,
                              input=spec.input, eager=spec.eager,
-                             max_elements=spec.max_elements, **options)
+                             max_elements=spec.max_elements,
+                             max_memory=None if spec.max_memory is None else str(spec.max_memory), **options)
         except UsageError as exc:
             entries.append(Entry(label, None, str(exc), None, None, None))
             continue

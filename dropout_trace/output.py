@@ -10,7 +10,6 @@ A stream that cannot encode the symbols (latin-1, cp1252) gets their ASCII forms
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import sys
@@ -158,8 +157,13 @@ class Output:
 
     def emit(self, fmt: str, text=None, data=None, raw: str | None = None) -> None:
         """Print as --format asks (text(console), data() as JSON, or a raw string), then export if asked."""
+        if fmt == "json" or (data is not None and self.path is not None and self.path.suffix.lower() == ".json"):
+            made = data()  # once, for the screen and the export alike
+            data = lambda: made  # noqa: E731
         if fmt == "json":
-            sys.stdout.write(json.dumps(data(), indent=2) + "\n")
+            from .render_json import write
+
+            write(data(), sys.stdout)
         elif raw is not None:
             sys.stdout.write(raw + "\n")
         else:
@@ -172,7 +176,9 @@ class Output:
         if suffix == ".json":
             if data is None:
                 raise UsageError(f"--export {self.path}: this command has no JSON form; use .svg, .html or .txt")
-            content = json.dumps(data(), indent=2) + "\n"
+            from .render_json import text as json_text
+
+            content = json_text(data())
         elif text is None:  # a command that only prints a raw string (graph --format dot)
             content = raw + "\n"
         else:

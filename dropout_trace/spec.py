@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
+import re
+import sys
 from dataclasses import dataclass
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
@@ -13,6 +16,12 @@ SEED_MIN, SEED_MAX = -(2**63), 2**63 - 1  # every API converts the seed to an in
 MAX_CALLS = 10
 MIN_REPLICAS, MAX_REPLICAS = 2, 8
 MAX_RANK = 8
+ITEMSIZE = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
+UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+VALUES = ("full", "summary", "none")  # --values: how JSON writes each tensor
+FULL_UP_TO = 10_000  # without --values, a tensor's values are written up to this many elements, a summary above
+# What a run needs besides its arrays: TensorFlow and Keras loaded (a tiny run peaks at about 0.55 GiB).
+LIBRARY_BYTES = 600 * 2**20
 
 Dims = tuple  # tuple[int | None, ...]
 
@@ -43,6 +52,7 @@ class RunSpec:
     training: bool = True
     rate_tensor: bool = False
     replicas: int | None = None  # run under MirroredStrategy on this many logical CPUs; None = no strategy
+    max_memory: int | None = None  # bytes a run may need at its peak; None = the memory available
 
     @property
     def layer_dtype_arg(self) -> str | None:
@@ -101,6 +111,64 @@ def parse_dims(text: str, option: str) -> Dims:
         raise UsageError(f"{option} {text!r} has rank {len(dims)}; dropout-trace shows inputs of rank 1 "
                          f"to {MAX_RANK}, e.g. None,4")
     return tuple(dims)
+
+
+def parse_bytes(text: str, option: str = "--max-memory") -> int:
+    """'8G' -> 8 GiB: a number of bytes with an optional binary unit K, M, G or T (KiB, MB... are the same)."""
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([kmgtKMGT]?)(?:i?[bB])?\s*", str(text))
+    size = float(m[1]) * 1024 ** " KMGT".index(m[2].upper() or " ") if m else math.nan
+    if not 1 <= size < math.inf:
+        raise UsageError(f"{option} {text!r} is not a size; give bytes with an optional unit K, M, G or T "
+                         "(powers of 1024), e.g. 16G or 512M")
+    return int(size)
+
+
+def check_values(values: str | None) -> None:
+    """--values full, summary or none; not given: full up to FULL_UP_TO elements per tensor, a summary above."""
+    if values is not None and values not in VALUES:
+        raise UsageError(f"--values {values!r} is not known; choose full, summary or none (how --format json writes "
+                         f"each tensor; default: full up to {FULL_UP_TO:,} elements, a summary above)")
+
+
+def human_bytes(n: int) -> str:
+    """12884901888 -> '12.0 GiB'."""
+    size, unit = float(n), 0
+    while size >= 1024 and unit < len(UNITS) - 1:
+        size, unit = size / 1024, unit + 1
+    return f"{int(size)} B" if unit == 0 else f"{size:.1f} {UNITS[unit]}"
+
+
+def estimate_bytes(spec: RunSpec) -> int:
+    """About how much memory a run needs at its peak: the library, plus its arrays per input element.
+
+    The counts below are input-sized arrays alive at the peak, fitted to the peak RSS measured for
+    float16 to float64, graph and eager, 1 to 3 calls, 1 to 8 million elements, and rounded up; every
+    array is counted at the input's size, an over-count where a noise shape shares draws.
+    """
+    n = math.prod(spec.run_shape) * (spec.replicas or 1)  # under --replicas the global batch
+    item = max(ITEMSIZE.get(d, 0) for d in (spec.dtype, spec.layer_dtype))
+    # once a run: the input made in float64 and its float64 constant (16 bytes), and about 8 arrays in the
+    # dtype (the input and the snapshot's copy, a fresh reference call, the check's recomputation); eager
+    # keeps every landmark's locals live beside their copies, about 26
+    once = 24 + (26 if spec.eager else 8) * item
+    # each call: uniforms, x * scale and output in the library and their captured copies; two masks
+    per_call = 6 * item + 2
+    return LIBRARY_BYTES + n * (once + spec.calls * per_call)
+
+
+def available_memory() -> int | None:
+    """Bytes the kernel says can still be allocated without swapping (MemAvailable); None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:  # no /proc (macOS, BSD): free pages, where the system reports them
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 def parse_rate(text: str) -> float:
@@ -206,7 +274,7 @@ def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise
                max_elements: int = DEFAULT_MAX_ELEMENTS, api: str = "keras", rng: str | None = None,
                keep_prob: str | None = None, training: bool = True, rate_tensor: bool = False,
                layer_dtype: str | None = None, policy: str | None = None, calls: int = 1,
-               replicas: int | None = None) -> RunSpec:
+               replicas: int | None = None, max_memory: str | None = None) -> RunSpec:
     """Validate everything before TensorFlow is imported, so bad input fails fast."""
     from .apis import APIS
 
@@ -237,6 +305,7 @@ def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise
         raise UsageError(f"--calls {calls} is outside 1..{MAX_CALLS}; it is how many times the same layer or "
                          "function is called, e.g. 3")
     check_replicas(replicas, eager)
+    cap = None if max_memory is None else parse_bytes(max_memory)
     noise = None
     if noise_shape is not None:
         noise = parse_dims(noise_shape, "--noise-shape")
@@ -245,7 +314,7 @@ def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise
                    input=input, eager=eager, max_elements=max_elements, api=api,
                    rng=rng if api == "tf-keras" else None, keep_prob=keep, training=training,
                    rate_tensor=rate_tensor, layer_dtype=layer_dtype, policy=policy, calls=calls,
-                   replicas=replicas)
+                   replicas=replicas, max_memory=cap)
     given = {name for name, on in (("rate_tensor", rate_tensor), ("no_training", not training),
                                    ("layer_dtype", layer_dtype is not None), ("policy", policy is not None),
                                    ("noise_shape", noise is not None)) if on}
@@ -253,9 +322,27 @@ def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise
     if problem:
         raise UsageError(problem)
     elements = math.prod(spec.run_shape)
+    batched = f" with --batch {batch}" if None in dims else ""
+    size = f"--shape {format_dims(dims)}{batched} is {shape_text(spec.run_shape)} at run time"
     if elements > max_elements:
-        raise UsageError(
-            f"--shape {format_dims(dims)} with --batch {batch} is {format_dims(spec.run_shape)} at run time, "
-            f"{elements:,} elements, over the cap of {max_elements:,}; use a smaller shape or raise --max-elements"
-        )
+        raise UsageError(f"{size}, {elements:,} elements, over the cap of {max_elements:,}; use a smaller shape or "
+                         "raise --max-elements")
+    check_memory(spec, size)
     return spec
+
+
+def check_memory(spec: RunSpec, size: str, runs: int = 1) -> None:
+    """Refuse a run that would not fit in memory, before anything is allocated; `runs` traces kept alive at once
+    (compare keeps one for each API) need their arrays `runs` times over."""
+    need = LIBRARY_BYTES + runs * (estimate_bytes(spec) - LIBRARY_BYTES)
+    if "tensorflow" in sys.modules:  # loaded already (the shell, a notebook): its memory is in use, not to come
+        need -= LIBRARY_BYTES
+    cap = spec.max_memory if spec.max_memory is not None else available_memory()
+    if cap is None or need <= cap:
+        return
+    where = f"the --max-memory of {human_bytes(cap)}" if spec.max_memory is not None else \
+        f"the {human_bytes(cap)} of memory available"
+    suggest = math.ceil(need / 2**30)
+    who = f"a {spec.dtype} run needs" if runs == 1 else f"those {spec.dtype} runs need"
+    raise UsageError(f"{size}: {who} about {human_bytes(need)} at its peak, more than {where}; "
+                     f"use a smaller shape, or raise the cap with --max-memory, e.g. --max-memory {suggest}G")

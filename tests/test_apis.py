@@ -83,9 +83,9 @@ def test_api_trace(tf, keras, traced, case, eager):
     # Stateless paths carry the [2] seed; stateful ones the global and op seeds.
     if options["api"] in ("tf.nn.dropout", "tf.compat.v1.nn.dropout") or options.get("rng") in (None, "legacy") \
             and options["api"] == "tf-keras":
-        assert data["tensors"]["global_seed"] == 42 and data["tensors"]["op_seed"] == 42
+        assert data["tensors"]["global_seed"]["values"] == 42 and data["tensors"]["op_seed"]["values"] == 42
     elif options.get("rng") != "stateful":
-        assert data["tensors"]["seed"] == [42, 0]
+        assert data["tensors"]["seed"]["values"] == [42, 0]
     if not eager:
         assert trace.stage("noise_shape").static_shape[0] is None
 

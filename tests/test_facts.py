@@ -279,18 +279,20 @@ def test_library_refusal_is_a_result(tf, capsys):
     assert where and lines[int(where.group(1)) - start].strip() == where.group(2)
 
 
-def test_json_schema_2(traced):
+def test_json_schema_3(traced):
     from dropout_trace.render_json import trace_json
 
     data = json.loads(json.dumps(trace_json(traced(rate="0.3", shape="None,4", calls=2))))
-    assert data["schema_version"] == 2 and data["tool_version"] and data["trace_count"] == 1
+    assert data["schema_version"] == 3 and data["tool_version"] and data["trace_count"] == 1
     assert [c["seed_state_before"] for c in data["calls"]] == [[42, 0], [42, 1]]
     assert set(data["probabilities"]) >= {"compute_dtype", "rate_in_dtype", "scale_in_dtype", "p_keep",
                                           "expected_output_ratio"}
     assert {s["status"] for s in data["stages"]} == {"ran"}
-    seed = data["stages"][1]["values"]
-    assert seed["state after"]["static"] is None and seed["state after"]["runtime"]["value"] == [42, 1]
-    assert seed["state while tracing"]["static"]["value"] == [42, 0]
+    seed, tensors = data["stages"][1]["values"], data["tensors"]
+    assert seed["state_after"]["static"] is None
+    assert tensors[seed["state_after"]["runtime"]["tensor"]]["values"] == [42, 1]
+    assert seed["state_while_tracing"]["static"]["value"] == [42, 0]
+    assert [tensors[name]["values"] for name in seed["state_before"]["runtime"]["calls"]] == [[42, 0], [42, 1]]
     stateless = json.loads(json.dumps(trace_json(traced(rate="0.3", shape="None,4", api="stateless", calls=2))))
     assert all(c["seed_state_before"] is None for c in stateless["calls"])
 

@@ -67,6 +67,15 @@ def test_element_cap(capsys):
     assert_usage_error(capsys, BASE + ["--max-elements", "11"], "12 elements", "cap of 11")
 
 
+def test_the_size_limit_shows_the_shape_as_python_prints_it(capsys):
+    line = assert_usage_error(capsys, ["run", "--rate", "0.3", "--shape", "None,10000", "--batch", "1001"],
+                              "--shape None,10000 with --batch 1001 is (1001, 10000) at run time")
+    assert "1001,10000" not in line
+    line = assert_usage_error(capsys, ["run", "--rate", "0.3", "--shape", "4,3", "--max-elements", "11"],
+                              "--shape 4,3 is (4, 3) at run time, 12 elements")
+    assert "--batch" not in line  # no None: the batch plays no part
+
+
 @pytest.mark.parametrize("args, needle", [
     (BASE + ["--batch", "0"], "--batch 0"),
     (BASE + ["--batch", "abc"], "--batch"),
@@ -81,6 +90,10 @@ def test_element_cap(capsys):
     (BASE + ["--dtype", "int32"], "float16, bfloat16, float32, float64"),
     (BASE + ["--input", "zeros"], "range, ones, normal"),
     (BASE + ["--format", "yaml"], "text or json"),
+    (BASE + ["--values", "some"], "--values 'some' is not known; choose full, summary or none"),
+    (BASE + ["--max-memory", "lots"], "--max-memory 'lots' is not a size"),
+    (BASE + ["--max-memory", "0"], "--max-memory '0' is not a size"),
+    (["compare", "--values", "all"], "--values 'all'"),
     (BASE + ["--colour"], "--colour"),
     (["run", "--shape", "None,4"], "--rate"),
     (["frobnicate"], "frobnicate"),

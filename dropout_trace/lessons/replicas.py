@@ -40,9 +40,10 @@ def _subprocess(p) -> dict:
 def _facts(data: dict) -> dict:
     if "error" in data:
         return {"error": data["error"]}
-    reps = data.get("replicas") or []
+    reps, tensors = data.get("replicas") or [], data.get("tensors") or {}
     return {"call": data["call"], "agree": data["replicas_agree"], "reason": data["replica_reason"],
-            "replicas": [{k: r.get(k) for k in KEEP} for r in reps],
+            "replicas": [{**{k: r.get(k) for k in KEEP}, "keep_mask": (tensors.get(r["keep_mask"]) or {}).get("values")}
+                         for r in reps],
             "checks": [None if r["check"] is None else r["check"]["passed"] for r in reps]}
 
 

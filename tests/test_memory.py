@@ -1,0 +1,150 @@
+"""Memory limits in bytes: a run estimated not to fit is refused with one line before anything is allocated,
+and the estimate is checked against the peak memory a real run measures in a child process."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from dropout_trace.cli import main
+from dropout_trace.spec import (LIBRARY_BYTES, UsageError, available_memory, build_spec, estimate_bytes,
+                                human_bytes, parse_bytes)
+
+HUGE = ["run", "--rate", "0.3", "--shape", "2147483648,1", "--max-elements", "99999999999"]
+
+
+def one_error_line(capsys, args) -> str:
+    assert main(args) == 2
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dropout-trace: error: "), err
+    assert "Traceback" not in out + err
+    return lines[0]
+
+
+def test_a_run_too_large_for_memory_is_refused_before_tensorflow_starts():
+    """The issue's command: 2^31 float32 elements. It was killed by the kernel after 99 s; now one line, exit 2."""
+    spec = build_spec(rate="0.3", shape="2147483648,1", max_elements=99999999999, max_memory="1024T")
+    available = available_memory()
+    if available is None or estimate_bytes(spec) <= available:
+        pytest.skip("this machine has the memory for it")
+    code = textwrap.dedent(f"""
+        import sys
+        from dropout_trace.cli import main
+        status = main({HUGE!r})
+        assert "tensorflow" not in sys.modules, "TensorFlow was imported before the refusal"
+        sys.exit(status)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dropout-trace: error: "), done.stderr
+    line = lines[0]
+    assert "(2147483648, 1)" in line and "float32" in line
+    assert f"about {human_bytes(estimate_bytes(spec))}" in line and "GiB" in line  # the estimate, in human units
+    assert "memory available" in line and "--max-memory" in line  # and the option that raises the cap
+    assert done.stdout == ""
+
+
+def test_max_memory_sets_the_cap(tf, capsys):
+    line = one_error_line(capsys, ["run", "--rate", "0.3", "--shape", "None,4", "--max-memory", "100"])
+    need = estimate_bytes(build_spec(rate="0.3", shape="None,4")) - LIBRARY_BYTES  # TensorFlow is loaded already
+    assert f"about {human_bytes(need)}" in line and "the --max-memory of 100 B" in line
+    assert "(3, 4)" in line
+    # a cap above the estimate lets the same run through, however little memory is free
+    assert main(["run", "--rate", "0.3", "--shape", "None,4", "--max-memory", "1T"]) == 0
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("command", [["chain"], ["compare"], ["stats"]])
+def test_every_command_that_runs_the_call_checks_memory(capsys, command):
+    line = one_error_line(capsys, command + ["--shape", "None,1024", "--batch", "4096", "--max-memory", "100M"])
+    assert "--max-memory of 100.0 MiB" in line and "(4096, 1024)" in line
+
+
+def test_compare_counts_every_trace_it_keeps(tf, capsys):
+    """compare keeps one trace per API alive: a cap that fits one run but not all of them refuses it."""
+    from dropout_trace.compare import variants
+
+    spec = build_spec(rate="0.3", shape="None,1000", batch=1000)
+    one = estimate_bytes(spec) - LIBRARY_BYTES  # TensorFlow is loaded already
+    runs = len(variants()) - 3  # the three spatial layers need another rank
+    cap = 2 * one
+    args = ["--shape", "None,1000", "--batch", "1000", "--max-memory", str(cap)]
+    assert main(["run", "--rate", "0.3", *args, "--format", "json", "--values", "none"]) == 0
+    capsys.readouterr()
+    line = one_error_line(capsys, ["compare", *args])
+    assert f"compare traces {runs} calls" in line and f"about {human_bytes(runs * one)}" in line
+
+
+@pytest.mark.parametrize("text, size", [("100", 100), ("16G", 16 * 2**30), ("16GiB", 16 * 2**30),
+                                        ("16gb", 16 * 2**30), ("512M", 512 * 2**20), ("1.5T", 3 * 2**39),
+                                        ("2k", 2048), (" 8 G ", 8 * 2**30)])
+def test_sizes_parse_in_powers_of_1024(text, size):
+    assert parse_bytes(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "lots", "-1G", "0", "0.5", "1X", "nan", "inf", "1e9", "G", "1.2.3G", "١٢G",
+                                  "9" * 400])
+def test_a_bad_size_is_one_line(capsys, text):
+    line = one_error_line(capsys, ["run", "--rate", "0.3", "--shape", "None,4", "--max-memory", text])
+    assert "--max-memory" in line and "e.g. 16G" in line
+    with pytest.raises(UsageError):
+        parse_bytes(text)
+
+
+def test_human_units():
+    assert [human_bytes(n) for n in (0, 1023, 1024, 1536 * 2**20, 5 * 2**40)] == \
+        ["0 B", "1023 B", "1.0 KiB", "1.5 GiB", "5.0 TiB"]
+
+
+def test_the_estimate_grows_with_what_a_run_holds():
+    def need(**options):
+        return estimate_bytes(build_spec(**{"rate": "0.3", "shape": "None,1024", "batch": 1024,
+                                            "max_memory": "1024T", **options}))
+
+    base = need()
+    assert need(dtype="float64") > base > need(dtype="float16")
+    assert need(calls=3) > base and need(eager=True) > base
+    assert need(replicas=2) > base  # the global batch: --batch rows on each replica
+    assert need(batch=2048) - LIBRARY_BYTES == 2 * (base - LIBRARY_BYTES)  # in proportion to the elements
+
+
+CHILD = textwrap.dedent("""
+    import json, sys
+    from dropout_trace.tfenv import quiet_environment
+    quiet_environment()
+
+    def status(field):  # Linux's /proc/self/status, in bytes
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith(field + ":"))
+
+    from dropout_trace.render_json import trace_json
+    from dropout_trace.spec import LIBRARY_BYTES, build_spec, estimate_bytes
+    from dropout_trace.trace import trace_run
+
+    options = json.loads(sys.argv[1])
+    trace_json(trace_run(build_spec(rate="0.3", shape="None,4", eager=options.get("eager", False))))  # all loaded
+    with open("/proc/self/clear_refs", "w") as f:  # reset the peak (VmHWM) to the memory in use now: a
+        f.write("5")                               # transient peak while loading must not hide the run's
+    before = status("VmRSS")
+    spec = build_spec(rate="0.3", max_memory="1024T", **options)  # measured here, not refused
+    trace_json(trace_run(spec))
+    print(json.dumps({"measured": status("VmHWM") - before, "estimated": estimate_bytes(spec) - LIBRARY_BYTES}))
+""")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads and resets the peak through Linux's /proc/self")
+@pytest.mark.parametrize("options", [dict(shape="None,1024", batch=2048),
+                                     dict(shape="None,1024", batch=1024, dtype="float64", eager=True, calls=2)],
+                         ids=["float32_graph", "float64_eager_2_calls"])
+def test_the_estimate_is_near_the_measured_peak(options):
+    """A mid-size run in a fresh process: what its arrays added to the peak RSS, against the estimate."""
+    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps(options)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    got = json.loads(done.stdout)
+    measured, estimated = got["measured"], got["estimated"]
+    assert estimated / 3 < measured < estimated * 1.5, (human_bytes(measured), human_bytes(estimated))
