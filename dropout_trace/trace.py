@@ -201,8 +201,20 @@ def _replica_states(tf, strategy, owner, n: int) -> list:
     return [v.numpy() for v in strategy.experimental_local_results(var)]
 
 
+# One capture at a time in a process. tf.random.set_seed (with the op-seed counter it resets) and
+# threading.settrace are global to the process: two captures at once draw from each other's seeds and
+# record each other's threads, and their checks fail. So concurrent captures wait their turn here, from
+# setting the seed through the call, its recording and the reference replay: each gives what it gives alone.
+_ONE_CAPTURE = threading.RLock()
+
+
 def capture(spec: RunSpec, table: dict | None = None) -> Snapshot:
     """Run spec's call under the recorder and freeze everything it captured."""
+    with _ONE_CAPTURE:
+        return _capture(spec, table)
+
+
+def _capture(spec: RunSpec, table: dict | None) -> Snapshot:
     tf, keras = import_tensorflow(spec.replicas)
     landmarks = landmarks_for(spec, table)
     run = _ReplicaRun(spec, tf, landmarks) if spec.replicas else _Run(spec, tf, landmarks)
