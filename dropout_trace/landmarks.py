@@ -133,9 +133,14 @@ def return_lines(code: CodeType) -> frozenset[int]:
     return frozenset(found)
 
 
+@functools.lru_cache(maxsize=None)
 def def_line(code: CodeType) -> int:
-    """The `def` line itself; co_firstlineno points at the first decorator."""
+    """The `def` line itself; co_firstlineno points at the first decorator. Every frame of every captured
+    stack asks, so the answer is kept per code object, and read without a parse when no decorator
+    comes first (parsing a long function's source costs milliseconds)."""
     lines, start = function_source(code)
+    if lines and lines[0].lstrip().startswith(("def ", "async def ")):
+        return start
     try:
         node = ast.parse(textwrap.dedent("".join(lines))).body[0]
     except (SyntaxError, IndexError):
