@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 import time
 from dataclasses import dataclass
 
@@ -341,17 +342,29 @@ def measure(spec, trials: int, progress=None) -> Stats:
     done = runs = 0
     if progress:
         progress(0, trials)
-    while done < trials:
-        k = min(per_run, trials - done)
-        try:
-            outputs = fn(x, tf.constant(k))
-        except Exception as exc:  # the library refused: one line, as `run` reports it
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            raise Refused(f"{type(exc).__name__}: {first}") from exc
-        sums.add(outputs.numpy() if looped else outputs.numpy()[None])
-        done, runs = done + k, runs + 1
-        if progress:
-            progress(done, trials)
+    sizes = [min(per_run, trials - i) for i in range(0, trials, per_run)]
+
+    def graph_run(k: int) -> np.ndarray:
+        outputs = np.asarray(fn(x, tf.constant(k)))  # a read-only view of the tensor's buffer, not a copy
+        return outputs if looped else outputs[None]
+
+    # The graph runs happen one after another, in order, in one worker thread, while this thread counts
+    # the masks of the run before: TensorFlow and numpy both release the GIL, so the counting overlaps
+    # the next draw. The calls, and so the random state, advance exactly as in a plain loop.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        pending = worker.submit(graph_run, sizes[0])
+        for i, k in enumerate(sizes):
+            try:
+                outputs = pending.result()
+            except Exception as exc:  # the library refused: one line, as `run` reports it
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                raise Refused(f"{type(exc).__name__}: {first}") from exc
+            if i + 1 < len(sizes):
+                pending = worker.submit(graph_run, sizes[i + 1])
+            sums.add(outputs)
+            done, runs = done + k, runs + 1
+            if progress:
+                progress(done, trials)
     seconds = time.perf_counter() - start
     traced = _traced(spec)
     return _summarise(spec, trials, run_shape, sums, per_run, runs, seconds, call_text(spec),
