@@ -101,3 +101,13 @@ def test_help_on_a_non_utf8_stream():
                             timeout=120)
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     result.stdout.decode("latin-1")
+
+
+def test_the_ascii_fallback_wraps_a_stream_once():
+    """main() runs again for each shell command and lesson block: the stream must not gain a wrapper each time."""
+    raw = io.TextIOWrapper(io.BytesIO(), encoding="latin-1")
+    once = ascii_stream(raw)
+    assert once is not raw and ascii_stream(once) is once
+    once.write("a → b\n")
+    once.flush()
+    assert raw.buffer.getvalue().decode("latin-1") == "a -> b\n"
