@@ -299,7 +299,7 @@ def render_walkthroughs(lessons: list, console: Console) -> None:
         numbers = [f"{x.number:02d}" if x.number is not None else "-" for x in lessons]
         counts = [(str(len(x.blocks)), str(len(x.commands)), f"{x.minutes} min") for x in lessons]
         heads = ("blocks", "commands", "about")
-        fixed = 2 + max(map(len, ["#", *numbers])) + sum(2 + max(len(h), *(len(c[i]) for c in counts))
+        fixed = 2 + max(map(len, ["#", *numbers])) + sum(2 + max([len(h), *(len(c[i]) for c in counts)])
                                                           for i, h in enumerate(heads))
         if width - fixed - 2 >= DETAIL_MIN:
             table = Table(box=None, padding=(0, 2, 0, 0), pad_edge=False, header_style="dim")

@@ -12,7 +12,10 @@ from pathlib import Path
 
 from .spec import UsageError
 
-FOLDER = Path(__file__).resolve().parent.parent / "walkthroughs"
+# The bundled lessons: inside the installed package, or at the top of a checkout (and an editable install).
+FOLDER = next((p for p in (Path(__file__).resolve().parent / "walkthroughs",
+                           Path(__file__).resolve().parent.parent / "walkthroughs") if p.is_dir()),
+              Path(__file__).resolve().parent / "walkthroughs")
 PROG = "dropout-trace"
 COMMAND_FENCES = ("bash", "console", "sh", "shell", "zsh", "shell-session")
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)")

@@ -343,3 +343,21 @@ def test_export_records_prose_output_json_and_errors(tf, tmp_path, capsys):
     assert main(["walkthrough", "play", str(lesson), "--from", "2"]) == 0
     later = capsys.readouterr().out
     assert "A refusal is a result too" in later and "exit status 2" in later and "noise shape" not in later
+
+
+def test_the_wheel_ships_every_lesson_and_schema(tmp_path):
+    """`pip install .` must bring the lessons and schemas: read the wheel's file list, not the checkout."""
+    import importlib.util
+    import zipfile
+
+    if importlib.util.find_spec("setuptools") is None:
+        pytest.skip("setuptools is not installed here, so the wheel cannot be built offline")
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(root),
+                           "-w", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    names = set(zipfile.ZipFile(next(tmp_path.glob("*.whl"))).namelist())
+    lessons = {f"dropout_trace/walkthroughs/{p.name}" for p in (root / "walkthroughs").glob("*.md")}
+    schemas = {f"dropout_trace/schemas/{p.name}" for p in (root / "dropout_trace" / "schemas").glob("*.json")}
+    assert lessons and lessons <= names
+    assert schemas and schemas <= names
