@@ -162,12 +162,14 @@ class Output:
         if fmt == "json" or (data is not None and self.path is not None and self.path.suffix.lower() == ".json"):
             made = data()  # once, for the screen and the export alike
             data = lambda: made  # noqa: E731
-        if fmt == "json":
+        if fmt == "json" or raw is not None:
             from .render_json import write
 
-            write(data(), sys.stdout)
-        elif raw is not None:
-            sys.stdout.write(raw + "\n")
+            try:
+                write(data(), sys.stdout) if fmt == "json" else sys.stdout.write(raw + "\n")
+                sys.stdout.flush()
+            except BrokenPipeError:  # the reader stopped (`| head`); without its errno, so that typer's own
+                raise BrokenPipeError() from None  # handler (exit 1) lets it through to main's quiet exit 0
         else:
             text(self.console)
         if self.path is not None:

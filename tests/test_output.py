@@ -108,3 +108,14 @@ def test_a_reader_that_stops_early_is_not_an_error():
     result = subprocess.run(f"{sys.executable} -m dropout_trace versions | head -1; exit ${{PIPESTATUS[0]}}",
                             shell=True, executable="/bin/bash", capture_output=True, text=True)
     assert result.returncode == 0 and result.stderr == ""
+
+
+@pytest.mark.parametrize("args", [
+    # JSON larger than a pipe's buffer, so the writer is still writing when head has gone
+    "run --rate 0.3 --shape None,1024 --batch 64 --format json --values full",
+    "graph --format dot",
+])
+def test_a_reader_that_stops_early_is_not_an_error_for_raw_output_either(args):
+    result = subprocess.run(f"{sys.executable} -m dropout_trace {args} | head -2; exit ${{PIPESTATUS[0]}}",
+                            shell=True, executable="/bin/bash", capture_output=True, text=True)
+    assert result.returncode == 0 and result.stderr == ""
