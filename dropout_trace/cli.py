@@ -667,7 +667,7 @@ def main(argv: list[str] | None = None) -> int:
             return int(ExitStatus.OK)
         if _is_usage_error(exc) and not debug:
             ctx = getattr(exc, "ctx", None)
-            where = f"{PROG} {ctx.info_name}" if ctx is not None and ctx.parent is not None else PROG
+            where = ctx.command_path if ctx is not None else PROG  # e.g. 'dropout-trace walkthrough play'
             message = " ".join(exc.format_message().split()).rstrip(".")
             joint = " See" if message.endswith(("?", "!")) else "; see"  # no '?; see' pile-up
             return _fail(f"{message}{joint} '{where} --help'", ExitStatus.USAGE)
