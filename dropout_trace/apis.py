@@ -70,6 +70,13 @@ SPATIAL_LAYOUT = {3: "(batch, steps, channels)", 4: "(batch, rows, cols, channel
 LAYERS = "keras, tf-keras, spatial1d, spatial2d, spatial3d"
 
 
+def number(x: float) -> str:
+    """A rate or keep_prob as the user gave it: the shortest text that reads back as the same float (0.1234567,
+    not 0.123457), without a trailing .0."""
+    text = repr(float(x))
+    return text[:-2] if text.endswith(".0") else text
+
+
 class Api:
     """One way into dropout. Subclasses fill in how it is called, traced, checked and compared."""
 
@@ -121,7 +128,7 @@ def _dtype_kw(spec) -> str:
 
 
 def _rate_arg(spec) -> str:
-    r = f"{spec.rate:g}"
+    r = number(spec.rate)
     return f"tf.constant({r}, tf.{spec.dtype})" if spec.rate_tensor else r
 
 
@@ -152,7 +159,7 @@ class Keras3Dropout(_Layer):
         return ("keras.Dropout.call", *KERAS3_SEED, "tf.stateless_dropout", *COMMON, "tf.stateless_random_uniform")
 
     def layer_text(self, spec) -> str:
-        return f"keras.layers.Dropout({spec.rate:g}{_noise(spec)}{_seed_kw(spec)}{_dtype_kw(spec)})"
+        return f"keras.layers.Dropout({number(spec.rate)}{_noise(spec)}{_seed_kw(spec)}{_dtype_kw(spec)})"
 
     def text(self, spec):
         return f"{self.layer_text(spec)}(x, training={spec.training})"
@@ -188,7 +195,7 @@ class SpatialDropout(Keras3Dropout):
                 "tf.stateless_dropout", *COMMON, "tf.stateless_random_uniform")
 
     def layer_text(self, spec):
-        return f"keras.layers.SpatialDropout{self.n}D({spec.rate:g}{_seed_kw(spec)}{_dtype_kw(spec)})"
+        return f"keras.layers.SpatialDropout{self.n}D({number(spec.rate)}{_seed_kw(spec)}{_dtype_kw(spec)})"
 
     def build(self, spec, keras, seed):
         return getattr(keras.layers, f"SpatialDropout{self.n}D")(spec.rate, seed=seed, dtype=spec.layer_dtype_arg)
@@ -210,7 +217,7 @@ class KerasRandomDropout(_Function):
 
     def text(self, spec):
         seed = "None" if spec.seed is None else spec.seed
-        return f"keras.random.dropout(x, {spec.rate:g}{_noise(spec)}, seed={seed})"
+        return f"keras.random.dropout(x, {number(spec.rate)}{_noise(spec)}, seed={seed})"
 
     def make(self, spec, tf, seed=None):
         import keras
@@ -240,7 +247,7 @@ class TfKerasDropout(_Layer):
     def text(self, spec):
         rng = f", rng_type='{RNG_TYPE[spec.rng]}'" if spec.rng else ""
         legacy = effective_rng(spec) == "legacy" and spec.seed is not None
-        return (("" if not legacy else f"tf.random.set_seed({spec.seed}); ") + f"tf_keras.layers.Dropout({spec.rate:g}{_noise(spec)}{_seed_kw(spec)}{_dtype_kw(spec)}{rng})"
+        return (("" if not legacy else f"tf.random.set_seed({spec.seed}); ") + f"tf_keras.layers.Dropout({number(spec.rate)}{_noise(spec)}{_seed_kw(spec)}{_dtype_kw(spec)}{rng})"
                 f"(x, training={spec.training})")
 
     def make(self, spec, tf, seed=None):
@@ -308,7 +315,7 @@ class TfV1Dropout(TfNnDropout):
         return spec.keep_prob if spec.keep_prob is not None else 1 - spec.rate
 
     def text(self, spec):
-        kp = f"{self.keep(spec):g}"
+        kp = number(self.keep(spec))
         kp = f"tf.constant({kp}, tf.{spec.dtype})" if spec.rate_tensor else kp
         set_seed = "" if spec.seed is None else f"tf.random.set_seed({spec.seed}); "
         return f"{set_seed}tf.compat.v1.nn.dropout(x, keep_prob={kp}{_noise(spec)}{_seed_kw(spec)})"

@@ -57,8 +57,12 @@ def _randomness(trace: Trace) -> str:
     if t.get("op_seed") is not None:
         return f"(global, op) seeds ({int(t['global_seed'])}, {int(t['op_seed'])})"
     first = trace.calls[0]
-    before = "" if first.state_before is None else f", state {np.asarray(first.state_before).tolist()}"
-    return f"tf.random.Generator from_seed({trace.seed}){before}"
+    if "Generator" not in trace.stage("uniform").function.qualname:  # a stateful op, unseeded: get_seed
+        return "no seed: get_seed gave (None, None), so the op picked seeds of its own"  # gave (None, None)
+    state = "" if first.state_before is None else f", state {np.asarray(first.state_before).tolist()}"
+    if trace.seed is None:  # tf-keras drew the Generator's seed itself (random.randint)
+        return f"tf.random.Generator from a seed tf-keras drew at random{state}"
+    return f"tf.random.Generator from_seed({trace.seed}){state}"
 
 
 def compare(spec: RunSpec) -> Comparison:

@@ -114,7 +114,7 @@ def fitted(console: Console, build):
     if wanted <= width:
         yield blocks
         return
-    console.print(Text(f"this view needs {wanted} columns; the terminal has {width}: drawn {wanted} wide",
+    console.print(Text(f"this view needs {wanted} columns; the width is {width}: drawn {wanted} wide",
                        style="yellow"))
     saved = console._width  # None means "the terminal's": restore exactly that
     console.width = wanted

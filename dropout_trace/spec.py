@@ -344,5 +344,5 @@ def check_memory(spec: RunSpec, size: str, runs: int = 1) -> None:
         f"the {human_bytes(cap)} of memory available"
     suggest = math.ceil(need / 2**30)
     who = f"a {spec.dtype} run needs" if runs == 1 else f"those {spec.dtype} runs need"
-    raise UsageError(f"{size}: {who} about {human_bytes(need)} at its peak, more than {where}; "
+    raise UsageError(f"{size}: {who} about {human_bytes(need)} at {'its' if runs == 1 else 'their'} peak, more than {where}; "
                      f"use a smaller shape, or raise the cap with --max-memory, e.g. --max-memory {suggest}G")

@@ -257,7 +257,9 @@ def _chunk_function(tf, spec, call, args, looped: bool):
         if not looped:  # a big input: one call per run costs little overhead, and stacking would copy it
             return call(x, *args)
         outputs = tf.TensorArray(dtype, size=k, element_shape=x.shape)
-        _, outputs, _ = tf.while_loop(lambda i, *_: i < k, body, (tf.constant(0), outputs, x))
+        # parallel_iterations=1: the calls run in order, as when made one after another. With the default
+        # (10), a stateful op's iterations may run in any order, and consecutive masks are not consecutive calls.
+        _, outputs, _ = tf.while_loop(lambda i, *_: i < k, body, (tf.constant(0), outputs, x), parallel_iterations=1)
         return outputs.stack()
 
     signature = [tf.TensorSpec(spec.shape, dtype), tf.TensorSpec((), tf.int32)]
@@ -381,7 +383,8 @@ def _traced(spec):
 
     from .trace import trace_run
 
-    facts = trace_run(replace(spec, batch=1)).facts
+    facts = trace_run(replace(spec, batch=1) if spec.noise_shape is None else spec).facts  # a noise shape may
+    # name the batch size itself (8,1 with --batch 8), so with one the trace keeps the real batch
     return facts.dropped, facts.stopped
 
 

@@ -154,7 +154,7 @@ COMMANDS = ["run --rate 0.3 --shape None,4", "run --rate 0.3 --shape None,4 --br
             "run --rate 0.3 --shape None,4 --calls 2", "chain --rate 0.3 --shape None,4",
             "graph --rate 0.3 --shape None,4", "compare --rate 0.3 --shape None,4", "versions",
             "stats --rate 0.3 --shape None,8 --trials 20", "explain", "explain noise-shape"]
-NOTE = re.compile(r"this view needs (\d+) columns; the terminal has (\d+): drawn (\d+) wide")
+NOTE = re.compile(r"this view needs (\d+) columns; the width is (\d+): drawn (\d+) wide")
 
 
 def check_narrow(text: str, width: int) -> None:

@@ -64,10 +64,12 @@ def notes(f: Facts) -> list[str]:
             out.append(f"input {f.input_dtype}, layer built with {arg}: the layer cast x to {f.compute_dtype} "
                        f"before dropout, so the draw and the comparison ran in {f.compute_dtype}")
     if f.rng_default:
-        out.append(f"no --rng given: tf_keras's default RandomGenerator branch ran, {f.rng}")
+        out.append(f"no --rng given: tf_keras's default RandomGenerator branch ran, {f.rng}" if f.dropped else
+                   f"no --rng given: tf_keras's default RandomGenerator branch is {f.rng}; it did not run here")
     if f.seed is None:
-        out.append("no seed given: the library drew its own" + (
-            f"; the stateless op received {listed(f.seed_passed)}" if f.seed_passed else ""))
+        out.append(("no seed given: the library drew its own" + (
+            f"; the stateless op received {listed(f.seed_passed)}" if f.seed_passed else "")) if f.dropped else
+            "no seed given, and nothing was drawn, so no seed was needed")
     out += [f"missing in the installed version: {m}" for m in f.missing]
     if f.replicas:
         n, rows = len(f.replicas), f.replicas[0].rows
@@ -102,6 +104,9 @@ def idea(stage: Stage, f: Facts) -> str:
 
 def _idea_call(stage, f):
     if f.api == "tf.compat.v1.nn.dropout":
+        if f.rate_is_tensor:
+            return ("TF1 took keep_prob; the v1 function turns it into rate = 1 - keep_prob, here a tensor op in "
+                    "the tensor's dtype, and calls tf.nn.dropout.")
         return ("TF1 took keep_prob; the v1 function turns it into rate = 1 - keep_prob in Python floats, so the "
                 "rate may carry a rounding digit, and calls tf.nn.dropout.")
     if f.kind != "layer":
@@ -241,7 +246,7 @@ def value_note(stage: Stage, label: str, f: Facts) -> str:
             return "off: the layer passes its input through"
         return "on" if f.dropped else "on, but rate 0 returns the input"
     if stage.key == "noise_shape":
-        return {"x": "the input whose shape the mask takes",
+        return {"x": "the input" if f.noise_given or f.shared_axes else "the input whose shape the mask takes",
                 "keras noise shape": "returned by Keras's _get_concrete_noise_shape",
                 "layer noise shape": "returned by the layer's _get_noise_shape",
                 "noise_shape": ("returned unchanged by _get_noise_shape: the same object it was given"
@@ -606,9 +611,10 @@ def notes_brief(f: Facts) -> list[str]:
     if f.kind == "layer" and f.compute_dtype and f.compute_dtype != f.input_dtype:
         out.append(f"the layer cast x to {f.compute_dtype}: the draw and the comparison ran in {f.compute_dtype}")
     if f.rng_default:
-        out.append(f"no --rng given: tf_keras's default branch ran, {f.rng}")
+        out.append(f"no --rng given: tf_keras's default branch ran, {f.rng}" if f.dropped else
+                   f"no --rng given: tf_keras's default branch is {f.rng}; it did not run here")
     if f.seed is None:
-        out.append("no seed given: the library drew its own")
+        out.append("no seed given: the library drew its own" if f.dropped else "no seed given; nothing was drawn")
     out += [f"missing in the installed version: {m}" for m in f.missing]
     if f.replicas:
         out.append(f"MirroredStrategy, {plural(len(f.replicas), 'replica')} of {plural(f.replicas[0].rows, 'row')}; "
