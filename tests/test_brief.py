@@ -3,10 +3,8 @@
 import io
 import os
 import pty
-import select
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -17,6 +15,7 @@ from dropout_trace.pause import Quit
 from dropout_trace.render import DROPPED, KEPT, make_console, render_trace
 from dropout_trace.stages import STAGE_NAMES
 
+from terminal import read_until
 from test_snapshots import RECORDED, recorded
 
 WIDTH, MAX_LINES = 80, 40
@@ -173,20 +172,6 @@ def test_bad_stages_fail_before_tensorflow_in_one_line():
     assert all(name in lines[0] for name in STAGE_NAMES)
 
 
-def _read_until(fd: int, needle: bytes, seen: bytes = b"", timeout: float = 60) -> bytes:
-    end = time.time() + timeout
-    while needle not in seen and time.time() < end:
-        if select.select([fd], [], [], 0.5)[0]:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:  # the child closed the terminal
-                break
-            if not chunk:
-                break
-            seen += chunk
-    return seen
-
-
 def test_step_in_a_real_terminal():
     """Enter shows the next stage; q then Enter quits with status 0."""
     pid, fd = pty.fork()
@@ -195,14 +180,14 @@ def test_step_in_a_real_terminal():
         os.execvp(sys.executable, [sys.executable, "-m", "dropout_trace", "run", "--rate", "0.3", "--shape", "None,4",
                                    "--step"])
     try:
-        first = _read_until(fd, b"Enter to go on").decode()
+        first = read_until(fd, b"Enter to go on").decode()
         assert "Enter to go on" in first and "Call chain" in first
         assert "1 · The layer call" not in first  # the first pause comes before stage 1
         os.write(fd, b"\n")
-        second = _read_until(fd, b"stage 2 of 8").decode()
+        second = read_until(fd, b"stage 2 of 8").decode()
         assert "1 · The layer call" in second and "\n2 · " not in second.split("stage 2 of 8")[0]
         os.write(fd, b"q\n")
-        rest = _read_until(fd, b"\x00", timeout=20).decode()
+        rest = read_until(fd, b"\x00", timeout=20).decode()
         assert "\n2 · " not in rest
     finally:
         _, status = os.waitpid(pid, 0)

@@ -8,7 +8,6 @@ import shlex
 import struct
 import subprocess
 import sys
-import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -295,8 +294,9 @@ def run_in_terminal(args: list[str], columns: int, env_extra: dict | None = None
     """Run the CLI on a pseudo-terminal `columns` wide; its output, with the terminal's \\r\\n as \\n."""
     import fcntl
     import pty
-    import select
     import termios
+
+    from terminal import read_until
 
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
@@ -305,19 +305,8 @@ def run_in_terminal(args: list[str], columns: int, env_extra: dict | None = None
     child = subprocess.Popen([sys.executable, "-m", "dropout_trace", *args], stdin=slave, stdout=slave,
                              stderr=slave, env=env, close_fds=True)
     os.close(slave)
-    seen, end = b"", time.time() + timeout
     try:
-        while time.time() < end:
-            if select.select([master], [], [], 0.5)[0]:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-            elif child.poll() is not None:
-                break
+        seen = read_until(master, timeout=timeout, child=child)
     finally:
         os.close(master)
         assert child.wait(timeout=30) == 0

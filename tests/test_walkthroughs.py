@@ -7,13 +7,14 @@ import re
 import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from dropout_trace.cli import main
+
+from terminal import read_until
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "walkthroughs").glob("[0-9]*.md"))
@@ -246,18 +247,8 @@ def test_06_replicas():
 
 # -- the player ------------------------------------------------------------------------------------
 def _read_until(fd, marker: bytes, timeout: float) -> bytes:
-    got, end = b"", time.monotonic() + timeout
-    while marker not in got:
-        ready, _, _ = select.select([fd], [], [], max(0.0, end - time.monotonic()))
-        if not ready:
-            raise AssertionError(f"no {marker!r} within {timeout} s; got {got[-500:]!r}")
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:  # the other end closed
-            chunk = b""
-        if not chunk:
-            raise AssertionError(f"closed before {marker!r}; got {got[-500:]!r}")
-        got += chunk
+    got = read_until(fd, marker, timeout)
+    assert marker in got, f"no {marker!r} within {timeout} s; got {got[-500:]!r}"
     return got
 
 
