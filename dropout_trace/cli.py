@@ -353,6 +353,10 @@ def chain(
 
     out.emit(fmt, text=lambda console: render_chain(trace, console, plumbing=plumbing, source=source),
              data=lambda: chain_json(trace, source))
+    refusal = trace.facts.refusal
+    if refusal is not None:  # the tree shows where; the status alone would not say what TensorFlow said
+        _fail(f"the library refused the call: {refusal.type}: {refusal.message.strip().splitlines()[0]}",
+              ExitStatus.REFUSED)
     _exit_for(trace)
 
 

@@ -93,9 +93,15 @@ def test_a_terminal_session(tmp_path):
         assert "check passed" in "\n".join(term.command(RUN))
         term.send("run --rate 0.")  # Ctrl-C cancels the half-typed line, not the shell
         term.expect("run --rate 0.")  # echoed: readline is reading (the user sees what they typed)
-        time.sleep(0.3)  # as a person would: CPython's readline can miss a SIGINT sent mid-keystroke
-        term.send("\x03")
-        term.expect(PROMPT)
+        time.sleep(0.3)  # as a person would: CPython's readline can miss a SIGINT sent mid-keystroke,
+        for attempt in range(3):  # and on a loaded machine even after that; a person would press it again
+            term.send("\x03")
+            try:
+                term.expect(PROMPT, timeout=10)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
         term.send("\x1b[A\x1b[A\r")  # up-arrow twice: the bad line, recalled and run again
         assert "dropout-trace: error: --rate 2 is outside" in term.expect(PROMPT)
         term.send("exit\r")

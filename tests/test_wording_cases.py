@@ -77,3 +77,23 @@ def test_compare_without_a_seed_names_no_generator_for_the_stateful_ops(tf):
             assert "drew at random" in entry.randomness
         elif entry.trace.tensors.get("seed") is None and entry.trace.tensors.get("op_seed") is None:
             assert "Generator" not in entry.randomness and "(None, None)" in entry.randomness
+
+
+def test_one_draw_is_counted_in_the_singular(tf, capsys):
+    """--shape 1: the run draws exactly one uniform (its tensor has one element)."""
+    assert main(["run", "--rate", "0.3", "--shape", "1", "--format", "json", "--values", "full"]) == 0
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["tensors"]["random"]["values"]) == 1
+    assert main(["run", "--rate", "0.3", "--shape", "1", "--width", "200"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "the 1 captured draw lies on it" in text and "for the 1 draw" in text
+    assert "all 1 captured" not in text and "for all 1 draw" not in text
+
+
+def test_chain_says_what_the_library_refused(tf, capsys):
+    status = main(["chain", "--api", "tf.nn.dropout", "--shape", "None,4", "--noise-shape", "None,1"])
+    err = capsys.readouterr().err
+    assert status == 4
+    assert err.count("\n") == 1 and "the library refused the call: ValueError" in err

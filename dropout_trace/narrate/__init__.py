@@ -283,8 +283,9 @@ def probabilities_line(f: Facts) -> str | None:
     if p is None or not f.dropped:
         return None
     scale = f"scale {num(p.scale_in_dtype)}" if p.scale_in_dtype is not None else "x / (1 - rate)"
-    grid = (f"grid of {plural(p.grid_size, 'value')} ({p.grid_bits} mantissa bits; all "
-            f"{plural(p.grid_checked_on, 'captured draw')} lie on it)" if not p.off_grid else
+    on = ("the 1 captured draw lies on it" if p.grid_checked_on == 1 else
+          f"all {plural(p.grid_checked_on, 'captured draw')} lie on it")
+    grid = (f"grid of {plural(p.grid_size, 'value')} ({p.grid_bits} mantissa bits; {on})" if not p.off_grid else
             f"grid of {plural(p.grid_size, 'value')} ({p.off_grid:,} captured draws off it)")
     return (f"in {p.compute_dtype}: rate {num(p.rate_in_dtype)}, {scale}, {grid}; P(keep) = {num(p.p_keep)}; "
             f"expected output/input = {num(p.expected_output_ratio)}")
@@ -363,7 +364,8 @@ def calls_summary(f: Facts) -> list[str]:
 
 def check_rows(f: Facts, c) -> list[tuple[bool | None, str]]:
     calls = f" in each of the {len(f.calls)} calls" if len(f.calls) > 1 else ""
-    rows = [(c.mask_matches, f"keep_mask == (random >= rate) for all {plural(c.draws, 'draw')}{calls}" if c.dropped
+    every = "for the 1 draw" if c.draws == 1 else f"for all {plural(c.draws, 'draw')}"
+    rows = [(c.mask_matches, f"keep_mask == (random >= rate) {every}{calls}" if c.dropped
              else "no mask was drawn: the library returned before sampling")]
     if not c.dropped:
         why = "training=False" if f.training is False else "rate 0 drops and scales nothing"

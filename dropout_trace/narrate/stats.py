@@ -146,7 +146,8 @@ def fit_verdict(s) -> str:
         return (f"No binomial test: it needs a fresh draw per call, but every call repeated one mask, so each "
                 f"element's keep count is 0 or {s.trials:,}: one draw counted {s.trials:,} times.")
     if f is None:
-        return (f"No binomial test: {plural(s.draws, 'independent draw')} a call are too few for two bins of "
+        return (f"No binomial test: {plural(s.draws, 'independent draw')} a call {'is' if s.draws == 1 else 'are'} "
+                f"too few for two bins of "
                 f"expected count 5 or more; use a larger --shape or --batch.")
     verdict = "fits" if f.passed else "does not fit"
     reach = "lie within" if f.tails_passed else "lie further out than"
