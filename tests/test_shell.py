@@ -32,6 +32,9 @@ class Terminal:
 
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: its terminal is the pty's other end
+            import signal  # started as a terminal starts a program: Ctrl-C's signal neither blocked nor ignored
+            signal.pthread_sigmask(signal.SIG_SETMASK, [])
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.execve(sys.executable, [sys.executable, "-m", "dropout_trace", "shell"], env)
         self.seen, self.status = "", None
 
