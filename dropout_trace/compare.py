@@ -69,23 +69,26 @@ def compare(spec: RunSpec) -> Comparison:
     """Trace every variant that accepts spec's shape; group identical masks."""
     from .trace import trace_run
 
-    chosen = variants()
-    runs = sum(1 for _, options in chosen if APIS[options["api"]].rank in (None, len(spec.shape)))
-    check_memory(spec, f"compare traces {runs} calls on {shape_text(spec.run_shape)} and keeps them all", runs)
-    entries = []
-    for label, options in chosen:
+    plan = []  # (label, its RunSpec, or None and why it does not run on this input)
+    for label, options in variants():
         rank = APIS[options["api"]].rank
         if rank is not None and rank != len(spec.shape):
-            entries.append(Entry(label, None, f"needs a rank-{rank} input {SPATIAL_LAYOUT[rank]}", None, None, None))
+            plan.append((label, None, f"needs a rank-{rank} input {SPATIAL_LAYOUT[rank]}"))
             continue
         try:
-            one = build_spec(rate=str(spec.rate), shape=format_dims(spec.shape),
-                             batch=spec.batch, seed="none" if spec.seed is None else spec.seed, dtype=spec.dtype,
-                             input=spec.input, eager=spec.eager,
-                             max_elements=spec.max_elements,
-                             max_memory=None if spec.max_memory is None else str(spec.max_memory), **options)
+            plan.append((label, build_spec(rate=str(spec.rate), shape=format_dims(spec.shape), batch=spec.batch,
+                                           seed="none" if spec.seed is None else spec.seed, dtype=spec.dtype,
+                                           input=spec.input, eager=spec.eager, max_elements=spec.max_elements,
+                                           max_memory=None if spec.max_memory is None else str(spec.max_memory),
+                                           **options), None))
         except UsageError as exc:
-            entries.append(Entry(label, None, str(exc), None, None, None))
+            plan.append((label, None, str(exc)))
+    runs = sum(one is not None for _, one, _ in plan)  # every trace is kept: they need memory all at once
+    check_memory(spec, f"compare traces {runs} calls on {shape_text(spec.run_shape)} and keeps them all", runs)
+    entries = []
+    for label, one, why in plan:
+        if one is None:
+            entries.append(Entry(label, None, why, None, None, None))
             continue
         trace = trace_run(one)
         drawn = trace.tensors["keep_mask"]
