@@ -343,6 +343,7 @@ def check_memory(spec: RunSpec, size: str, runs: int = 1) -> None:
     where = f"the --max-memory of {human_bytes(cap)}" if spec.max_memory is not None else \
         f"the {human_bytes(cap)} of memory available"
     suggest = math.ceil(need / 2**30)
-    who = f"a {spec.dtype} run needs" if runs == 1 else f"those {spec.dtype} runs need"
+    dtype = max((spec.dtype, spec.layer_dtype), key=lambda d: ITEMSIZE.get(d, 0))  # the one estimate_bytes counts
+    who = f"a {dtype} run needs" if runs == 1 else f"those {dtype} runs need"
     raise UsageError(f"{size}: {who} about {human_bytes(need)} at {'its' if runs == 1 else 'their'} peak, more than {where}; "
                      f"use a smaller shape, or raise the cap with --max-memory, e.g. --max-memory {suggest}G")
