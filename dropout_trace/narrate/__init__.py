@@ -69,7 +69,7 @@ def notes(f: Facts) -> list[str]:
     if f.seed is None:
         out.append(("no seed given: the library drew its own" + (
             f"; the stateless op received {listed(f.seed_passed)}" if f.seed_passed else "")) if f.dropped else
-            "no seed given, and nothing was drawn, so no seed was needed")
+            "no seed given; nothing was drawn")
     out += [f"missing in the installed version: {m}" for m in f.missing]
     if f.replicas:
         n, rows = len(f.replicas), f.replicas[0].rows
