@@ -166,7 +166,10 @@ class Output:
             from .render_json import write
 
             try:
-                write(data(), sys.stdout) if fmt == "json" else sys.stdout.write(raw + "\n")
+                if fmt == "json":
+                    write(data(), sys.stdout)
+                else:
+                    sys.stdout.write(raw + "\n")
                 sys.stdout.flush()
             except BrokenPipeError:  # the reader stopped (`| head`); without its errno, so that typer's own
                 raise BrokenPipeError() from None  # handler (exit 1) lets it through to main's quiet exit 0
