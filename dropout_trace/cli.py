@@ -355,8 +355,7 @@ def chain(
              data=lambda: chain_json(trace, source))
     refusal = trace.facts.refusal
     if refusal is not None:  # the tree shows where; the status alone would not say what TensorFlow said
-        _fail(f"the library refused the call: {refusal.type}: {refusal.message.strip().splitlines()[0]}",
-              ExitStatus.REFUSED)
+        _refused(refusal.type, refusal.message)
     _exit_for(trace)
 
 
@@ -394,9 +393,7 @@ def graph(
     except Exception as exc:  # tracing the library's call raised: the library refused it, as `run` reports
         if debug:
             raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise typer.Exit(_fail(f"the library refused the call: {type(exc).__name__}: {first}",
-                               ExitStatus.REFUSED)) from None
+        raise typer.Exit(_refused(type(exc).__name__, str(exc))) from None
     raw = {"dot": graphview.to_dot, "mermaid": graphview.to_mermaid}.get(fmt)
     out.emit(fmt, text=lambda console: render_graph(view, console), data=lambda: graphview.to_json(view),
              raw=raw(view) if raw else None)
@@ -635,6 +632,12 @@ def _fail(message: str, status: ExitStatus) -> int:
     sys.stdout.flush()
     sys.stderr.write(f"{PROG}: error: {message}\n")
     return int(status)
+
+
+def _refused(kind: str, message: str) -> int:
+    """The library raised inside the call: one line with its exception type and the first line of its message."""
+    first = (message.strip().splitlines() or [""])[0]
+    return _fail(f"the library refused the call: {kind}: {first}", ExitStatus.REFUSED)
 
 
 def _is_usage_error(exc: BaseException) -> bool:
