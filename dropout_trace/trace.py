@@ -10,6 +10,7 @@ import math
 import os
 import sys
 import threading
+import warnings
 
 import numpy as np
 
@@ -209,8 +210,17 @@ _ONE_CAPTURE = threading.RLock()
 
 
 def capture(spec: RunSpec, table: dict | None = None) -> Snapshot:
-    """Run spec's call under the recorder and freeze everything it captured."""
-    with _ONE_CAPTURE:
+    """Run spec's call under the recorder and freeze everything it captured.
+
+    The caller's global seed, policies, name counters and other process-wide settings neither shape the
+    capture nor are changed by it (tfstate.isolated).
+    """
+    from .tfstate import isolated
+
+    with _ONE_CAPTURE, isolated(), warnings.catch_warnings():
+        # A scale 1/(1-rate) past the dtype's range (float16 above rate ~0.99998) is cast to inf by TF's
+        # own numpy conversion, which warns; the trace shows that scale as a value, so the warning goes.
+        warnings.filterwarnings("ignore", message="overflow encountered in cast", category=RuntimeWarning)
         return _capture(spec, table)
 
 

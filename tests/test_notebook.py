@@ -94,25 +94,107 @@ def test_brief_and_stages_draw_too(tf):
 
 
 CLI_ERRORS = [
-    (dict(rate=1, shape=(None, 4)), ["--rate", "1", "--shape", "None,4"]),
-    (dict(rate=0.3, shape=(None, 0)), ["--rate", "0.3", "--shape", "None,0"]),
-    (dict(rate=0.3, shape="None,4", seed="abc"), ["--rate", "0.3", "--shape", "None,4", "--seed", "abc"]),
+    (dict(rate=1, shape=(None, 4)), ["--rate", "1", "--shape", "None,4"], ValueError,
+     "rate=1 is rejected by TensorFlow's dropout: every element would be dropped and the kept-value scale "
+     "1/(1-rate) would be infinite; use a rate in [0, 1)"),
+    (dict(rate=0.3, shape=(None, 0)), ["--rate", "0.3", "--shape", "None,0"], ValueError,
+     "shape=(None, 0): size 0 is not positive; give positive sizes, or None where the size is unknown while "
+     "tracing, e.g. (None, 4)"),
+    (dict(rate=0.3, shape="None,4", seed="abc"), ["--rate", "0.3", "--shape", "None,4", "--seed", "abc"], TypeError,
+     "seed='abc' is a str, not an int: give an int such as 42, or None for an unseeded call"),
     (dict(rate=0.3, shape=(None, 4), noise_shape=(None, 2)),
-     ["--rate", "0.3", "--shape", "None,4", "--noise-shape", "None,2"]),
+     ["--rate", "0.3", "--shape", "None,4", "--noise-shape", "None,2"], ValueError,
+     "noise_shape=(None, 2) cannot broadcast to the input at dimension 1: noise size 2 vs input size 4; each noise "
+     "dimension must be 1 (one draw shared along that axis), None (same as the input) or equal to the input's size"),
     (dict(rate=0.3, shape=(None, 4), api="tf.nn.dropout", rng="stateless"),
-     ["--rate", "0.3", "--shape", "None,4", "--api", "tf.nn.dropout", "--rng", "stateless"]),
-    (dict(rate=0.3, shape=(None, 4), stages="mask"), ["--rate", "0.3", "--shape", "None,4", "--stages", "mask"]),
+     ["--rate", "0.3", "--shape", "None,4", "--api", "tf.nn.dropout", "--rng", "stateless"], ValueError,
+     "rng selects tf-keras's RandomGenerator branch; it does not apply to api='tf.nn.dropout' (use api='tf-keras', "
+     "rng='stateless', 'stateful' or 'legacy')"),
+    (dict(rate=0.3, shape=(None, 4), stages="mask"), ["--rate", "0.3", "--shape", "None,4", "--stages", "mask"],
+     ValueError, "stages='mask': 'mask' is not a stage; give names or numbers from: 1 call, 2 seed, 3 dropout_op, "
+     "4 rate, 5 noise_shape, 6 uniform, 7 keep_mask, 8 output"),
 ]
 
 
-@pytest.mark.parametrize("kwargs, argv", CLI_ERRORS)
-def test_bad_arguments_raise_the_cli_message(capsys, kwargs, argv):
+@pytest.mark.parametrize("kwargs, argv, kind, expected", CLI_ERRORS)
+def test_bad_arguments_raise_the_cli_message(capsys, kwargs, argv, kind, expected):
+    """The CLI refuses the same input (exit 2); trace() says it in Python words, with the parameter's name."""
     status = main(["run", *argv])
     message = capsys.readouterr().err.strip().removeprefix("dropout-trace: error: ")
-    assert status == 2
-    with pytest.raises(ValueError) as raised:
+    assert status == 2 and message.startswith("--")
+    with pytest.raises(kind) as raised:
         trace(**kwargs)
-    assert str(raised.value) == message
+    assert isinstance(raised.value, ValueError) == (kind is ValueError)  # a TypeError is only that
+    assert str(raised.value) == expected
+
+
+WRONG_TYPES = [
+    ("eager", dict(eager="False")), ("training", dict(training="False")), ("rate_tensor", dict(rate_tensor=1)),
+    ("plumbing", dict(plumbing="yes")), ("brief", dict(brief=None)), ("seed", dict(seed=True)),
+    ("seed", dict(seed="7")), ("seed", dict(seed=1.5)), ("batch", dict(batch=True)), ("batch", dict(batch="3")),
+    ("calls", dict(calls=2.0)), ("replicas", dict(replicas="2")), ("max_elements", dict(max_elements=True)),
+    ("rate", dict(rate=True)), ("rate", dict(rate=[0.3])), ("rate", dict(rate=1j)),
+    ("keep_prob", dict(rate=None, keep_prob=False, api="tf.compat.v1.nn.dropout")),
+    ("shape", dict(shape={"None": 4})), ("shape", dict(shape=(None, "4"))), ("shape", dict(shape=(None, True))),
+    ("shape", dict(shape=(None, 4.0))), ("noise_shape", dict(noise_shape=(None, 1.0))), ("dtype", dict(dtype=float)),
+    ("api", dict(api=None)), ("input", dict(input=1)), ("rng", dict(api="tf-keras", rng=1)),
+    ("layer_dtype", dict(layer_dtype=16)), ("policy", dict(policy=True)), ("stages", dict(stages=True)),
+    ("stages", dict(stages=(1.5,))), ("stages", dict(stages={"uniform"})), ("max_memory", dict(max_memory=1.5)),
+]
+
+
+@pytest.mark.parametrize("name, options", WRONG_TYPES)
+def test_a_wrong_type_is_a_type_error_that_names_the_parameter(name, options):
+    with pytest.raises(TypeError) as raised:
+        trace(**{"rate": 0.3, "shape": (None, 4), **options})
+    assert not isinstance(raised.value, ValueError)
+    assert str(raised.value).startswith(f"{name}=") and "--" not in str(raised.value)
+
+
+BAD_VALUES = [
+    (dict(rate=1.5), "rate=1.5 is outside [0, 1)"), (dict(rate="abc"), "rate='abc' is not a number"),
+    (dict(rate=None, keep_prob=1.5, api="tf.compat.v1.nn.dropout"), "keep_prob=1.5 is outside (0, 1]"),
+    (dict(rate=None), "missing rate: the drop probability in [0, 1), e.g. rate=0.3"),
+    (dict(calls=11), "calls=11 is outside 1..10"), (dict(batch=0), "batch=0 is not positive"),
+    (dict(replicas=9), "replicas=9 is outside 2..8"), (dict(replicas=2, eager=True), "replicas runs the call"),
+    (dict(dtype="float8"), "dtype='float8' is not supported"), (dict(stages=9), "stages=9: '9' is not a stage"),
+    (dict(stages=("keep_mask", 9)), "stages=('keep_mask', 9): '9' is not a stage"),
+    (dict(seed=2**64), "seed=18446744073709551616 is outside the 64-bit integers"),
+    (dict(api="tf.nn.dropout", training=False), "training=False applies to layers"),
+    (dict(api="stateless", seed=None), "seed=None: stateless dropout needs an explicit seed"),
+    (dict(api="spatial2d"), "api='spatial2d' needs a rank-4 input (batch, rows, cols, channels); shape=(None, 4) "
+                            "has rank 2"),
+    (dict(shape=()), "shape=() is empty"), (dict(shape=[1] * 9), "shape=[1, 1, 1, 1, 1, 1, 1, 1, 1] has rank 9"),
+    (dict(max_elements=5), "shape=(None, 4) with batch=3 is (3, 4) at run time, 12 elements, over the cap of 5; "
+                           "use a smaller shape or raise max_elements"),
+    (dict(max_memory=1), "more than the max_memory of 1 B; use a smaller shape, or raise the cap with max_memory, "
+                         "e.g. max_memory='1G'"),
+]
+
+
+@pytest.mark.parametrize("options, words", BAD_VALUES)
+def test_a_bad_value_is_a_value_error_in_python_words(options, words):
+    with pytest.raises(ValueError) as raised:
+        trace(**{"rate": 0.3, "shape": (None, 4), **options})
+    assert words in str(raised.value) and "--" not in str(raised.value)
+
+
+def test_python_values_of_the_right_type_are_taken(tf):
+    """Integral numpy scalars are ints; stages=5 is stage 5; a list shape is a shape."""
+    t = trace(rate=np.float64(0.3), shape=[None, 4], seed=np.int64(7), calls=np.int32(2), batch=2, stages=5,
+              training=True, eager=False)
+    assert t.passed and t.stages == ("noise_shape",) and t.data["seed"] == 7 and len(t.data["calls"]) == 2
+
+
+def test_the_docstring_lists_every_parameter_and_what_it_raises():
+    import inspect
+
+    from dropout_trace import notebook
+
+    doc = inspect.getdoc(notebook.trace)
+    for name in inspect.signature(notebook.trace).parameters:
+        assert re.search(rf"\b{name}\b", doc), name
+    assert "TypeError" in doc and "ValueError" in doc
 
 
 def test_missing_shape_is_a_value_error():
