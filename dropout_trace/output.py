@@ -9,6 +9,7 @@ A stream that cannot encode the symbols (latin-1, cp1252) gets their ASCII forms
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -104,19 +105,71 @@ def ascii_stream(file):
 
 # -- options -----------------------------------------------------------------------------------------
 def check_export(export: str | None, force: bool) -> Path | None:
-    """Validate --export before any work is done: a known suffix, an existing folder, no silent overwrite."""
+    """Validate --export before any work is done: a known suffix, a name the file system takes, an existing
+    folder this process can create files in, no silent overwrite."""
     if export is None:
         return None
+    try:
+        return _check_export(export, force)
+    except OSError as exc:  # the folder cannot even be looked at: a deleted current folder, no permission
+        try:
+            os.getcwd()
+            hint = ""
+        except OSError:
+            hint = "; the current folder no longer exists, so give an absolute path" if not os.path.isabs(export) \
+                else ""
+        raise UsageError(f"--export {export!r}: cannot reach its folder ({exc.strerror or exc}){hint}") from None
+
+
+def _check_export(export: str, force: bool) -> Path:
+    if "\0" in export:
+        raise UsageError(f"--export {export!r}: a file name cannot contain a NUL character")
     path = Path(export)
     if path.suffix.lower() not in SUFFIXES:
         raise UsageError(f"--export {export!r}: the suffix picks the format; use one of {', '.join(SUFFIXES)}")
-    if not path.parent.is_dir():
-        raise UsageError(f"--export {export!r}: the folder {str(path.parent)!r} does not exist; create it first")
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"--export {export!r}: the folder {str(folder)!r} does not exist; create it first")
+    name_max, path_max = _limit(folder, "PC_NAME_MAX", 255), _limit(folder, "PC_PATH_MAX", 4096)
+    if len(os.fsencode(path.name)) > name_max:
+        raise UsageError(f"--export {export!r}: the file name is {len(os.fsencode(path.name))} bytes long; this "
+                         f"file system takes at most {name_max}")
+    if len(os.fsencode(os.path.abspath(export))) >= path_max:
+        raise UsageError(f"--export {export!r}: the path is too long; this file system takes at most "
+                         f"{path_max - 1} bytes")
     if path.exists() and not force:
         raise UsageError(f"--export {export!r} exists; add --force to overwrite it")
     if path.is_dir():
         raise UsageError(f"--export {export!r} is a folder; give a file name, e.g. trace.svg")
+    why = _cannot_create_in(folder, path.suffix)
+    if why:
+        raise UsageError(f"--export {export!r}: cannot create a file in the folder {str(folder)!r} ({why})")
     return path
+
+
+def _limit(folder: Path, name: str, default: int) -> int:
+    try:
+        return os.pathconf(folder, name)
+    except (OSError, ValueError):
+        return default
+
+
+def _cannot_create_in(folder: Path, suffix: str) -> str | None:
+    """Why a file cannot be created in `folder`, or None. access() first; then a real try, since as root
+    access() says yes where the file system says no (/proc, /sys, a read-only mount)."""
+    from .pause import held
+
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return "not writable here"
+    probe = None
+    try:
+        with held():  # a signal waits until the probe is gone
+            fd, probe = tempfile.mkstemp(prefix=".dropout-trace-", suffix=suffix, dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    return None
 
 
 def check_width(width: int | None) -> None:
@@ -206,16 +259,28 @@ class Output:
         return "\n".join(line.rstrip() for line in console.export_text(styles=False).splitlines()) + "\n"
 
     def _write(self, content: str) -> None:
-        """Atomically: a temporary file in the same folder, renamed over the target; nothing left on failure."""
-        fd, tmp = tempfile.mkstemp(prefix=".dropout-trace-", suffix=self.path.suffix, dir=self.path.parent)
-        umask = os.umask(0)
-        os.umask(umask)
+        """Atomically: a temporary file in the same folder, renamed over the target; nothing left on failure
+        or on a signal (held() keeps one from falling between creating the file and keeping its name)."""
+        from .pause import held
+
+        tmp = f = None
         try:
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; an export is an ordinary file
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(content)
+            with held():
+                fd, tmp = tempfile.mkstemp(prefix=".dropout-trace-", suffix=self.path.suffix, dir=self.path.parent)
+                f = os.fdopen(fd, "w", encoding="utf-8")
+                umask = os.umask(0)
+                os.umask(umask)
+            os.fchmod(f.fileno(), 0o666 & ~umask)  # mkstemp makes it private; an export is an ordinary file
+            f.write(content)
+            f.close()
             os.replace(tmp, self.path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        except BaseException as exc:
+            with held():  # a second signal waits until the temporary file is gone
+                if f is not None:
+                    with contextlib.suppress(OSError):
+                        f.close()
+                if tmp is not None and os.path.lexists(tmp):
+                    os.unlink(tmp)
+            if isinstance(exc, OSError) and exc.errno is not None and not isinstance(exc, BrokenPipeError):
+                raise OSError(exc.errno, exc.strerror, str(self.path)) from exc  # the user's file, not ours
             raise

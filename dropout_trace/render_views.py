@@ -346,9 +346,12 @@ def render_stats(measure, console: Console, after: float = 1.0):
 
     try:
         s = measure(progress)
-    finally:
+    finally:  # on Ctrl-C or SIGTERM too (they raise): the bar goes and the cursor is shown again
         if bar:
-            bar[0].stop()
+            from .pause import held
+
+            with held():  # a second Ctrl-C waits until the terminal is put back
+                bar[0].stop()
     draw_stats(s, console)
     return s
 

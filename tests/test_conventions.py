@@ -3,6 +3,7 @@ that does not cut descriptions, and error lines without doubled punctuation."""
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from dropout_trace.cli import ExitStatus, app, main
+from dropout_trace.cli import EXIT_MEANINGS, ExitStatus, app, main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,6 +75,7 @@ def test_every_help_lists_the_exit_statuses(path, capsys):
     assert "Exit status" in text
     if path != ["shell"]:  # the shell's status is the last failed command's, said in its own words
         assert "0 ok, 1 error, 2 bad input" in text
+        assert text.endswith("130 interrupted (Ctrl-C), 143 terminated (SIGTERM).")  # every command can be stopped
 
 
 @pytest.mark.parametrize("args, command", [
@@ -90,6 +92,29 @@ def test_a_status_seen_is_a_status_listed(tf, capsys, args, command):
     main([command, "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert f"{int(status)} the library refused the call" in text
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, ExitStatus.INTERRUPTED),
+                                            (signal.SIGTERM, ExitStatus.TERMINATED)])
+def test_a_signal_status_seen_is_listed_in_every_help(monkeypatch, capsys, signum, status):
+    """The signal really arrives (in this process, while the command draws): the status main returns is the
+    one every --help lists, and the one line says what happened."""
+    from dropout_trace.output import Output
+
+    def draw_and_get_signalled(self, *args, **kwargs):
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL, "main() installed no SIGTERM handler"
+        signal.raise_signal(signum)
+
+    monkeypatch.setattr(Output, "emit", draw_and_get_signalled)
+    seen = main(["explain"])
+    err = capsys.readouterr().err
+    assert seen == status
+    assert err == f"dropout-trace: error: {'interrupted' if signum == signal.SIGINT else 'terminated'}\n"
+    monkeypatch.undo()
+    for path in all_commands():
+        if path != ["shell"]:
+            main([*path, "--help"])
+            assert f"{int(seen)} {EXIT_MEANINGS[status]}" in " ".join(capsys.readouterr().out.split()), path
 
 
 def test_root_help_does_not_cut_descriptions():

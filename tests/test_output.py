@@ -80,6 +80,49 @@ def test_a_failed_export_leaves_no_file(tmp_path):
     assert os.listdir(tmp_path) == []  # neither the target nor a temporary file
 
 
+# Exports no one can write, root included (root passes permission bits and access() says yes): procfs and
+# sysfs refuse new files whatever the caller, and a 256-byte name is over NAME_MAX (255) on every Linux file system.
+UNWRITABLE = {"proc": ("/proc/trace.svg", "cannot create a file in the folder '/proc'"),
+              "sys": ("/sys/trace.json", "cannot create a file in the folder '/sys'"),
+              "name-max": ("{tmp}/" + "n" * 252 + ".svg", "the file name is 256 bytes long; this file system takes "
+                           "at most 255")}
+
+
+@pytest.mark.parametrize("case", UNWRITABLE)
+def test_an_export_that_cannot_be_written_is_refused_before_any_work(tmp_path, case):
+    """Exit 2 with one line naming the user's path, before TensorFlow is imported; nothing left behind."""
+    target, said = UNWRITABLE[case]
+    target = target.format(tmp=tmp_path)
+    code = ("import sys; from dropout_trace.cli import main; status = main(sys.argv[1:]); "
+            "assert 'tensorflow' not in sys.modules, 'imported TF'; sys.exit(status)")
+    result = subprocess.run([sys.executable, "-c", code, "run", "--rate", "0.3", "--shape", "None,4", "--export",
+                             target], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    line = result.stderr.strip()
+    assert line.count("\n") == 0 and line.startswith(f"dropout-trace: error: --export '{target[:40]}")
+    assert said in line and ".dropout-trace-" not in line
+    assert os.listdir(tmp_path) == [] and not os.path.exists(target)
+
+
+def test_a_nul_in_the_export_name_is_bad_input(tmp_path, capsys):
+    assert main(["versions", "--export", str(tmp_path / "a\x00b.svg")]) == 2
+    assert "a\\x00b.svg': a file name cannot contain a NUL character" in capsys.readouterr().err
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_write_that_fails_late_names_the_users_file_and_leaves_nothing(tmp_path):
+    """The folder went away after the check (as a full disk or a lost mount would fail): the error names
+    the export, not the temporary file, and nothing is left."""
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    out = Output(str(folder / "t.svg"))
+    folder.rmdir()
+    with pytest.raises(FileNotFoundError) as caught:
+        out.save(text=lambda console: console.print("x"))
+    assert caught.value.filename == str(folder / "t.svg") and ".dropout-trace-" not in str(caught.value)
+    assert os.listdir(tmp_path) == []
+
+
 @pytest.mark.parametrize("args", [["--export", "t.png"], ["--width", "20"], ["--theme", "sepia"]])
 def test_bad_output_options_are_one_line(tmp_path, capsys, args):
     assert main(["versions", *args]) == 2

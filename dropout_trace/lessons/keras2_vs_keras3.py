@@ -82,11 +82,14 @@ def _result(proc: subprocess.Popen) -> dict:
 
 
 def compute(p) -> dict:
-    # All four children start at once: each spends seconds importing TensorFlow.
-    procs = {name: subprocess.Popen([sys.executable, "-c", CHILD.format(reach=reach, rate=p.rate, seed=p.seed)],
-                                    env=_env(legacy),
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for name, (reach, legacy) in WAYS.items()}
-    return {"rate": p.rate, "seed": p.seed,
-            "ways": {name: {"code": WAYS[name][0], "legacy_env": WAYS[name][1], **_result(proc)}
-                     for name, proc in procs.items()}}
+    from ..pause import Children
+
+    # All four children start at once: each spends seconds importing TensorFlow. Ctrl-C, SIGTERM or an
+    # error ends those still running (Children), so none outlives the command.
+    with Children() as children:
+        procs = {name: children.start([sys.executable, "-c", CHILD.format(reach=reach, rate=p.rate, seed=p.seed)],
+                                      env=_env(legacy), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for name, (reach, legacy) in WAYS.items()}
+        return {"rate": p.rate, "seed": p.seed,
+                "ways": {name: {"code": WAYS[name][0], "legacy_env": WAYS[name][1], **_result(proc)}
+                         for name, proc in procs.items()}}

@@ -25,15 +25,19 @@ def _in_process(api: str, p) -> dict:
 
 def _subprocess(p) -> dict:
     """TensorFlow here started with one CPU device and cannot be split now: trace both APIs in a fresh process."""
+    from ..pause import Children
+
+    with Children() as children:  # ended and reaped on a timeout, Ctrl-C or SIGTERM
+        proc = children.start([sys.executable, "-m", __name__, repr(p.rate), str(p.seed)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+        try:
+            out, err = proc.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            return {api: {"error": "the replica run timed out"} for api in APIS}
     try:
-        done = subprocess.run([sys.executable, "-m", __name__, repr(p.rate), str(p.seed)], capture_output=True,
-                              text=True, timeout=300)
-    except subprocess.TimeoutExpired:
-        return {api: {"error": "the replica run timed out"} for api in APIS}
-    try:
-        return json.loads(done.stdout)
+        return json.loads(out)
     except ValueError:
-        said = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        said = (err.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
         return {api: {"error": said} for api in APIS}
 
 
