@@ -49,11 +49,14 @@ def recompute(x: np.ndarray, random: np.ndarray | None, rate: float, rate_is_ten
     """out = where(random >= rate, x * float(1/(1-rate)), 0) in x's dtype; a rate tensor divides by (1 - rate)."""
     if random is None:
         return x
-    if rate_is_tensor:  # the tensor branch: x / (1 - rate), both in x's dtype
-        one, r = np.asarray(1, dtype=x.dtype), np.asarray(rate, dtype=x.dtype)
-        kept = (x / (one - r)).astype(x.dtype)
-    else:  # the Python-float branch: the scale is computed in double, then cast once
-        kept = (x * np.asarray(1 / (1 - rate), dtype=x.dtype)).astype(x.dtype)
+    # the dtype's own arithmetic, as TensorFlow's: x * scale past float16's 65504 is inf there too (rate 0.9999
+    # scales by 10000), and a rate that rounds to 1 in the dtype divides by 0; numpy would warn about each
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        if rate_is_tensor:  # the tensor branch: x / (1 - rate), both in x's dtype
+            one, r = np.asarray(1, dtype=x.dtype), np.asarray(rate, dtype=x.dtype)
+            kept = (x / (one - r)).astype(x.dtype)
+        else:  # the Python-float branch: the scale is computed in double, then cast once
+            kept = (x * np.asarray(1 / (1 - rate), dtype=x.dtype)).astype(x.dtype)
     keep = np.broadcast_to(keep_mask_from(random, rate), x.shape)
     return np.where(keep, kept, np.zeros((), dtype=x.dtype)).astype(x.dtype)
 

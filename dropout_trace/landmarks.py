@@ -38,10 +38,18 @@ class Landmark:
         return self.code is not None
 
 
+def _absolute(path: str) -> str | None:
+    """`path` made absolute; None for a relative one when there is no current directory (it was deleted)."""
+    try:
+        return os.path.abspath(path)
+    except OSError:  # abspath asks os.getcwd() for a relative path
+        return None
+
+
 def relative_file(path: str) -> str:
     """A file's path relative to the sys.path entry holding it (site-packages for libraries)."""
-    path = os.path.abspath(path)
-    roots = sorted((os.path.abspath(p) for p in sys.path if p), key=len, reverse=True)
+    path = _absolute(path) or path
+    roots = sorted((r for r in map(_absolute, filter(None, sys.path)) if r), key=len, reverse=True)
     for root in roots:
         if path.startswith(root + os.sep):
             return os.path.relpath(path, root).replace(os.sep, "/")

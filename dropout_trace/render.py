@@ -933,7 +933,7 @@ def parse_stages(text: str | None) -> tuple[str, ...] | None:
     picked = []
     for raw in text.split(","):
         item = raw.strip().lower()
-        if item.isdigit() and 1 <= int(item) <= len(STAGE_NAMES):
+        if item.isascii() and item.isdigit() and len(item) < 4 and 1 <= int(item) <= len(STAGE_NAMES):  # not '³'
             item = STAGE_NAMES[int(item) - 1]
         if item not in STAGE_NAMES:
             raise UsageError(f"--stages {text!r}: {raw.strip()!r} is not a stage; give names or numbers from: {valid}")

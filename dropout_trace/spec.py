@@ -12,6 +12,7 @@ DTYPES = ("float16", "bfloat16", "float32", "float64")
 INPUTS = ("range", "ones", "normal")
 POLICIES = ("mixed_float16", "mixed_bfloat16")
 DEFAULT_MAX_ELEMENTS = 10_000_000
+MAX_ADDRESSABLE = 2**60  # elements: the float64 input of more would exceed numpy's 2**63 - 1 bytes, whatever the caps
 SEED_MIN, SEED_MAX = -(2**63), 2**63 - 1  # every API converts the seed to an int64 tensor
 MAX_CALLS = 10
 MIN_REPLICAS, MAX_REPLICAS = 2, 8
@@ -138,8 +139,9 @@ def human_bytes(n: int) -> str:
     return f"{int(size)} B" if unit == 0 else f"{size:.1f} {UNITS[unit]}"
 
 
-def estimate_bytes(spec: RunSpec) -> int:
-    """About how much memory a run needs at its peak: the library, plus its arrays per input element.
+def estimate_bytes(spec: RunSpec, fmt: str = "text", values: str | None = None, export: str | None = None) -> int:
+    """About how much memory a run needs at its peak: the library, plus its arrays per input element, plus
+    the JSON it writes (`fmt` json, or `export` to a .json file) with the values `values` asks for.
 
     The counts below are input-sized arrays alive at the peak, fitted to the peak RSS measured for
     float16 to float64, graph and eager, 1 to 3 calls, 1 to 8 million elements, and rounded up; every
@@ -153,7 +155,48 @@ def estimate_bytes(spec: RunSpec) -> int:
     once = 24 + (26 if spec.eager else 8) * item
     # each call: uniforms, x * scale and output in the library and their captured copies; two masks
     per_call = 6 * item + 2
-    return LIBRARY_BYTES + n * (once + spec.calls * per_call)
+    return LIBRARY_BYTES + n * (once + spec.calls * per_call) + json_bytes(spec, fmt, values, export)
+
+
+# The JSON of a run's tensors, per element written in full: the table holds nested Python lists (a float is
+# a 24-byte object and an 8-byte slot, a bool only the slot; with the allocator's pools and the float64 copy
+# each tensor is widened through, 38 and 9 fit the measured peak, rounded up).
+# On screen the text is written row by row; an --export to .json makes the whole text at once (about 21
+# characters a float, 7 a bool, "false, "), kept in about 3 copies (the buffer, the string, its encoding).
+JSON_LIST_BYTES = {"float": 38, "bool": 9}
+JSON_TEXT_BYTES = {"float": 21, "bool": 7}
+JSON_TEXT_COPIES = 3
+
+
+def writes_json(fmt: str, export: str | None) -> tuple[bool, bool]:
+    """(whether JSON is written at all, whether its whole text is made at once: an --export to .json)."""
+    whole = export is not None and str(export).lower().endswith(".json")
+    return fmt == "json" or whole, whole
+
+
+def json_elements(spec: RunSpec, values: str | None) -> int:
+    """How many elements of each input-sized tensor `run --format json` writes in full under --values."""
+    n = math.prod(spec.run_shape) * (spec.replicas or 1)
+    return n if values == "full" or (values is None and n <= FULL_UP_TO) else 0
+
+
+def json_bytes(spec: RunSpec, fmt: str = "text", values: str | None = None, export: str | None = None) -> int:
+    """The memory the JSON of `run` needs for the values `values` asks for; 0 without JSON or full values.
+
+    Its tensors: the input, and each call's uniforms, output (floats) and keep mask (bool); the input cast
+    to the layer's dtype when that differs; under --replicas each replica's input, uniforms, output and mask.
+    """
+    any_json, whole = writes_json(fmt, export)
+    full = json_elements(spec, values) if any_json else 0
+    if not full:
+        return 0
+    cast = spec.policy is not None or spec.layer_dtype not in (None, spec.dtype)
+    floats = 1 + 2 * spec.calls + cast + (3 if spec.replicas else 0)
+    bools = spec.calls + (1 if spec.replicas else 0)
+    per = floats * JSON_LIST_BYTES["float"] + bools * JSON_LIST_BYTES["bool"]
+    if whole:
+        per += JSON_TEXT_COPIES * (floats * JSON_TEXT_BYTES["float"] + bools * JSON_TEXT_BYTES["bool"])
+    return full * per
 
 
 def available_memory() -> int | None:
@@ -184,7 +227,7 @@ def parse_rate(text: str) -> float:
             "--rate 1 is rejected by TensorFlow's dropout: every element would be dropped and the "
             "kept-value scale 1/(1-rate) would be infinite; use a rate in [0, 1)"
         )
-    return rate
+    return rate + 0.0  # -0 is 0: no call text shows Dropout(-0)
 
 
 def check_noise_broadcast(shape: Dims, noise: Dims, batch: int) -> None:
@@ -274,8 +317,10 @@ def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise
                max_elements: int = DEFAULT_MAX_ELEMENTS, api: str = "keras", rng: str | None = None,
                keep_prob: str | None = None, training: bool = True, rate_tensor: bool = False,
                layer_dtype: str | None = None, policy: str | None = None, calls: int = 1,
-               replicas: int | None = None, max_memory: str | None = None) -> RunSpec:
-    """Validate everything before TensorFlow is imported, so bad input fails fast."""
+               replicas: int | None = None, max_memory: str | None = None, fmt: str = "text",
+               values: str | None = None, export: str | None = None) -> RunSpec:
+    """Validate everything before TensorFlow is imported, so bad input fails fast. `fmt`, `values` and `export`
+    (--format, --values, --export) say what JSON the run writes, which the memory check counts."""
     from .apis import APIS
 
     dims = parse_dims(shape, "--shape")
@@ -300,7 +345,8 @@ def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise
     if input not in INPUTS:
         raise UsageError(f"--input {input!r} is not known; choose one of {', '.join(INPUTS)}")
     if max_elements < 1:
-        raise UsageError(f"--max-elements {max_elements} is not positive")
+        raise UsageError(f"--max-elements {max_elements} is not positive; it is the most elements a run may have at "
+                         f"run time, e.g. {DEFAULT_MAX_ELEMENTS} (the default)")
     if not 1 <= calls <= MAX_CALLS:
         raise UsageError(f"--calls {calls} is outside 1..{MAX_CALLS}; it is how many times the same layer or "
                          "function is called, e.g. 3")
@@ -321,20 +367,50 @@ def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise
     problem = APIS[api].validate(spec, given)
     if problem:
         raise UsageError(problem)
+    check_rate_tensor(spec, rate if keep_prob is None else keep_prob)
     elements = math.prod(spec.run_shape)
     batched = f" with --batch {batch}" if None in dims else ""
     size = f"--shape {format_dims(dims)}{batched} is {shape_text(spec.run_shape)} at run time"
+    if elements * (replicas or 1) > MAX_ADDRESSABLE:
+        raise UsageError(f"{size}, {elements * (replicas or 1):,} elements: no 64-bit machine can hold that many (the "
+                         f"input is made in float64, and 2**60 of those fill the address space); use a smaller shape")
     if elements > max_elements:
         raise UsageError(f"{size}, {elements:,} elements, over the cap of {max_elements:,}; use a smaller shape or "
                          "raise --max-elements")
-    check_memory(spec, size)
+    check_values(values)
+    check_memory(spec, size, fmt=fmt, values=values, export=export)
     return spec
 
 
-def check_memory(spec: RunSpec, size: str, runs: int = 1) -> None:
+def check_rate_tensor(spec: RunSpec, text: str) -> None:
+    """--rate-tensor passes the rate (tf.compat.v1.nn.dropout: keep_prob, and TF takes 1 - keep_prob) as a tensor
+    in --dtype, past TensorFlow's check of a float rate: one that is 1 in that dtype drops every element and
+    divides by 0."""
+    if not spec.rate_tensor:
+        return
+    from .probabilities import _in_dtype, grid_bits
+
+    v1 = spec.api == "tf.compat.v1.nn.dropout"
+    keep = spec.keep_prob if spec.keep_prob is not None else 1 - spec.rate
+    rate = _in_dtype(1 - _in_dtype(keep, spec.dtype), spec.dtype) if v1 else _in_dtype(spec.rate, spec.dtype)
+    if rate < 1:
+        return
+    step = 2.0 ** -(grid_bits(spec.dtype) + 1)  # 1 - step is the largest value under 1 in the dtype
+    option = "--keep-prob" if spec.keep_prob is not None else "--rate"
+    what = "1 - keep_prob" if v1 else "the rate"
+    valid = (f"a keep probability of at least {step!r}" if option == "--keep-prob" else
+             f"a rate of at most {1 - step!r}, the largest {spec.dtype} below 1,")
+    raise UsageError(f"{option} {text} with --rate-tensor is a {spec.dtype} tensor, where {what} is 1: every element "
+                     f"would be dropped and x / (1 - rate) divides by 0; give {valid} or drop --rate-tensor")
+
+
+def check_memory(spec: RunSpec, size: str, runs: int = 1, fmt: str = "text", values: str | None = None,
+                 export: str | None = None) -> None:
     """Refuse a run that would not fit in memory, before anything is allocated; `runs` traces kept alive at once
-    (compare keeps one for each API) need their arrays `runs` times over."""
-    need = LIBRARY_BYTES + runs * (estimate_bytes(spec) - LIBRARY_BYTES)
+    (compare keeps one for each API) need their arrays `runs` times over; the JSON of a run (`fmt`, `values`,
+    `export`, as for estimate_bytes) is counted once."""
+    for_json = json_bytes(spec, fmt, values, export)
+    need = LIBRARY_BYTES + runs * (estimate_bytes(spec) - LIBRARY_BYTES) + for_json
     if "tensorflow" in sys.modules:  # loaded already (the shell, a notebook): its memory is in use, not to come
         need -= LIBRARY_BYTES
     cap = spec.max_memory if spec.max_memory is not None else available_memory()
@@ -345,5 +421,10 @@ def check_memory(spec: RunSpec, size: str, runs: int = 1) -> None:
     suggest = math.ceil(need / 2**30)
     dtype = max((spec.dtype, spec.layer_dtype), key=lambda d: ITEMSIZE.get(d, 0))  # the one estimate_bytes counts
     who = f"a {dtype} run needs" if runs == 1 else f"those {dtype} runs need"
+    if for_json:  # the JSON's full values are part of it: --values summary writes a few numbers per tensor instead
+        raise UsageError(f"{size}: {who} about {human_bytes(need)} at {'its' if runs == 1 else 'their'} peak, "
+                         f"{human_bytes(for_json)} of it for the JSON's full values, more than {where}; use a "
+                         "smaller shape or --values summary (or none), or raise the cap with --max-memory, e.g. "
+                         f"--max-memory {suggest}G")
     raise UsageError(f"{size}: {who} about {human_bytes(need)} at {'its' if runs == 1 else 'their'} peak, more than {where}; "
                      f"use a smaller shape, or raise the cap with --max-memory, e.g. --max-memory {suggest}G")

@@ -18,6 +18,11 @@ def _agrees(z, mean: float, expected: float) -> bool:
     return mean == expected if z is None else abs(z) < Z
 
 
+def _off(z, mean: float) -> str:
+    """How far a mean that does not agree is: in standard errors, or, with no spread (nothing kept), its value."""
+    return f"{abs(z):.1f} standard errors from" if z is not None else f"exactly {num(mean)}, every value alike, not"
+
+
 def _no_scale(f: dict, p) -> str:
     """Why no scale was stored, from where the traced call stopped."""
     at = f["stopped"]
@@ -60,12 +65,12 @@ def _expectation(f: dict, p) -> list:
                        f"{Z} standard errors." if f["inverted_z"] is not None else
                        "Inverted: the training mean is exactly 1, the input."))
     else:
-        out.append(Say(f"Inverted: the training mean is {abs(f['inverted_z']):.1f} standard errors from 1."))
+        out.append(Say(f"Inverted: the training mean is {_off(f['inverted_z'], inv['mean'])} 1."))
     if _agrees(f["paper_z"], paper["mean"], f["paper_test_value"]):
         out.append(Say(f"Paper: the training mean agrees with the test value {f['paper_test_text']}, "
                        "so that scheme matches too; but its test-time layer must be told the rate."))
     else:
-        out.append(Say(f"Paper: the training mean is {abs(f['paper_z']):.1f} standard errors from the test "
+        out.append(Say(f"Paper: the training mean is {_off(f['paper_z'], paper['mean'])} the test "
                        f"value {f['paper_test_text']}."))
     if f["inference_identity"]:
         out.append(Say("Keras moved all the rate-dependence into training: at inference, Dropout returns its "
