@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import math
 import os
 import sys
+from contextvars import ContextVar
 from enum import IntEnum
 
 import typer
@@ -23,6 +26,8 @@ class ExitStatus(IntEnum):
     CHECK_FAILED = 3  # the trace ran but its cross-check did not reproduce the library
     REFUSED = 4  # the library raised inside the chain: a result, shown up to where it raised
     MISSING = 5  # the installed version lacks a landmark function or local name the trace reads
+    INTERRUPTED = 130  # Ctrl-C (SIGINT): 128 + 2, as shells report a command the signal ended
+    TERMINATED = 143  # SIGTERM: 128 + 15
 
 
 EXIT_MEANINGS = {
@@ -32,18 +37,21 @@ EXIT_MEANINGS = {
     ExitStatus.CHECK_FAILED: "the cross-check did not reproduce the library",
     ExitStatus.REFUSED: "the library refused the call",
     ExitStatus.MISSING: "a landmark is missing in the installed version",
+    ExitStatus.INTERRUPTED: "interrupted (Ctrl-C)",
+    ExitStatus.TERMINATED: "terminated (SIGTERM)",
 }
 
 
 def _exits(*statuses: ExitStatus) -> str:
-    """The --help epilog listing the exit statuses a command can end with (always 0, 1 and 2)."""
-    chosen = [ExitStatus.OK, ExitStatus.ERROR, ExitStatus.USAGE, *statuses]
+    """The --help epilog listing the exit statuses a command can end with (always 0, 1, 2, 130 and 143)."""
+    chosen = [ExitStatus.OK, ExitStatus.ERROR, ExitStatus.USAGE, *statuses, ExitStatus.INTERRUPTED,
+              ExitStatus.TERMINATED]
     return "Exit status: " + ", ".join(f"{int(s)} {EXIT_MEANINGS[s]}" for s in chosen) + "."
 
 
-def _version(value: bool) -> None:
+def _version(ctx: typer.Context, value: bool) -> None:
     """--version: this tool's version and the installed libraries', read from their metadata (no import)."""
-    if not value:
+    if not value or ctx.resilient_parsing:  # only parsed (a lesson's check, completion): print nothing
         return
     from importlib import metadata
 
@@ -209,11 +217,29 @@ def _theme():
                         "projector): dark or light.")
 
 
+@functools.cache
+def command_tree():
+    """The click command typer builds from `app` (building it takes tens of milliseconds: once is enough)."""
+    return typer.main.get_command(app)
+
+
+class Checked(Exception):
+    """A command checked only (see checking): every value it was given is valid, and nothing ran."""
+
+
+# Set while a lesson's commands are checked before it plays: each command validates all it was given,
+# then stops at _output, the one point every command passes before it does any work.
+checking: ContextVar[bool] = ContextVar("checking", default=False)
+
+
 def _output(export, width, force, theme):
     """Validate --export, --width and --theme before any work, and give the command its console."""
     from .output import Output
 
-    return Output(export, width, force, theme)
+    out = Output(export, width, force, theme)
+    if checking.get():
+        raise Checked
+    return out
 
 
 @app.callback(epilog=_exits(ExitStatus.CHECK_FAILED, ExitStatus.REFUSED, ExitStatus.MISSING))
@@ -280,7 +306,8 @@ def run(
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
                       input=input, eager=eager, max_elements=max_elements, api=api, rng=rng,
                       keep_prob=keep_prob, training=training, rate_tensor=rate_tensor, layer_dtype=layer_dtype,
-                      policy=policy, calls=calls, replicas=replicas, max_memory=max_memory)
+                      policy=policy, calls=calls, replicas=replicas, max_memory=max_memory, fmt=fmt, values=values,
+                      export=export)
     out = _output(export, width, force, theme)
     from .tfenv import DeviceSetupError
     from .trace import trace_run
@@ -344,9 +371,9 @@ def chain(
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
                       eager=eager, max_elements=max_elements, api=api, rng=rng, keep_prob=keep_prob,
                       training=training, rate_tensor=rate_tensor, max_memory=max_memory)
+    out = _output(export, width, force, theme)
     from .trace import trace_run
 
-    out = _output(export, width, force, theme)
     trace = trace_run(spec)
     from .render_json import chain_json
     from .render_views import render_chain
@@ -487,6 +514,7 @@ def stats(
                       input="ones", max_elements=max_elements, api=api, rng=rng, max_memory=max_memory)
     from . import stats as core
 
+    core.check_trials(trials, math.prod(spec.run_shape))  # before any work, as every value is
     out = _output(export, width, force, theme)
     from .render_json import stats_json
     from .render_views import draw_stats, render_stats
@@ -526,8 +554,8 @@ def explain(
     from . import lessons
     from .render_views import render_lesson, render_topics
 
-    out = _output(export, width, force, theme)
     if topic is None:
+        out = _output(export, width, force, theme)
         topics = [(name, lessons.summary(name)) for name in lessons.available()]
         out.emit(fmt, text=lambda console: render_topics(topics, console),
                  data=lambda: {"topics": [{"topic": n, "summary": s} for n, s in topics]})
@@ -542,6 +570,7 @@ def explain(
     if chosen is None:
         raise UsageError("--seed none: explain topics compare runs with one seed; give an integer, e.g. 42")
     params = lessons.Params(rate=parse_rate(rate), seed=chosen)
+    out = _output(export, width, force, theme)
     lesson = lessons.compute(topic, params)
     from .render_json import lesson_json
 
@@ -594,7 +623,8 @@ def _walkthroughs(ctx: typer.Context, debug: bool = _debug()) -> None:
     from . import walkthrough as lessons
     from .render_views import render_walkthroughs
 
-    render_walkthroughs([lessons.load(path) for path in lessons.bundled()], _output(None, None, False, None).console)
+    render_walkthroughs([lessons.load(path, check=False) for path in lessons.bundled()],  # ours: listed, not run
+                        _output(None, None, False, None).console)
 
 
 @walkthroughs.command("play", short_help="Play a lesson, running its commands block by block.",
@@ -629,8 +659,11 @@ def _walkthrough_play(
 
 
 def _fail(message: str, status: ExitStatus) -> int:
+    """The one-line error. It may echo what the user typed, so controls are escaped and long values cut."""
+    from .untrusted import one_line
+
     sys.stdout.flush()
-    sys.stderr.write(f"{PROG}: error: {message}\n")
+    sys.stderr.write(f"{PROG}: error: {one_line(message)}\n")
     return int(status)
 
 
@@ -646,43 +679,66 @@ def _is_usage_error(exc: BaseException) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; every error becomes one line on stderr and an exit status (see ExitStatus)."""
+    """Run the CLI; every error becomes one line on stderr and an exit status (see ExitStatus).
+
+    Ctrl-C and SIGTERM raise (pause.signals_raise) so that every `finally` on the way out runs: the
+    temporary file is removed, the cursor shown, child processes ended. This call reports the signal it
+    received with one line and 130 or 143; a 130 or 143 handed up from an inner main() (the shell, a
+    lesson) was reported there already.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     from .output import ascii_stream
 
     sys.stdout = ascii_stream(sys.stdout)  # --help and errors too: ASCII symbols on a stream that lacks ours
-    try:
-        result = app(args=argv, prog_name=PROG, standalone_mode=False)
-        sys.stdout.flush()
-    except UsageError as exc:
-        if debug:
-            raise
-        return _fail(str(exc), ExitStatus.USAGE)
-    except typer.Exit as exc:
-        return int(exc.exit_code)
-    except KeyboardInterrupt:
-        return _fail("interrupted", ExitStatus.ERROR)
-    except BrokenPipeError:  # the reader stopped early (`| head`): not an error, and nothing to say
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot complain
-        return int(ExitStatus.OK)
-    except Exception as exc:
-        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command asks for its help
-            ctx = getattr(exc, "ctx", None)
-            sys.stdout.write((ctx.get_help() if ctx else "") + "\n")
-            return int(ExitStatus.OK)
-        if _is_usage_error(exc) and not debug:
-            ctx = getattr(exc, "ctx", None)
-            where = ctx.command_path if ctx is not None else PROG  # e.g. 'dropout-trace walkthrough play'
-            message = " ".join(exc.format_message().split()).rstrip(".")
-            joint = " See" if message.endswith(("?", "!")) else "; see"  # no '?; see' pile-up
-            return _fail(f"{message}{joint} '{where} --help'", ExitStatus.USAGE)
-        if debug:
-            raise
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        return _fail(f"{type(exc).__name__}: {first} (run with --debug for the traceback)", ExitStatus.ERROR)
-    return int(result) if isinstance(result, int) else int(ExitStatus.OK)
+    import signal
+
+    from .pause import Terminated, signals_raise
+    from .tfstate import isolated
+
+    signalled = {signal.SIGINT: ExitStatus.INTERRUPTED, signal.SIGTERM: ExitStatus.TERMINATED}
+    with signals_raise() as signals:
+        try:
+            with isolated():  # the caller's TensorFlow settings neither shape the trace nor are changed by it
+                result = app(args=argv, prog_name=PROG, standalone_mode=False)  # typer makes Ctrl-C 130
+            sys.stdout.flush()
+            status = int(result) if isinstance(result, int) else int(ExitStatus.OK)
+        except Terminated:
+            status = int(ExitStatus.TERMINATED)
+        except KeyboardInterrupt:
+            status = int(ExitStatus.INTERRUPTED)
+        except UsageError as exc:
+            if debug:
+                raise
+            status = _fail(str(exc), ExitStatus.USAGE)
+        except typer.Exit as exc:
+            status = int(exc.exit_code)
+        except BrokenPipeError:  # the reader stopped early (`| head`): not an error, and nothing to say
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot complain
+            status = int(ExitStatus.OK)
+        except Exception as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command asks for its help
+                ctx = getattr(exc, "ctx", None)
+                sys.stdout.write((ctx.get_help() if ctx else "") + "\n")
+                status = int(ExitStatus.OK)
+            elif _is_usage_error(exc) and not debug:
+                ctx = getattr(exc, "ctx", None)
+                where = ctx.command_path if ctx is not None else PROG  # e.g. 'dropout-trace walkthrough play'
+                message = " ".join(exc.format_message().split()).rstrip(".")
+                joint = " See" if message.endswith(("?", "!")) else "; see"  # no '?; see' pile-up
+                status = _fail(f"{message}{joint} '{where} --help'", ExitStatus.USAGE)
+            elif debug:
+                raise
+            else:
+                first = str(exc).splitlines()[0] if str(exc) else ""
+                status = _fail(f"{type(exc).__name__}: {first} (run with --debug for the traceback)",
+                               ExitStatus.ERROR)
+    if signals.pending in signalled and status not in signalled.values():  # it came as the command ended
+        status, signals.caught = int(signalled[signals.pending]), signals.pending
+    if signals.caught in signalled and status == signalled[signals.caught]:  # received here: say so once
+        _fail("interrupted" if signals.caught == signal.SIGINT else "terminated", ExitStatus(status))
+    return status
 
 
 def entry() -> None:

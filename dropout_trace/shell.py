@@ -14,7 +14,7 @@ from pathlib import Path
 PROMPT = "dropout-trace> "
 LEAVE = ("exit", "quit")
 HISTORY_LENGTH = 1000
-INTERRUPTED = 130  # the status typer gives a command stopped by Ctrl-C
+INTERRUPTED, TERMINATED = 130, 143  # a command stopped by Ctrl-C, by SIGTERM (cli.ExitStatus)
 
 
 def shell(stdin=None, timing: bool = False) -> int:
@@ -25,6 +25,7 @@ def shell(stdin=None, timing: bool = False) -> int:
     """
     from .cli import ExitStatus, _fail
     from .spec import MAX_REPLICAS
+    from .untrusted import one_line
     from .tfenv import DeviceSetupError, TensorFlowImportError, import_tensorflow
 
     stdin = stdin or sys.stdin
@@ -43,6 +44,11 @@ def shell(stdin=None, timing: bool = False) -> int:
     status = int(ExitStatus.OK)
     with _History(interactive):
         for line in _lines(stdin, interactive):
+            if isinstance(line, Undecodable):
+                where = f"line {line.number}" if line.number else "that line"
+                status = _fail(f"{where} is not {getattr(stdin, 'encoding', None) or 'UTF-8'} text; skipped it",
+                               ExitStatus.USAGE)
+                continue
             try:
                 words = argv(line)
             except ValueError as exc:  # an unclosed quote: a bad line, reported like any bad input
@@ -53,27 +59,48 @@ def shell(stdin=None, timing: bool = False) -> int:
             start = time.perf_counter()
             done = execute(words)
             if timing and done is not None:
-                sys.stderr.write(f"timing {time.perf_counter() - start:.3f} s {' '.join(words)}\n")
+                sys.stderr.write(f"timing {time.perf_counter() - start:.3f} s {one_line(' '.join(words))}\n")
             if done:  # None: nothing ran (a blank line); 0: success
                 status = done
             if done == INTERRUPTED and not interactive:  # Ctrl-C stops a script, as in any shell
                 break
+            if done == TERMINATED:  # SIGTERM ends the session, wherever its commands come from
+                return done
     return status if not interactive else int(ExitStatus.OK)
 
 
 def _lines(stdin, interactive: bool):
     """Lines typed at the prompt (Ctrl-C cancels the line) or read from a pipe (no prompt); ends at EOF."""
-    if not interactive:
-        yield from stdin
+    if not interactive:  # not `yield from`: leaving the loop would close the caller's stdin through it
+        raw = getattr(stdin, "buffer", None)
+        for number, line in enumerate(raw if raw is not None else stdin, start=1):
+            if isinstance(line, bytes):
+                try:
+                    line = line.decode(getattr(stdin, "encoding", None) or "utf-8")
+                except (UnicodeDecodeError, LookupError):
+                    yield Undecodable(number)
+                    continue
+            yield line
         return
     while True:
         try:
             yield input(PROMPT)
         except KeyboardInterrupt:  # the terminal has echoed ^C; start a fresh line
             print(flush=True)
+        except UnicodeDecodeError:  # the terminal sent bytes that are not text in its encoding
+            yield Undecodable(None)
         except EOFError:  # Ctrl-D
             print(flush=True)
             return
+
+
+class Undecodable(str):
+    """A line that is not text in stdin's encoding: reported and skipped."""
+
+    def __new__(cls, number: int | None):
+        made = super().__new__(cls, "")
+        made.number = number
+        return made
 
 
 def argv(line: str) -> list[str]:
@@ -88,10 +115,17 @@ def execute(words: list[str]) -> int | None:
     """Run one command as `dropout-trace WORDS` would, in this process; None when there was nothing to run."""
     from .cli import ExitStatus, _fail, main
 
+    from .cmdline import named
+
     if not words:
         return None
-    if words[0] == "shell":
+    line = named(words)
+    if words[0] == "shell" or line.command == "shell":  # in any spelling: --debug shell, shell --help
         return _fail("already in the shell; type a command, or help for the list", ExitStatus.USAGE)
+    completion = next((g.flag for g in line.given if g.name in ("install_completion", "show_completion")), None)
+    if completion:  # it would edit the login shell's files from here; this prompt completes with Tab itself
+        return _fail(f"{completion} is for your login shell: run 'dropout-trace {completion}' there; "
+                     "here, Tab completes commands and options", ExitStatus.USAGE)
     try:
         if words[0] in ("help", "?"):
             return _help(words[1:])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .spec import UsageError
+from .untrusted import clip, visible
 
 # The bundled lessons: inside the installed package, or at the top of a checkout (and an editable install).
 FOLDER = next((p for p in (Path(__file__).resolve().parent / "walkthroughs",
@@ -22,10 +23,22 @@ FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^\s`]*)")
 # A lesson line becomes an argv, never a shell line; refusing shell syntax also keeps the Markdown
 # honest for a reader who pastes it into a shell.
 SHELL_SYNTAX = ("|", "&", ";", "<", ">", "`", "$", "(", ")", "\\", "*", "?", "~")
-NESTED = ("walkthrough", "shell")  # a lesson may not start another lesson or a prompt
-WRITES = ("--export", "--force")  # a lesson someone sent you must not write files
+# A lesson someone sent you may only make dropout-trace read and print. So a lesson runs these
+# commands with these options (click's parameter names), nothing else: no completion install, no
+# export or --force, no shell or walkthrough, and no cap raised above its default.
+LESSON_COMMANDS = ("run", "chain", "graph", "compare", "versions", "stats", "explain")
+LESSON_OPTIONS = frozenset({
+    "rate", "shape", "batch", "seed", "calls", "layer_dtype", "policy", "noise_shape", "dtype", "input", "eager",
+    "api", "rng", "keep_prob", "training", "rate_tensor", "plumbing", "fmt", "max_elements", "max_memory",
+    "values", "debug", "width", "theme", "replicas", "brief", "step", "stages", "source", "trials", "topic",
+    "version",
+})
+WRITES = ("export", "force", "install_completion", "show_completion")  # why a lesson must not: they write
+CONTROL_SHOWN = re.compile(r"\\(x[0-9a-f]{2}|u[0-9a-f]{4})")  # how untrusted.visible shows one
+# Far above any lesson a class sits through (2 minutes a block), and checked in well under a second.
+MAX_BYTES, MAX_BLOCKS, MAX_COMMANDS = 2**20, 100, 100
 WORDS_PER_MINUTE, MINUTES_PER_BLOCK = 150, 2  # reading the prose, then running and discussing a block
-INTERRUPTED = 130  # the status typer gives a command stopped by Ctrl-C
+INTERRUPTED, TERMINATED = 130, 143  # a command stopped by Ctrl-C, by SIGTERM (cli.ExitStatus)
 
 
 @dataclass(frozen=True)
@@ -81,25 +94,38 @@ def bundled() -> list[Path]:
 
 def find(name: str) -> Path:
     """A lesson by number (1 or 01), by name (01-unknown-batch), or a path to a .md file."""
+    number = int(name) if name.isascii() and name.isdigit() and len(name) <= 4 else None
     for path in bundled():
-        if name in (path.stem, path.name) or (name.isdigit() and _number(path) == int(name)):
+        if name in (path.stem, path.name) or (number is not None and _number(path) == number):
             return path
     path = Path(name)
-    if path.suffix.lower() in (".md", ".markdown") and path.is_file():
-        return path
-    hint = f"the file {name!r} does not exist" if path.suffix.lower() in (".md", ".markdown") else (
+    markdown = path.suffix.lower() in (".md", ".markdown")
+    try:
+        if markdown and path.is_file():
+            return path
+    except OSError as exc:  # a folder on the way this process may not search, a name too long
+        raise UsageError(f"cannot open the lesson {name!r}: {exc.strerror or exc}") from None
+    hint = f"the file {name!r} does not exist" if markdown else (
         f"choose a number 1 to {len(bundled())}, a name such as 01-unknown-batch, or a path to a .md file")
     raise UsageError(f"no lesson {name!r}: {hint}; 'dropout-trace walkthrough' lists them")
 
 
-def load(path: Path) -> Lesson:
-    """Parse a lesson and check every command in it; the first line refused stops it, naming file and line."""
+def load(path: Path, check: bool = True) -> Lesson:
+    """Parse a lesson and check every command in it; the first line refused stops it, naming file and line.
+
+    The file is untrusted: its control characters are shown escaped, never sent to the terminal, and
+    with `check` every command is validated by the command itself, with nothing run.
+    """
+    where = visible(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_BYTES:
+            raise UsageError(f"{where}: the lesson is {path.stat().st_size:,} bytes; lessons are at most "
+                             f"{MAX_BYTES:,} bytes")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not part of the lesson
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the lesson: {exc}") from None
-    lines = text.splitlines()
-    parts, prose, i, title = [], [], 0, path.stem
+        raise UsageError(f"{where}: cannot read the lesson: {exc}") from None
+    lines = visible(text, keep="\n\t").splitlines()
+    parts, prose, i, title, count = [], [], 0, path.stem, 0
     while i < len(lines):
         fence = FENCE.match(lines[i])
         if fence is None:
@@ -112,13 +138,23 @@ def load(path: Path) -> Lesson:
         if fence.group(2).lower() in COMMAND_FENCES:
             parts.append("\n".join(prose))
             prose = []
-            number = sum(isinstance(p, Block) for p in parts) + 1
-            parts.append(_block(path, number, i + 1, list(enumerate(lines[i + 1:end], start=i + 2))))
+            count += 1
+            if count > MAX_BLOCKS:
+                raise UsageError(f"{where}:{i + 1}: more than {MAX_BLOCKS} command blocks; split the lesson")
+            parts.append(_block(path, count, i + 1, list(enumerate(lines[i + 1:end], start=i + 2))))
         else:  # any other fenced block is prose, shown as code and never run
             prose.extend(lines[i:end + 1])
         i = end + 1
     parts.append("\n".join(prose))
-    return Lesson(path, _number(path), title, tuple(p for p in parts if not isinstance(p, str) or p.strip()))
+    lesson = Lesson(path, _number(path), title, tuple(p for p in parts if not isinstance(p, str) or p.strip()))
+    commands = lesson.commands
+    if len(commands) > MAX_COMMANDS:
+        raise UsageError(f"{where}:{commands[MAX_COMMANDS].line}: more than {MAX_COMMANDS} commands; split the lesson")
+    for command in commands if check else ():
+        why = sandbox(command.argv)
+        if why:
+            raise UsageError(f"{where}:{command.line}: {why}; refused: {clip(command.text)}")
+    return lesson
 
 
 def _number(path: Path) -> int | None:
@@ -158,8 +194,10 @@ def _block(path: Path, number: int, line: int, body: list[tuple[int, str]]) -> B
 
 def _command(path: Path, line: int, text: str) -> Command:
     def refuse(why: str):
-        raise UsageError(f"{path}:{line}: {why}; refused: {text}")
+        raise UsageError(f"{visible(str(path))}:{line}: {why}; refused: {clip(text)}")
 
+    if CONTROL_SHOWN.search(text):
+        refuse("a control character (shown escaped) has no place in a command")
     syntax = [c for c in SHELL_SYNTAX if c in text]
     if syntax:
         refuse(f"a lesson runs plain dropout-trace commands, without shell syntax ({' '.join(syntax)})")
@@ -169,14 +207,73 @@ def _command(path: Path, line: int, text: str) -> Command:
         refuse(f"cannot split the line into words ({exc})")
     if not words or words[0] != PROG:
         refuse("only dropout-trace commands run from a lesson")
-    sub = next((w for w in words[1:] if not w.startswith("-")), None)
-    if sub in NESTED:
-        refuse(f"'{PROG} {sub}' cannot run from inside a lesson")
-    written = [w for w in words if w.split("=", 1)[0] in WRITES]
-    if written:
-        refuse(f"lesson commands do not write files ({written[0]}); export the whole lesson with "
-               f"'{PROG} walkthrough play NAME --export FILE'")
     return Command(line, text, tuple(words[1:]))
+
+
+def sandbox(argv) -> str | None:
+    """Why `dropout-trace ARGV` may not run from a lesson, or None when it only reads and prints.
+
+    The CLI's own parser says which command and options it names; then the command itself checks
+    every value, as it would before any work, and stops there (cli.checking), so a bad value is
+    refused before the lesson plays and before TensorFlow starts.
+    """
+    from .cmdline import named
+
+    line = named(argv)
+    if line.command is not None and line.command not in LESSON_COMMANDS:
+        return f"'{PROG} {line.command}' cannot run from inside a lesson: a lesson runs {', '.join(LESSON_COMMANDS)}"
+    for given in line.given:
+        if given.name in WRITES:
+            return (f"lesson commands do not write files ({given.flag}); export the whole lesson with "
+                    f"'{PROG} walkthrough play NAME --export FILE'")
+        if given.name not in LESSON_OPTIONS:
+            return f"{given.flag} cannot be used from inside a lesson"
+    return _raised_cap({g.name: g.value for g in line.given}) or _checked(argv)
+
+
+def _raised_cap(params: dict) -> str | None:
+    """A lesson may lower --max-elements and --max-memory, never raise them above their defaults."""
+    from .spec import DEFAULT_MAX_ELEMENTS, available_memory, human_bytes, parse_bytes
+
+    elements = params.get("max_elements")
+    if isinstance(elements, int) and elements > DEFAULT_MAX_ELEMENTS:
+        return f"--max-elements {elements:,} is above the default of {DEFAULT_MAX_ELEMENTS:,}; a lesson may only lower it"
+    memory = params.get("max_memory")
+    if memory is not None:
+        try:
+            asked = parse_bytes(memory)
+        except UsageError as exc:
+            return str(exc)
+        free = available_memory()
+        if free is None or asked > free:
+            default = "the memory available" if free is None else f"the {human_bytes(free)} available"
+            return f"--max-memory {memory} is above {default}, its default; a lesson may only lower it"
+    return None
+
+
+def _checked(argv) -> str | None:
+    """The command's own verdict on its values, with nothing run: None, or its one-line error."""
+    from . import cli
+
+    token = cli.checking.set(True)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            cli.command_tree().main(args=list(argv), prog_name=PROG, standalone_mode=False)
+    except cli.Checked:
+        return None
+    except UsageError as exc:
+        return str(exc)
+    except Exception as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError" or getattr(exc, "exit_code", None) == 0:
+            return None  # it asks for help (a bare command): help only prints
+        if hasattr(exc, "format_message"):  # the parser's own usage errors
+            return " ".join(exc.format_message().split()).rstrip(".")
+        if hasattr(exc, "exit_code"):  # a command that stopped with its own status before any work
+            return f"'{PROG} {' '.join(argv)}' stops with exit status {exc.exit_code} before it runs"
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        cli.checking.reset(token)
+    return None
 
 
 # -- playing ----------------------------------------------------------------------------------------
@@ -205,7 +302,7 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1, stdin=None) ->
     with using_console(console):
         for part in parts:
             if isinstance(part, str):
-                console.print(Markdown(part))
+                console.print(Markdown(part, hyperlinks=False))  # a link's target is shown, not hidden
                 continue
             try:
                 pauser.wait(f"block {part.number} of {len(blocks)}")
@@ -223,7 +320,7 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1, stdin=None) ->
 
 
 def _name(lesson: Lesson) -> str:
-    return lesson.path.stem if lesson.path.parent == FOLDER else str(lesson.path)
+    return lesson.path.stem if lesson.path.parent == FOLDER else visible(str(lesson.path))
 
 
 def _run_block(block: Block, console) -> None:
@@ -236,9 +333,12 @@ def _run_block(block: Block, console) -> None:
         console.print(f"$ {step.text}", style="bold cyan", markup=False, highlight=False)
         with contextlib.redirect_stdout(_Through(console)), contextlib.redirect_stderr(_Through(console, "red")):
             status = main(list(step.argv))
-        if status == INTERRUPTED:  # Ctrl-C stops the whole lesson, not just this command
-            console.print(f"interrupted in block {block.number}", style="yellow", markup=False, highlight=False)
-            raise KeyboardInterrupt
+        if status in (INTERRUPTED, TERMINATED):  # a signal stops the whole lesson, not just this command
+            from .pause import Terminated
+
+            said = "interrupted" if status == INTERRUPTED else "terminated"
+            console.print(f"{said} in block {block.number}", style="yellow", markup=False, highlight=False)
+            raise KeyboardInterrupt if status == INTERRUPTED else Terminated()
         if status:
             console.print(f"exit status {status}", style="yellow", markup=False, highlight=False)
         console.print()

@@ -189,3 +189,133 @@ def test_fuzzed_options_never_crash(tf, scratch, path, command):
             assert named or words, (argv, lines[0])
 
     check()
+
+
+# -- lessons and the shell ----------------------------------------------------------------------------
+# A lesson file is untrusted and a shell line is typed by anyone: generated ones, with control
+# characters, unicode digits, broken fences and quoting, huge repeats, and command lines drawn
+# from the same option fuzzing as above. Whatever comes in: no traceback, a documented status, no
+# escape sequence on the terminal (output here is not a terminal, so the tool itself sends none),
+# nothing written anywhere, and the caller's stdin left open.
+CHEAP = {("run",), ("versions",), ("explain",), ("chain",)}
+CONTROLS = st.sampled_from(["\x1b]52;c;ZXZpbA==\x07", "\x1b]0;title\x07", "\x1b[2J", "\x1b[8m", "\x07", "\x08",
+                            "\r", "\x00", "\x9b", "\u202e", "\ufeff", "\u2028"])
+DIGITS = st.sampled_from(["٣", "³", "１", "߂", "২", "0x3", "3"])
+UNTRUSTED = st.lists(st.one_of(st.characters(blacklist_categories=("Cs",)), CONTROLS), max_size=20).map("".join)
+PATHS = [(p, c) for p, c in command_paths() if p in CHEAP]
+
+
+@st.composite
+def any_command(draw) -> str:
+    """One line a lesson or a shell user might write: fuzzed options, a nested command, or noise."""
+    import shlex
+
+    path, command = draw(st.sampled_from(PATHS))
+    kind = draw(st.integers(0, 5))
+    if kind <= 2:
+        return shlex.join(draw(command_lines(path, command)))
+    if kind == 3:
+        option = draw(st.sampled_from(["--replicas", "--calls", "--batch", "--max-elements", "--width"]))
+        return f"{' '.join(path)} --rate 0.3 --shape None,4 {option} {draw(DIGITS)}"
+    if kind == 4:
+        return draw(st.sampled_from(["shell", "--debug shell", "walkthrough play 1", "--install-completion",
+                                     "--show-completion zsh", "versions --export x.txt --force", "exit", "help",
+                                     "run --max-memory 1000T --rate 0.3 --shape None,4", "stats --trials 1"]))
+    return draw(UNTRUSTED)
+
+
+@st.composite
+def lesson_texts(draw) -> str:
+    parts = [draw(st.sampled_from(["", "\ufeff"])) + f"# {draw(UNTRUSTED)}\n"]
+    for _ in range(draw(st.integers(0, 4))):
+        parts.append(draw(UNTRUSTED) + "\n\n")
+        fence = draw(st.sampled_from(["```bash", "```console", "~~~sh", "```python", "````bash", "```"]))
+        lines = [("$ " if draw(st.booleans()) else "") + "dropout-trace " + draw(any_command())
+                 for _ in range(draw(st.integers(0, 2)))]
+        if draw(st.booleans()):
+            lines.append("# " + draw(UNTRUSTED))
+        close = draw(st.sampled_from(["```", "~~~", "````", ""]))  # sometimes a fence never closes
+        parts.append("\n".join([fence, *lines, close]) + "\n")
+    text = "".join(parts)
+    return text * draw(st.sampled_from([1, 1, 1, 2, 300]))  # sometimes huge: past the caps
+
+
+def _untouched(folder: str) -> set[str]:
+    return {os.path.join(d, f) for d, _, files in os.walk(folder) for f in files}
+
+
+@pytest.fixture
+def sealed(tmp_path, monkeypatch):
+    """A scratch home and working folder: whatever a lesson or a shell line wrote would show up there.
+
+    Keras and tf-keras write ~/.keras/keras.json when they are first imported, for any program that
+    imports them; both are imported before HOME moves here, so what shows up is ours."""
+    import tf_keras  # noqa: F401  (keras is, through the tf fixture)
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _clean(out: str, err: str, status: int, what) -> None:
+    assert "Traceback" not in out + err, (what, err)
+    assert status in DOCUMENTED, (what, status, err)
+    assert "\x1b" not in out + err and "\x07" not in out + err and "\x9b" not in out + err, (what, out + err)
+
+
+def test_fuzzed_lessons_only_read_and_print(tf, sealed):
+    lesson = sealed / "sent.md"
+
+    @settings(max_examples=max(10, EXAMPLES // 4), derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(lesson_texts())
+    def check(text):
+        lesson.write_text(text, encoding="utf-8", errors="surrogatepass")
+        before = _untouched(str(sealed))
+        stdin = sys.stdin
+        sys.stdin = io.StringIO("")
+        try:
+            status, out, err = _run(["walkthrough", "play", str(lesson), "--step"])
+        finally:
+            sys.stdin = stdin
+        _clean(out, err, status, text[:400])
+        assert status in (0, 2), (text[:400], status, err)  # played, or refused before anything ran
+        if status == 2:
+            lines = err.splitlines()
+            assert len(lines) == 1 and lines[0].startswith(f"dropout-trace: error: {lesson}"), (text[:400], err)
+            assert out == ""
+        assert _untouched(str(sealed)) == before, text[:400]
+
+    check()
+
+
+def test_fuzzed_shell_lines_never_break_the_session(tf, sealed, capsys):
+    from dropout_trace.shell import shell
+
+    @settings(max_examples=max(10, EXAMPLES // 4), derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.lists(any_command(), min_size=1, max_size=4))
+    def check(lines):
+        raw = "".join(line.replace("\n", " ").replace("\r", " ").replace("\u2028", " ") + "\n" for line in lines)
+        stdin = io.TextIOWrapper(io.BytesIO(raw.encode("utf-8", "surrogatepass") + b"\xff\nversions --format json\n"),
+                                 encoding="utf-8")
+        before = _untouched(str(sealed))
+        try:
+            status = shell(stdin=stdin)
+        except BaseException as exc:  # a line that escaped the shell would end a whole class's session
+            raise AssertionError((lines, repr(exc))) from exc
+        out, err = capsys.readouterr()
+        _clean(out, err, status, lines)
+        assert not stdin.closed, lines
+        left = any(line.strip() in ("exit", "quit") for line in lines)
+        assert left or '"tensorflow"' in out, (lines, err)  # the session went on to the last line
+        written = _untouched(str(sealed)) - before  # an --export the user typed may write here, and only here
+        assert all(os.path.dirname(path) == str(sealed) for path in written), (lines, written)
+        for path in written:
+            os.unlink(path)
+
+    check()

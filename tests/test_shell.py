@@ -168,6 +168,46 @@ def test_shell_inside_the_shell_is_refused_in_one_line(tf, capsys):
     assert status == 2 and "tensorflow" in out.lower()
 
 
+@pytest.mark.parametrize("line", ["--debug shell", "dropout-trace --debug shell", "shell --timing",
+                                  "dropout-trace shell", "--debug shell --help"])
+def test_shell_inside_the_shell_is_refused_in_any_spelling(tf, capsys, line):
+    stdin = io.StringIO(f"{line}\nexit\nversions --format json\n")
+    status = shell(stdin=stdin)
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and err.startswith("dropout-trace: error: already in the shell")
+    assert status == 2 and out == ""  # 'exit' left the one shell there is: versions never ran
+    assert not stdin.closed  # leaving the shell does not close the stdin it was given
+
+
+def test_leaving_never_closes_the_callers_stdin(tf, capsys, tmp_path):
+    """From a pipe, exit, end of input and a bad line leave stdin open for whatever reads it next."""
+    for text in ("exit\nrest\n", "versions --format json\n", "frobnicate\nquit\nmore\n"):
+        stdin = io.StringIO(text)
+        shell(stdin=stdin)
+        assert not stdin.closed
+    capsys.readouterr()
+    piped_file = tmp_path / "lines"
+    piped_file.write_bytes(b"exit\nversions\n")
+    with open(piped_file, encoding="utf-8") as stdin:
+        shell(stdin=stdin)
+        assert not stdin.closed and stdin.read() == "versions\n"  # what followed exit is still there
+
+
+def test_an_undecodable_line_is_reported_and_skipped(tf, capsys, tmp_path):
+    script = tmp_path / "script"
+    script.write_bytes(b"\xff\xfe not text\nversions --format json\n\xc3(\n")
+    with open(script, encoding="utf-8") as stdin:
+        status = shell(stdin=stdin)
+    out, err = capsys.readouterr()
+    assert err.splitlines() == ["dropout-trace: error: line 1 is not utf-8 text; skipped it",
+                                "dropout-trace: error: line 3 is not utf-8 text; skipped it"]
+    assert '"tensorflow"' in out  # the line between them ran
+    assert status == 2
+    done = subprocess.run([sys.executable, "-m", "dropout_trace", "shell"], input=b"\xff\nversions\n",
+                          capture_output=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
+    assert done.returncode == 2 and b"Traceback" not in done.stderr and b"TensorFlow" in done.stdout
+
+
 def test_exit_quit_and_bad_quoting(tf, capsys):
     assert piped("exit\nfrobnicate\n", capsys) == (0, "", "")
     assert piped("quit\nfrobnicate\n", capsys) == (0, "", "")
@@ -185,3 +225,12 @@ def test_history_is_not_kept_in_a_symlink(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert _history_file() == tmp_path / "home" / ".local" / "state" / "dropout-trace" / "history"
     assert stat.S_IMODE((tmp_path / "home" / ".local" / "state" / "dropout-trace").stat().st_mode) & 0o077 == 0
+
+
+@pytest.mark.parametrize("line", ["--install-completion", "--install-completion bash", "--show-completion zsh",
+                                  "dropout-trace --debug --install-completion"])
+def test_completion_is_not_installed_from_the_shell(tf, capsys, tmp_path, monkeypatch, line):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    status, out, err = piped(f"{line}\n", capsys)
+    assert status == 2 and out == "" and err.count("\n") == 1 and "is for your login shell" in err
+    assert list(tmp_path.iterdir()) == []  # no .bashrc, no completion script

@@ -320,7 +320,8 @@ def test_export_records_prose_output_json_and_errors(tf, tmp_path, capsys):
     lesson = tmp_path / "mine.md"
     lesson.write_text("# A lesson of my own\n\nWhat does a *None* batch become?\n\n```bash\n"
                       "# a comment is shown, never run\ndropout-trace explain static-vs-dynamic\n```\n\n"
-                      "A refusal is a result too:\n\n```console\n$ dropout-trace explain no-such-topic\n"
+                      "A refusal is a result too:\n\n```console\n"
+                      "$ dropout-trace run --api tf.nn.dropout --rate 0.3 --shape None,3 --noise-shape None,1\n"
                       "$ dropout-trace explain --format json\n```\n")
     target = tmp_path / "played.txt"
     assert main(["walkthrough", "play", str(lesson), "--export", str(target), "--width", WIDTH]) == 0
@@ -329,11 +330,17 @@ def test_export_records_prose_output_json_and_errors(tf, tmp_path, capsys):
     assert "\x1b[" not in saved
     for text in ("A lesson of my own", "What does a None batch become?", "# a comment is shown, never run",
                  "$ dropout-trace explain static-vs-dynamic", "noise shape at run time",
-                 "no topic 'no-such-topic'", "exit status 2", '"topic": "static-vs-dynamic"'):
+                 "The library refused the call", "exit status 4",
+                 '"topic": "static-vs-dynamic"'):
         assert text in saved and text in screen, text
     assert main(["walkthrough", "play", str(lesson), "--from", "2"]) == 0
     later = capsys.readouterr().out
-    assert "A refusal is a result too" in later and "exit status 2" in later and "noise shape" not in later
+    assert "A refusal is a result too" in later and "exit status 4" in later and "noise shape at run time" not in later
+    # a usage error is not a result: the lesson's values are checked before it plays, and it is refused
+    lesson.write_text(lesson.read_text().replace("explain --format json", "explain no-such-topic"))
+    assert main(["walkthrough", "play", str(lesson)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and f"{lesson}:14: no topic 'no-such-topic'" in err
 
 
 def test_the_wheel_ships_every_lesson_and_schema(tmp_path):
