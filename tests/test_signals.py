@@ -143,20 +143,30 @@ def four_children(pid: int) -> set[int] | None:
     return found if len(found) >= 4 else None
 
 
-def test_sigterm_to_keras2_vs_keras3_ends_its_children():
-    signum = signal.SIGTERM  # Ctrl-C takes the same way out (KeyboardInterrupt through Children), at 130
-    child = subprocess.Popen([sys.executable, "-m", "dropout_trace", "explain", "keras2-vs-keras3"], env=env(),
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+def terminated_with_children(argv: list[str], typed: str = "") -> tuple[int, set[int], str, str]:
+    """Start `dropout-trace ARGV` (fed `typed` on stdin), SIGTERM it once its four child interpreters run:
+    (status, their pids, stdout, stderr). The signal goes to the command alone, not to its process group
+    (as `kill PID` does)."""
+    child = subprocess.Popen([sys.executable, "-m", "dropout_trace", *argv], env=env(), stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        # the signal goes to the command alone, not to its process group (as `kill PID` does)
+        if typed:
+            child.stdin.write(typed)
+            child.stdin.flush()
         pids = wait_for(lambda: four_children(child.pid), 120, "four child interpreters", child)
-        child.send_signal(signum)
-        _, err = child.communicate(timeout=60)
+        child.send_signal(signal.SIGTERM)
+        out, err = child.communicate(timeout=60)
     finally:
         if child.poll() is None:
             child.kill()
             child.wait()
-    assert child.returncode == STATUS[signum]
+    return child.returncode, pids, out, err
+
+
+def test_sigterm_to_keras2_vs_keras3_ends_its_children():
+    signum = signal.SIGTERM  # Ctrl-C takes the same way out (KeyboardInterrupt through Children), at 130
+    status, pids, _, err = terminated_with_children(["explain", "keras2-vs-keras3"])
+    assert status == STATUS[signum]
     assert err.strip() == LINE[signum]
     alive = [pid for pid in pids if Path(f"/proc/{pid}").exists()]  # reaped: not even a zombie is left
     assert alive == []
@@ -194,21 +204,11 @@ def test_sigterm_ends_a_lesson_and_a_shell_session_once(tmp_path, how):
     no child left, and no command after it runs."""
     lesson = tmp_path / "long.md"
     lesson.write_text("# Long\n\n```bash\ndropout-trace explain keras2-vs-keras3\ndropout-trace versions\n```\n")
-    argv = ["walkthrough", "play", str(lesson)] if how == "walkthrough" else ["shell"]
-    child = subprocess.Popen([sys.executable, "-m", "dropout_trace", *argv], env=env(), stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        if how == "shell":
-            child.stdin.write("explain keras2-vs-keras3\nversions\n")
-            child.stdin.flush()
-        pids = wait_for(lambda: four_children(child.pid), 120, "four child interpreters", child)
-        child.send_signal(signal.SIGTERM)
-        out, err = child.communicate(timeout=60)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-    assert child.returncode == ExitStatus.TERMINATED
+    if how == "walkthrough":
+        status, pids, out, err = terminated_with_children(["walkthrough", "play", str(lesson)])
+    else:
+        status, pids, out, err = terminated_with_children(["shell"], "explain keras2-vs-keras3\nversions\n")
+    assert status == ExitStatus.TERMINATED
     said = out + err  # a lesson shows its commands' errors on its own screen, so an export records them
     assert said.count(LINE[signal.SIGTERM]) == 1, said  # said once, by the command that received it
     assert "Installed" not in out  # versions, the command after it, never ran
