@@ -10,14 +10,7 @@ from dataclasses import dataclass
 from . import narrate
 from .apis import APIS, LANDMARKS, LOCALS, RNGS
 from .landmarks import find, function_source
-
-
-@dataclass(frozen=True)
-class Difference:
-    topic: str
-    account: str  # what the widely read TF 2.9 / Keras 2.9 account says
-    installed: str  # what the installed source does, with where it was read
-    differs: bool
+from .narrate.commands import Difference
 
 
 @dataclass(frozen=True)

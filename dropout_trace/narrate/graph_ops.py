@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..page import Mask, Rows, Say, Table, Try
-from . import GRAPH_MARKS, listed, plural
+from .commands import GRAPH_MARKS
+from .words import listed, plural
 
 SUMMARY = "the ops one call leaves in the graph; which run every call"
 

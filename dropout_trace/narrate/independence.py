@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..page import Heading, Rows, Say, Table, Try
-from . import num
 from .stats import fixed, interval, p_value
+from .words import num
 
 SUMMARY = "are the masks independent? correlations, a binomial test"
 

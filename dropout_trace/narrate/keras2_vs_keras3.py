@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..page import Heading, Rows, Say, Table, Try
-from . import num
+from .words import num
 
 SUMMARY = "which Dropout keras, tf.keras, tf_keras give you"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..page import Heading, Say, Table, Try
-from . import plural
+from .words import plural
 
 SUMMARY = "what happens to a NaN or Inf that is dropped, or kept"
 

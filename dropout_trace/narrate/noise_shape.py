@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..page import Heading, Mask, Say, Table, Try
 from ..spec import shape_text
-from . import listed, plural
+from .words import listed, plural
 
 SUMMARY = "which elements share a draw: per element, feature, sample"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..page import Say, Table, Try
-from . import num, plural
+from .words import num, plural
 
 SUMMARY = "float16, bfloat16, mixed: stored rate, P(keep), bias"
 

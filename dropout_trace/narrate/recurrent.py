@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..page import Heading, Mask, Rows, Say, Table, Try
-from . import listed, num, plural
+from .words import listed, num, plural
 
 SUMMARY = "LSTM and GRU: which masks the timesteps reuse"
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..page import Heading, Say, Table, Try
-from . import listed, plural, replicas_agreement, replicas_lesson, replicas_why
+from .replica_lines import replicas_agreement, replicas_lesson, replicas_why
+from .words import listed, plural
 
 SUMMARY = "do replicas under MirroredStrategy share a mask? why?"
 

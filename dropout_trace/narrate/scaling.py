@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..page import Heading, Rows, Say, Table, Try
-from . import num, plural
+from .words import num, plural
 
 SUMMARY = "inverted dropout: why kept values are scaled by 1/(1-rate)"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..page import Heading, Mask, Say, Table, Try
-from . import listed, num
+from .words import listed, num
 
 SUMMARY = "why a mask changes every batch, or repeats"
 

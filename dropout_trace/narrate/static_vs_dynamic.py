@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..page import Mask, Rows, Say, Try
-from . import listed, plural
+from .words import listed, plural
 
 SUMMARY = "a None batch in call(), yet every sample its own draws"
 

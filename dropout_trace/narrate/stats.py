@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import num, plural
+from .words import num, plural
 
 # Why an API returns one mask on every call, for those whose random state never advances.
 CONSTANT_SEED = {

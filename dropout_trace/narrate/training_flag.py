@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..page import Heading, Say, Table, Try
-from . import num
+from .words import num
 
 RECIPE_CALLS = (("predict", "model.predict(x)"), ("call", "model(x)"), ("call_training", "model(x, training=True)"))
 

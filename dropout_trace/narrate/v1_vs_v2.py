@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..page import Heading, Say, Table, Try
-from . import plural
+from .words import plural
 
 SUMMARY = "keep_prob vs rate, and the digit 1 - keep_prob can add"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..page import Heading, Rows, Say, Try
-from . import plural
+from .words import plural
 
 SUMMARY = "the installed chain vs the widely read TF 2.9 account"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..page import Mask, Rows, Say, Table, Try
-from . import listed
+from .words import listed
 
 SUMMARY = "jit_compile=True: the same uniforms for the same seed?"
 

@@ -1,0 +1,191 @@
+"""After the stages: the probabilities, the kept count, the answer in short, the calls, the check, a refusal."""
+
+from __future__ import annotations
+
+from ..facts import Facts
+from ..spec import shape_text
+from .words import axes, listed, num, plural
+
+
+REFERENCES = {
+    "keras": "a fresh layer with the same seed: its SeedGenerator starts at [seed, 0] again",
+    "spatial": "a fresh layer with the same seed: its SeedGenerator starts at [seed, 0] again",
+    "keras.random.dropout": "the same call again: an integer seed makes it a pure function of x",
+    "tf-keras": "a fresh layer with the same seed and rng type",
+    "tf-keras legacy": "a fresh layer with the same seed, after tf.random.set_seed(seed)",
+    "tf.nn.dropout": "tf.random.set_seed(seed), then a fresh tf.nn.dropout(..., seed=seed): the same op seeds",
+    "tf.compat.v1.nn.dropout": "tf.random.set_seed(seed), then a fresh tf.compat.v1.nn.dropout(..., seed=seed)",
+    "stateless": "the same call again: a stateless op is a pure function of its seed",
+}
+
+
+def probabilities_line(f: Facts) -> str | None:
+    p = f.probabilities
+    if p is None or not f.dropped:
+        return None
+    scale = f"scale {num(p.scale_in_dtype)}" if p.scale_in_dtype is not None else "x / (1 - rate)"
+    on = ("the 1 captured draw lies on it" if p.grid_checked_on == 1 else
+          f"all {plural(p.grid_checked_on, 'captured draw')} lie on it")
+    grid = (f"grid of {plural(p.grid_size, 'value')} ({p.grid_bits} mantissa bits; {on})" if not p.off_grid else
+            f"grid of {plural(p.grid_size, 'value')} ({p.off_grid:,} captured draws off it)")
+    return (f"in {p.compute_dtype}: rate {num(p.rate_in_dtype)}, {scale}, {grid}; P(keep) = {num(p.p_keep)}; "
+            f"expected output/input = {num(p.expected_output_ratio)}")
+
+
+def kept_line(f: Facts, check) -> str:
+    p = f.probabilities
+    expected = f"P(keep) = {num(p.p_keep)}" if p else f"1 - rate = {num(1 - f.rate)}"
+    line = f"kept {check.kept:,} of {check.total:,} = {check.kept_fraction:.1%}   (expected {expected}"
+    independent = f.draws
+    if independent < 400:
+        line += f"; {plural(independent, 'independent draw')} is a small sample"
+    return line + ")"
+
+
+def in_short(f: Facts) -> str | None:
+    if not f.dropped or f.noise_runtime is None:
+        return None
+    run = listed(f.noise_runtime)
+    if f.mode == "eager":
+        first = "Eagerly there is no tracing: every shape is concrete from the start. "
+        then = f"The noise shape was {run}"
+    elif f.noise_source == "shape_op":
+        first = (f"While tracing, x had shape {shape_text(f.shape)} and the noise shape was a tensor (a Shape op) "
+                 f"whose value was only partly known: {listed(f.noise_static or [])}. ")
+        then = f"When the graph ran it held {run}"
+    elif f.noise_source == "tensor":
+        first = (f"While tracing, x had shape {shape_text(f.shape)} and the noise shape was a tensor "
+                 f"({f.noise_tensor}) whose value was only partly known: {listed(f.noise_static or [])}. ")
+        then = f"When the graph ran it held {run}"
+    elif f.noise_source == "constant":
+        first = f"Every size was known while tracing, {shape_text(f.shape)}, so the noise shape was a constant. "
+        then = f"It held {run}"
+    elif f.noise_source == "list":
+        known = "only partly known" if None in (f.noise_static or [None]) else "already known"
+        first = (f"While tracing, x had shape {shape_text(f.shape)}; the noise shape was a list of sizes and tensors "
+                 f"sliced from tf.shape(x), whose value was {known}: {listed(f.noise_static or [])}. ")
+        then = f"When the graph ran it held {run}"
+    else:
+        first = f"The noise shape was the list {listed(f.noise_static or [])}, fully known while tracing. "
+        then = f"It held {run}"
+    if f.draws == f.elements:
+        share = ("one per element of replica 0's rows, so each of its samples got its own (across replicas, see "
+                 "Replicas)" if f.replicas else "one per element, so every sample got its own")
+    elif 0 in f.shared_axes:
+        share = f"shared by every sample in the batch, across {plural(f.elements, 'element')}"
+    else:
+        share = f"each shared along {axes(f.shared_axes)}, across {plural(f.elements, 'element')}"
+    return first + then + f", and the sampler drew {plural(f.draws, 'uniform')}: {share}."
+
+
+def in_short_brief(f: Facts) -> str | None:
+    """The answer in one or two lines: where the mask's shape came from, and how many draws it got."""
+    if not f.dropped or f.noise_runtime is None:
+        return None
+    static, run = listed(f.noise_static or []), listed(f.noise_runtime)
+    first = {"eager": f"Eagerly the noise shape was concrete, {run}",
+             "shape_op": f"The noise shape was a Shape op: {static} while tracing, {run} at run time",
+             "tensor": f"The noise shape was a tensor: {static} while tracing, {run} at run time",
+             "constant": f"Every size was known while tracing: the noise shape was the constant {run}",
+             "list": f"The noise shape was a list from tf.shape(x): {static} while tracing, {run} at run time",
+             }.get(f.noise_source, f"The noise shape was the list {run}, known while tracing")
+    if f.draws == f.elements:
+        share = "one per element of replica 0's rows" if f.replicas else "one per element, so every sample got its own"
+    elif 0 in f.shared_axes:
+        share = "shared by every sample in the batch"
+    else:
+        share = f"each shared along {axes(f.shared_axes)}"
+    return f"{first}; the sampler drew {plural(f.draws, 'uniform')}, {share}."
+
+
+def calls_summary(f: Facts) -> list[str]:
+    """Several calls: whether the masks repeat, and why, from the states and seeds captured per call."""
+    if len(f.calls) < 2:
+        return []
+    traced = ("" if f.mode == "eager" else
+              f"One tf.function, traced {plural(f.trace_count, 'time')} and called {plural(len(f.calls), 'time')}. ")
+    if f.masks_repeat is None:
+        return [traced + "No call drew a mask."]
+    if f.masks_repeat:
+        why = {"constant_seed": "the seed is a constant, so every call draws the same uniforms"}.get(
+            f.state_kind, "the calls drew the same uniforms")
+        return [traced + f"Every call gave the same mask: {why}."]
+    states = [c.state_before for c in f.calls]
+    if f.state_kind in ("seed_generator", "generator") and all(s is not None for s in states):
+        why = "the random state moved on with every call: " + " → ".join(listed(s) for s in states
+                                                                          + [f.calls[-1].state_after])
+    elif f.state_kind == "op_state" and len({str(c.seed_used) for c in f.calls}) == len(f.calls):
+        why = "each call got a new op seed: " + " → ".join(listed(c.seed_used) for c in f.calls)
+    elif f.state_kind == "op_state":
+        why = "the stateful op keeps its own position in the random stream and moves it on every call"
+    else:
+        why = "each call drew new uniforms"
+    return [traced + f"The masks differ: {why}."]
+
+
+def check_rows(f: Facts, c) -> list[tuple[bool | None, str]]:
+    calls = f" in each of the {len(f.calls)} calls" if len(f.calls) > 1 else ""
+    every = "for the 1 draw" if c.draws == 1 else f"for all {plural(c.draws, 'draw')}"
+    rows = [(c.mask_matches, f"keep_mask == (random >= rate) {every}{calls}" if c.dropped
+             else "no mask was drawn: the library returned before sampling")]
+    if not c.dropped:
+        why = "training=False" if f.training is False else "rate 0 drops and scales nothing"
+        rows.append((c.bit_exact, f"output == the input x, unchanged: {why}"))
+    elif c.rate_is_tensor:
+        rows.append((c.bit_exact, f"output == where(random >= rate, x / ({f.compute_dtype}(1) - rate), 0) with rate = "
+                                  f"{f.compute_dtype}({c.rate:g}), the tensor branch, computed in numpy from the "
+                                  f"captured random tensor{calls}"))
+    else:
+        rows.append((c.bit_exact, f"output == where(random >= {c.rate!r}, x * {f.compute_dtype}(1/(1-{c.rate!r})), 0), "
+                                  f"computed in numpy from the captured random tensor{calls}"))
+    key = "spatial" if f.api.startswith("spatial") else f.api
+    if f.api == "tf-keras" and f.rng == "legacy":
+        key = "tf-keras legacy"
+    if f.replicas:
+        for r in f.replicas[1:]:
+            rows.append((None if r.check is None else r.check.passed,
+                         f"replica {r.replica}: the same two checks, on its own captured draws and output" if c.dropped
+                         else f"replica {r.replica}: its output is its input, unchanged, as on replica 0"))
+        rows.append((None, "not replayed against a fresh single-device call: under MirroredStrategy each "
+                           "replica is checked on its own capture instead"))
+    elif c.fresh_layer_equal is None:
+        rows.append((None, "not replayed: with no seed the library picked its own at random, and this tool "
+                           "replays only Keras 3 layers from the seed they drew"))
+    elif not c.dropped:
+        rows.append((c.fresh_layer_equal, "output of call 1 == a fresh call's output: the input, unchanged"))
+    else:
+        ref = REFERENCES[key]
+        if f.seed is None and c.reference_seed is not None:
+            ref += f" (seed {c.reference_seed}, the one the layer drew)"
+        rows.append((c.fresh_layer_equal, f"output of call 1 == {ref}"))
+    return rows
+
+
+def check_brief(f: Facts, c) -> list[tuple[bool | None, str]]:
+    """The check's rows in a few words each; the full wording is check_rows."""
+    rows = [(c.mask_matches, "keep_mask == (random >= rate)" if c.dropped else "no mask drawn")]
+    rows.append((c.bit_exact, "output bit for bit" if c.dropped else "output == x"))
+    if f.replicas:
+        ok = [r.check.passed for r in f.replicas[1:] if r.check is not None]
+        rows.append((all(ok) if ok else None, "every replica on its own capture"))
+    elif c.fresh_layer_equal is None:
+        rows.append((None, "not replayed"))
+    else:
+        rows.append((c.fresh_layer_equal, "a fresh call agrees" if c.fresh_layer_equal else "a fresh call differs"))
+    return rows
+
+
+def refusal(f: Facts) -> list[str]:
+    r = f.refusal
+    if r is None:
+        return []
+    lines = [f"{r.type}: {r.message}",
+             f"raised in {r.function} at {r.file}:{r.line} `{r.source}`"]
+    if f.sampler_got_unknown_size and f.mode == "graph":
+        lines.append("Why: _get_noise_shape fills a None in noise_shape only from x's static shape, and x's batch is "
+                     "None while tracing, so the sampler was asked for a shape with an unknown size and cannot build "
+                     "a tensor of it. Keras fills None from tf.shape(x) at run time instead (try --api keras), and "
+                     "eagerly every size is known (try --eager).")
+    else:
+        lines.append("Why: the library refused these arguments; the stages above show what it had received.")
+    return lines

@@ -1,0 +1,215 @@
+"""Each stage of the full view in words: its title, its idea, the notes beside its values, where it stopped."""
+
+from __future__ import annotations
+
+from ..facts import Facts
+from ..model import Stage, StopPoint
+from .words import axes, listed, num, plural
+
+
+SAMPLER_NAMES = {"tf.stateless_random_uniform": "stateless_random_uniform (StatelessRandomUniformV2)",
+                 "tf.random_uniform": "random_uniform (a stateful RandomUniform op)",
+                 "tf.Generator.uniform": "tf.random.Generator.uniform"}
+
+
+def title(stage: Stage, f: Facts) -> str:
+    k = stage.key
+    if k == "call":
+        if f.api == "tf.compat.v1.nn.dropout":
+            return "tf.compat.v1.nn.dropout: keep_prob becomes rate"
+        return "The layer call" if f.kind == "layer" else f"{stage.function.qualname if stage.function else f.api}"
+    if k == "seed":
+        return {"seed_generator": "The seed from the SeedGenerator", "generator": "RandomGenerator: the stateful branch",
+                "op_state": "The global and op seeds" if f.api != "tf-keras" else "RandomGenerator: the legacy branch",
+                "constant_seed": "A constant seed" if f.api != "tf-keras" else "RandomGenerator: the stateless branch",
+                }.get(f.state_kind, "The seed")
+    if k == "dropout_op":
+        return stage.function.qualname if stage.function else "the dropout op"
+    return {"rate": "_dropout: rate checks and scale", "noise_shape": "The noise shape",
+            "uniform": "The uniform draw in [0, 1)", "keep_mask": "keep_mask = random >= rate",
+            "output": "The output"}[k]
+
+
+def _idea_call(stage, f):
+    if f.api == "tf.compat.v1.nn.dropout":
+        if f.rate_is_tensor:
+            return ("TF1 took keep_prob; the v1 function turns it into rate = 1 - keep_prob, here a tensor op in "
+                    "the tensor's dtype, and calls tf.nn.dropout.")
+        return ("TF1 took keep_prob; the v1 function turns it into rate = 1 - keep_prob in Python floats, so the "
+                "rate may carry a rounding digit, and calls tf.nn.dropout.")
+    if f.kind != "layer":
+        return "A plain function: no layer, no training flag; it always drops unless the rate is 0."
+    if f.training is False:
+        return "The layer is called with training=False: it returns its input and draws nothing."
+    if not f.dropped:
+        return "The layer is called with training=True, but its rate is 0: it returns its input without drawing."
+    return "The layer is called with training=True, so it drops."
+
+
+def _idea_seed(stage, f):
+    if f.state_kind == "op_state" and not f.dropped:
+        return "rate 0: only get_seed ran (_dropout's dummy RNG step); no random op was created."
+    if f.state_kind == "op_state" and f.seed is None and f.calls and f.calls[0].seed_used is not None:
+        return (f"No op seed given, but a global seed was set earlier in this process: get_seed returned "
+                f"{listed(f.calls[0].seed_used)}, and the op keeps its own position in that random stream.")
+    if f.state_kind == "op_state" and f.seed is None:
+        return ("No seed: get_seed returned (None, None), so the op gets seed=0, seed2=0 and seeds itself "
+                "nondeterministically; calling it again gives a new mask.")
+    if f.state_kind == "global_seed_generator":
+        text = ("No seed: Keras uses its global SeedGenerator, seeded at random, and SeedGenerator.next("
+                "ordered=False) scrambles its state on every call: (state + 1) * 5387 % 933199.")
+    elif f.state_kind == "seed_generator":
+        if f.mode == "graph":
+            text = ("The layer keeps a [seed, counter] state in a variable. While tracing, the Python code of "
+                    "SeedGenerator.next ran once: it left a read, an add of [0, 1] and an assign in the graph, and "
+                    "those ops run on every call, so each call gets a fresh, reproducible seed.")
+        else:
+            text = ("The layer keeps a [seed, counter] state in a variable. Eagerly, SeedGenerator.next runs on every "
+                    "call: it reads the state and adds [0, 1], so each call gets a fresh, reproducible seed.")
+    elif f.state_kind == "constant_seed":
+        text = ("The seed is a constant: nothing advances between calls, so every call with this seed draws the "
+                "same mask.")
+    elif f.state_kind == "generator":
+        text = ("A tf.random.Generator holds the state in a variable; each draw advances it, so every call gets a "
+                "new, reproducible mask.")
+    else:
+        text = ("A stateful op is seeded by the pair (global seed, op seed); the op keeps its own position in the "
+                "random stream, so calling it again gives a new mask.")
+    if f.op_seed_truncated and f.calls and f.calls[0].seed_used:
+        text += (f" get_seed truncates every seed to seed % (2**31 - 1): the op seed given became "
+                 f"{num(f.calls[0].seed_used[1])}.")
+    if f.seed_cast_changed and f.seed_passed:
+        text += (f" _cast_seed maps the int64 seed into int32 by floormod(seed, 2**31 - 2): {f.seed} became "
+                 f"{num(f.seed_passed[0])}.")
+    return text
+
+
+def _idea_dropout_op(stage, f):
+    if stage.landmark == "tf.stateless_dropout":
+        return "The input, the rate, the [2] seed and the noise shape go to TensorFlow's stateless dropout, which " \
+               "wraps stateless_random_uniform and calls the shared _dropout."
+    if stage.landmark == "tf.general_dropout":
+        return "general_dropout takes the generator's uniform method as its sampler and calls the shared _dropout."
+    return "tf.nn.dropout wraps random_ops.random_uniform (a RandomUniform op) and calls the shared _dropout."
+
+
+def _idea_rate(stage, f):
+    if not f.dropped and f.rate == 0:
+        return "rate is the Python number 0: _dropout returns x at once, before any draw."
+    if f.rate_is_tensor:
+        return (f"rate is a tensor, so _dropout takes its tensor branch: kept values become x / (1 - rate), "
+                f"computed in {f.compute_dtype}; there is no scale variable.")
+    p = f.probabilities
+    scale = f" = {num(p.scale_in_dtype)} in {f.compute_dtype}" if p and p.scale_in_dtype is not None else ""
+    return (f"rate must be in [0, 1). Kept values are multiplied by scale = 1/(1-rate){scale} now, so nothing needs "
+            "rescaling at inference (inverted dropout).")
+
+
+def _idea_noise_shape(stage, f):
+    src, static, run = f.noise_source, f.noise_static, f.noise_runtime
+    if src == "shape_op":
+        return ("The mask's shape is tf.shape(x): a Shape op whose value exists only when the graph runs "
+                f"({listed(static or [])} while tracing, {listed(run or [])} at run time), so the unknown size "
+                "becomes a real one just in time for the draw.")
+    if src == "constant":
+        return (f"Every size of x was known while tracing, so tf.shape(x) folded into the constant "
+                f"{listed(run or static or [])}: its tensor keeps the name {f.noise_tensor}, but no Shape op runs.")
+    if src == "tensor":
+        return (f"The noise shape is a tensor, {f.noise_tensor}, whose value exists only when the graph runs "
+                f"({listed(static or [])} while tracing, {listed(run or [])} at run time).")
+    if src == "eager":
+        return f"Eagerly every size is concrete from the start: the noise shape is {listed(run or [])}."
+    if src == "list" and f.noise_given is None:
+        return (f"The layer built the noise shape itself, as a list of sizes and tensors sliced from tf.shape(x): "
+                f"{listed(static or [])} while tracing, {listed(run or [])} when the graph runs.")
+    if src == "list":
+        unknown = [i for i, d in enumerate(f.noise_given or ()) if d is None]
+        known = f"tf.shape(x)[{', '.join(map(str, unknown))}]" if unknown else "no tensor"
+        return (f"The noise shape given, {listed(f.noise_given)}, became a list: each None is taken from {known} "
+                f"when the graph runs, the other sizes are the numbers given ({listed(run or [])} at run time).")
+    if src == "static_list":
+        if static and None in static:
+            return (f"The noise shape is the list {listed(static)}: _get_noise_shape fills a None only from x's "
+                    "static shape, and x's size there is None too, so it stays unknown.")
+        filled = any(d is None for d in (f.noise_given or ()))
+        how = "its None entries filled from x's static shape" if filled else "every size a plain number"
+        return f"The noise shape is the list {listed(static or [])}, known while tracing, with {how}."
+    return "The noise shape as _dropout used it."
+
+
+def _idea_uniform(stage, f):
+    sampler = SAMPLER_NAMES.get(f.sampler, f.sampler)
+    if f.draws == f.elements:
+        share = "one draw per element: every sample in the batch gets its own numbers"
+    elif 0 in f.shared_axes:
+        share = (f"{plural(f.draws, 'draw')} for {plural(f.elements, 'element')}: every sample in the batch "
+                 f"shares the same draws ({'also ' if len(f.shared_axes) > 1 else ''}along {axes(f.shared_axes)})")
+    else:
+        share = (f"{plural(f.draws, 'draw')} for {plural(f.elements, 'element')}: one draw serves every element "
+                 f"along {axes(f.shared_axes)}, and each sample still gets its own")
+    dtype = f" in {f.compute_dtype}" if f.compute_dtype else ""
+    return f"{sampler} draws{dtype}, {share}."
+
+
+def _idea_keep_mask(stage, f):
+    p = f.probabilities
+    if p is None:
+        return "An element is kept when its draw is at least rate."
+    exact = abs(p.p_keep - (1 - f.rate)) < 1e-12
+    text = (f"An element is kept when its draw is at least rate. The comparison runs in {p.compute_dtype}, where the "
+            f"rate is stored as {num(p.rate_in_dtype)} and the draws lie on a grid of {plural(p.grid_size, 'value')}, "
+            f"so P(keep) is {num(p.p_keep)}")
+    return text + (" = 1 - rate." if exact else f", not 1 - rate = {num(1 - f.rate)}.")
+
+
+def _idea_output(stage, f):
+    if f.rate_is_tensor:
+        return f"Kept values become x / (1 - rate), computed in {f.compute_dtype}; dropped values become 0."
+    return "Kept values are multiplied by scale; dropped values become 0."
+
+
+# The idea of each stage, by its key.
+IDEAS = {"call": _idea_call, "seed": _idea_seed, "dropout_op": _idea_dropout_op, "rate": _idea_rate,
+         "noise_shape": _idea_noise_shape, "uniform": _idea_uniform, "keep_mask": _idea_keep_mask,
+         "output": _idea_output}
+
+
+def idea(stage: Stage, f: Facts) -> str:
+    return IDEAS[stage.key](stage, f)
+
+
+def value_note(stage: Stage, label: str, f: Facts) -> str:
+    if label == "training":
+        if f.training is False:
+            return "off: the layer passes its input through"
+        return "on" if f.dropped else "on, but rate 0 returns the input"
+    if stage.key == "noise_shape":
+        return {"x": "the input" if f.noise_given or f.shared_axes else "the input whose shape the mask takes",
+                "keras noise shape": "returned by Keras's _get_concrete_noise_shape",
+                "layer noise shape": "returned by the layer's _get_noise_shape",
+                "noise_shape": ("returned unchanged by _get_noise_shape: the same object it was given"
+                                if f.noise_passed_through else "what _get_noise_shape returned to _dropout")
+                }.get(label, "")
+    notes = {"state while tracing": "the variable's value while the graph was built",
+             "state before": "read by SeedGenerator.next" if f.state_kind == "seed_generator" else "before call 1",
+             "state after": "read after call 1",
+             "seed passed on": "as the stateless op received it",
+             "seed drawn": "draw_seed([seed, 0]): a constant",
+             "keep_prob": "given" if stage.key == "call" else "1 - rate", "rate_from_keep_prob": "1. - keep_prob",
+             "scale": f"1 / keep_prob, in {f.compute_dtype}",
+             "op seed": "the seed= argument",
+             "(global, op) seeds": "what the RandomUniform op gets" if f.dropped else "no random op used them",
+             "rng type": f"the {f.rng} branch" if f.rng else ""}
+    return notes.get(label, "")
+
+
+def stopped(stop: StopPoint | None) -> str:
+    if stop is None:
+        return "the library did not reach this stage"
+    if stop.raised:
+        return f"{stop.function} raised first, at {stop.file}:{stop.line} (see below)"
+    return f"{stop.function} returned at {stop.file}:{stop.line} `{stop.source}`"
+
+
+def missing(stage: Stage) -> str:
+    return f"missing: {stage.missing}"
