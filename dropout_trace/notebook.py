@@ -182,6 +182,7 @@ def _memory(value) -> str | None:
     return str(int(value))
 
 
+# Over 60 lines only through its docstring, which lists every parameter for help(dropout_trace.trace).
 def trace(rate=None, shape=None, *, batch=3, seed=42, noise_shape=None, dtype="float32", input="range",
           eager=False, api="keras", rng=None, keep_prob=None, training=True, rate_tensor=False, layer_dtype=None,
           policy=None, calls=1, replicas=None, max_elements=DEFAULT_MAX_ELEMENTS, max_memory=None, plumbing=False,
@@ -218,7 +219,7 @@ def trace(rate=None, shape=None, *, batch=3, seed=42, noise_shape=None, dtype="f
     The caller's TensorFlow and Keras settings (global seed, run_functions_eagerly, policies, layer-name
     counters, Python's random state) neither shape the trace nor are changed by it.
     """
-    from .render import parse_stages
+    from .stage_option import parse_stages
     from .tfstate import isolated
 
     options = dict(rate=_probability("rate", rate, "0.3"), keep_prob=_probability("keep_prob", keep_prob, "0.7"),

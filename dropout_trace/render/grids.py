@@ -1,0 +1,103 @@
+"""Tensor grids: a compact, aligned 2-D view of a tensor; rank >= 3 slice by slice, large ones summarised."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.text import Text
+
+from ..narrate.words import plural
+from .numbers import cell_number, dims
+
+
+KEPT, DROPPED = "●", "○"
+MAX_ROWS, EDGE_ROWS = 8, 3  # beyond MAX_ROWS rows, show EDGE_ROWS at each end (numpy-style)
+MAX_LINES = 24  # rank >= 3: every slice is shown while the grid stays within this many lines
+
+
+def _pick(n: int, limit: int, edge: int) -> list[int | None]:
+    """Indices to show along an axis of size n; None marks the elided middle."""
+    if n <= limit:
+        return list(range(n))
+    return list(range(edge)) + [None] + list(range(n - edge, n))
+
+
+def _plan(value: np.ndarray, kind: str, width: int, rows: tuple):
+    """What a grid shows: the slices (rank >= 3; None marks hidden ones), the rows and columns of each slice,
+    and one cell width for every slice, so their columns line up."""
+    m = value.reshape((-1, *value.shape[-2:])) if value.ndim >= 2 else value.reshape(1, 1, -1)
+    count = m.shape[0]
+    picked_rows = _pick(m.shape[1], *rows)
+    fit = max(2, MAX_LINES // (len(picked_rows) + 1))  # whole slices, each with its heading line
+    slices = list(range(count)) if count <= fit else list(range(fit - 1)) + [None, count - 1]
+    shown = [m[k, r] for k in slices if k is not None for r in picked_rows if r is not None]
+    cell = 1 if kind == "mask" else max((len(cell_number(v)) for row in shown for v in row), default=1)
+    prefix = 2 if value.ndim >= 3 else 0
+    max_cols = max(2, (width - prefix - 4) // (cell + 1))
+    return m, slices, picked_rows, _pick(m.shape[2], max_cols, max(1, (max_cols - 1) // 2)), cell
+
+
+def grid(value: np.ndarray, kind: str, width: int, rate: float = 0.0, rows: tuple = (MAX_ROWS, EDGE_ROWS)) -> Text:
+    """A compact, aligned 2-D view; rank >= 3 is shown slice by slice, large tensors summarised."""
+    if value.ndim == 0:
+        return Text(cell_number(value[()]), no_wrap=True)
+    m, slices, picked_rows, cols, cell = _plan(value, kind, width, rows)
+    if value.ndim <= 2:
+        return _grid2d(m[0], kind, "", rate, picked_rows, cols, cell)
+    out = Text(no_wrap=True)
+    lead = value.shape[:-2]
+    for i, k in enumerate(slices):
+        if i:
+            out.append("\n")
+        if k is None:
+            out.append(f"⋮ {plural(len(m) - len(slices) + 1, 'more slice')}", style="dim")
+            continue
+        index = np.unravel_index(k, lead)
+        out.append("[" + ", ".join(str(int(j)) for j in index) + ", :, :]\n", style="dim")
+        out.append_text(_grid2d(m[k], kind, "  ", rate, picked_rows, cols, cell))
+    return out
+
+
+def summarised(value: np.ndarray, kind: str, width: int, rows: tuple = (MAX_ROWS, EDGE_ROWS)) -> bool:
+    """Whether grid() leaves out some slices, rows or columns of value."""
+    if value.ndim == 0:
+        return False
+    _, slices, picked_rows, cols, _ = _plan(value, kind, width, rows)
+    return None in slices or None in picked_rows or None in cols
+
+
+def _grid2d(m: np.ndarray, kind: str, prefix: str, rate: float, rows: list, cols: list, cell: int) -> Text:
+    text = Text(no_wrap=True)
+    for i, r in enumerate(rows):
+        if i:
+            text.append("\n")
+        text.append(prefix)
+        if r is None:
+            text.append("⋮", style="dim")
+            continue
+        for j, c in enumerate(cols):
+            if j:
+                text.append(" ")
+            if c is None:
+                text.append("…", style="dim")
+                continue
+            v = m[r, c]
+            if kind == "mask":
+                text.append(KEPT if v else DROPPED, style="bold green" if v else "red")
+            elif kind == "output" and float(v) == 0:
+                text.append(cell_number(v).rjust(cell), style="dim red")
+            elif kind == "random":  # colour each draw by the fate it gives its element
+                text.append(cell_number(v).rjust(cell), style="green" if float(v) >= rate else "red")
+            else:
+                text.append(cell_number(v).rjust(cell))
+    return text
+
+
+def grid_caption(value: np.ndarray, kind: str, width: int) -> Text:
+    text = Text(f"shape {dims(value.shape)} · {plural(value.size, 'value')}", style="dim")
+    if summarised(value, kind, width):
+        text.append(" · summarised, corners shown", style="dim")
+    if kind == "mask":
+        text.append(f" · {KEPT} kept  {DROPPED} dropped", style="dim")
+    if kind == "random":
+        text.append(" · kept where draw >= rate", style="dim")
+    return text

@@ -1,0 +1,47 @@
+"""What the full and the brief run views share: which stages to show, the refusal, small tables."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from .. import narrate
+from ..model import Stage, Trace
+from .layout import Headline, Prose, indented
+
+
+GRID_KIND = {"uniform": "random", "keep_mask": "mask", "output": "output"}
+
+
+def picked_stages(trace: Trace, stages: tuple[str, ...] | None) -> list[tuple[int, Stage]]:
+    return [(i, s) for i, s in enumerate(trace.stages, 1) if stages is None or s.key in stages]
+
+
+def skipped_run(picked: list, i: int, stage: Stage) -> list[Stage]:
+    """Pop the stages right after `stage` that the library left at the same place: one explanation serves all."""
+    skipped = [stage]
+    while (picked and picked[0][0] == i + len(skipped) and picked[0][1].status == "not_reached"
+           and picked[0][1].stopped == stage.stopped):
+        skipped.append(picked.pop(0)[1])
+    return skipped
+
+
+def plain_table(names: list[str]) -> Table:
+    table = Table(box=None, show_header=True, header_style="dim", pad_edge=False, padding=(0, 2, 0, 0))
+    for name in names:
+        table.add_column(name, no_wrap=name != "key, replica hashed in")
+    return table
+
+
+def state_text(values) -> str:
+    return "-" if values is None else narrate.listed(values)
+
+
+def refusal_block(trace: Trace) -> Group | None:
+    lines = narrate.refusal(trace.facts)
+    if not lines:
+        return None
+    head = Text("The library refused the call", style="bold red")
+    body = Prose("\n".join(lines))
+    return Group(Headline(head), indented(body, (0, 0, 0, 2)))
