@@ -14,13 +14,12 @@ from .commands import (API_SUMMARIES, GRAPH_MARKS, compare_difference, compare_r
                        version_differences)
 from .header import mode_brief, mode_line, notes, notes_brief
 from .replica_lines import replica_rows, replicas_agreement, replicas_lesson, replicas_why
-from .stage import SAMPLER_NAMES, idea, missing, stopped, title, value_note
-from .stage_brief import SAMPLER_SHORT, brief, not_reached_brief, raised_here
-from .words import axes, ints, listed, num, plural
+from .stage import idea, missing, stopped, title, value_note
+from .stage_brief import brief, not_reached_brief
+from .words import ints, listed, num, plural
 
-__all__ = ["API_SUMMARIES", "GRAPH_MARKS", "REFERENCES", "SAMPLER_NAMES", "SAMPLER_SHORT", "axes", "brief",
-           "calls_summary", "check_brief", "check_rows", "compare_difference", "compare_reason", "graph_mark", "idea",
-           "in_short", "in_short_brief", "ints", "kept_line", "listed", "missing", "mode_brief", "mode_line",
-           "not_reached_brief", "notes", "notes_brief", "num", "plural", "probabilities_line", "raised_here",
-           "refusal", "replica_rows", "replicas_agreement", "replicas_lesson", "replicas_why", "stopped", "title",
-           "value_note", "version_differences"]
+__all__ = ["API_SUMMARIES", "GRAPH_MARKS", "REFERENCES", "brief", "calls_summary", "check_brief", "check_rows",
+           "compare_difference", "compare_reason", "graph_mark", "idea", "in_short", "in_short_brief", "ints",
+           "kept_line", "listed", "missing", "mode_brief", "mode_line", "not_reached_brief", "notes", "notes_brief",
+           "num", "plural", "probabilities_line", "refusal", "replica_rows", "replicas_agreement", "replicas_lesson",
+           "replicas_why", "stopped", "title", "value_note", "version_differences"]
