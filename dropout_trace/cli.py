@@ -11,12 +11,12 @@ from enum import IntEnum
 
 import typer
 
+from .apis import APIS, DEFAULT_API
 from .spec import (DEFAULT_MAX_ELEMENTS, DTYPES, FULL_UP_TO, INPUTS, MAX_CALLS, POLICIES, UsageError, build_spec,
                    check_values)
 
 PROG = "dropout-trace"
-API_NAMES = "keras (default), tf-keras, tf.nn.dropout, tf.compat.v1.nn.dropout, stateless, " \
-            "keras.random.dropout, spatial1d, spatial2d, spatial3d"
+API_NAMES = ", ".join(f"{name} (default)" if name == DEFAULT_API else name for name in APIS)
 
 
 class ExitStatus(IntEnum):
@@ -132,7 +132,7 @@ def _eager():
 
 
 def _api():
-    return typer.Option("keras", "--api", metavar="API", help=f"Which dropout to trace: {API_NAMES}.")
+    return typer.Option(DEFAULT_API, "--api", metavar="API", help=f"Which dropout to trace: {API_NAMES}.")
 
 
 def _rng():

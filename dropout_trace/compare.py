@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import narrate
-from .apis import APIS, SPATIAL_LAYOUT
+from .apis import APIS
 from .model import ListView, PyValue, TensorView, Trace
 from .spec import RunSpec, UsageError, build_spec, check_memory, format_dims, shape_text
 
@@ -73,7 +73,7 @@ def compare(spec: RunSpec) -> Comparison:
     for label, options in variants():
         rank = APIS[options["api"]].rank
         if rank is not None and rank != len(spec.shape):
-            plan.append((label, None, f"needs a rank-{rank} input {SPATIAL_LAYOUT[rank]}"))
+            plan.append((label, None, APIS[options["api"]].needs_rank()))
             continue
         try:
             plan.append((label, build_spec(rate=str(spec.rate), shape=format_dims(spec.shape), batch=spec.batch,

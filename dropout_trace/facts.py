@@ -49,6 +49,8 @@ class Facts:
     kind: str  # "layer" or "function"
     rng: str | None  # tf-keras's branch
     rng_default: bool  # tf-keras: no --rng given, the library's default ran
+    rng_branches: bool  # the API branches on a RandomGenerator rng type (tf-keras)
+    converts_keep_prob: bool  # the API takes TF1's keep_prob and turns it into rate (tf.compat.v1.nn.dropout)
     trace_count: int  # how often tf.function ran the Python code (0 eagerly)
     calls: tuple[CallFacts, ...]
     training: bool | None  # the flag the layer received
@@ -151,16 +153,7 @@ def derive(trace) -> Facts:
     given_op = get_seed.call_locals.get("op_seed") if get_seed else None
     given_op = given_op.data if isinstance(given_op, PyValue) and isinstance(given_op.data, int) else None
     truncated = given_op is not None and op_seeds_of(get_seed) is not None and op_seeds_of(get_seed)[1] != given_op
-    if spec.api in ("keras", "spatial1d", "spatial2d", "spatial3d"):
-        state_kind = "seed_generator"
-    elif spec.api == "keras.random.dropout":
-        state_kind = "constant_seed" if spec.seed is not None else "global_seed_generator"
-    elif snap.rng == "stateful":
-        state_kind = "generator"
-    elif snap.rng == "stateless" or spec.api == "stateless":
-        state_kind = "constant_seed"
-    else:
-        state_kind = "op_state"
+    state_kind = api.state_kind(spec, snap.rng)
     masks = [c.keep_mask for c in snap.calls]
     calls = tuple(CallFacts(c.index, _list(c.state_before), _list(c.state_after), _list(c.seed_used),
                             None if c.keep_mask is None else int(np.broadcast_to(c.keep_mask, c.output.shape).sum()),
@@ -171,7 +164,8 @@ def derive(trace) -> Facts:
         sampler_shape = ev.call_locals.get("shape") if ev else None
     unknown = isinstance(sampler_shape, PyValue) and isinstance(sampler_shape.data, list) and None in sampler_shape.data
     return Facts(
-        mode=snap.mode, api=spec.api, kind=api.kind, rng=snap.rng, rng_default=spec.api == "tf-keras" and not spec.rng,
+        mode=snap.mode, api=spec.api, kind=api.kind, rng=snap.rng, rng_default=len(api.rngs) > 1 and not spec.rng,
+        rng_branches=len(api.rngs) > 1, converts_keep_prob=api.converts_keep_prob,
         trace_count=snap.trace_count, calls=calls,
         training=training.data if isinstance(training, PyValue) and isinstance(training.data, bool) else None,
         rate=spec.rate, rate_is_tensor=rate_is_tensor, dropped=dropped,

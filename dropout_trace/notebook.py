@@ -8,6 +8,7 @@ import json
 import numbers
 import re
 
+from .apis import DEFAULT_API
 from .spec import DEFAULT_MAX_ELEMENTS, DTYPES, INPUTS, MAX_RANK, POLICIES, UsageError, build_spec, format_dims
 
 HTML_WIDTH = 100  # columns of the HTML drawing: a notebook cell is wider than a terminal's default
@@ -184,7 +185,7 @@ def _memory(value) -> str | None:
 
 # Over 60 lines only through its docstring, which lists every parameter for help(dropout_trace.trace).
 def trace(rate=None, shape=None, *, batch=3, seed=42, noise_shape=None, dtype="float32", input="range",
-          eager=False, api="keras", rng=None, keep_prob=None, training=True, rate_tensor=False, layer_dtype=None,
+          eager=False, api=DEFAULT_API, rng=None, keep_prob=None, training=True, rate_tensor=False, layer_dtype=None,
           policy=None, calls=1, replicas=None, max_elements=DEFAULT_MAX_ELEMENTS, max_memory=None, plumbing=False,
           brief=False, stages=None) -> "Trace":
     """Trace one Dropout call as `dropout-trace run` does, and return it as data that draws itself.

@@ -1,6 +1,6 @@
 """Run a real Dropout call under capture and freeze what the library computed into a Snapshot.
 
-This is the only module (with apis.py) that touches live TensorFlow objects; everything after the
+This is the only module (with the entry points in apis/) that touches live TensorFlow objects; everything after the
 snapshot is pure.
 """
 
@@ -246,7 +246,7 @@ def _reference(spec: RunSpec, tf, run: _Run, freezer: "_Freezer"):
     seed = spec.seed
     if seed is None:  # an unseeded layer drew its own seed; replay from it where the API allows
         drawn = run.states[0][0] if run.states else None
-        if spec.api in ("keras", "spatial1d", "spatial2d", "spatial3d") and drawn is not None:
+        if APIS[spec.api].replays_drawn_seed and drawn is not None:
             seed = int(drawn[0])
         else:
             return None, None

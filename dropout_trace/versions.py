@@ -7,8 +7,7 @@ import re
 from importlib import metadata
 from dataclasses import dataclass
 
-from . import narrate
-from .apis import APIS, LANDMARKS, LOCALS, RNGS
+from .apis import APIS, LANDMARKS, LOCALS
 from .landmarks import find, function_source
 from .narrate.commands import Difference
 
@@ -72,10 +71,9 @@ def report() -> VersionsReport:
 
     apis = []
     for name, api in APIS.items():
-        rngs = RNGS if name == "tf-keras" else (None,)
-        missing = [find(k, *LANDMARKS[k]) for rng in rngs for k in api.landmark_keys(rng)]
+        missing = [find(k, *LANDMARKS[k]) for rng in api.rngs for k in api.landmark_keys(rng)]
         missing = [lm.missing for lm in missing if not lm.found]
-        apis.append((name, not missing, missing[0] if missing else narrate.API_SUMMARIES[name]))
+        apis.append((name, not missing, missing[0] if missing else api.summary))
     landmarks = []
     for key, (where, qualname) in LANDMARKS.items():
         lm = find(key, where, qualname)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from ..apis import KERAS3, KERAS_RANDOM
+
 TRIALS = 200
 SHAPE, BATCH, FEATURES = "None,16", 16, 16  # 256 draws a call: enough for the binomial test's bins
 
 # name -> (api, noise shape): the default layer, one draw per feature shared by all samples, a constant seed
-CASES = (("default", "keras", None), ("shared", "keras", f"1,{FEATURES}"), ("constant", "keras.random.dropout", None))
+CASES = (("default", KERAS3.name, None), ("shared", KERAS3.name, f"1,{FEATURES}"),
+         ("constant", KERAS_RANDOM.name, None))
 
 
 def _facts(s) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..apis import SPATIAL, TF_NN
 from ..model import TensorView
 
 # name -> the noise shape passed to keras.layers.Dropout on a (None, 4) input (None: no noise_shape)
@@ -56,8 +57,8 @@ def compute(p) -> dict:
     rate = str(p.rate)
     out = {name: _run(trace_run(build_spec(rate=rate, shape="None,4", seed=p.seed, noise_shape=noise)))
            for name, noise in LAYOUTS}
-    out["spatial"] = _run(trace_run(build_spec(rate=rate, shape="None,3,4", seed=p.seed, api="spatial1d")))
+    out["spatial"] = _run(trace_run(build_spec(rate=rate, shape="None,3,4", seed=p.seed, api=SPATIAL[1].name)))
     for key, eager in (("tf_nn_graph", False), ("tf_nn_eager", True)):
-        out[key] = _run(trace_run(build_spec(rate=rate, shape="None,4", seed=p.seed, api="tf.nn.dropout",
+        out[key] = _run(trace_run(build_spec(rate=rate, shape="None,4", seed=p.seed, api=TF_NN.name,
                                              noise_shape="None,1", eager=eager)))
     return out

@@ -6,9 +6,11 @@ import json
 import subprocess
 import sys
 
+from ..apis import KERAS3, TF_KERAS
+
 REPLICAS = 2
 SHAPE, BATCH = "None,4", 3
-APIS = ("keras", "tf-keras")
+APIS = (KERAS3.name, TF_KERAS.name)
 KEEP = ("replica", "first_row", "rows", "seed_state_before", "seed_state_after", "seed_used", "legacy_seed",
         "key_in", "key_out", "same_mask_as_replica_0", "same_draws_as_replica_0", "keep_mask")
 
@@ -61,7 +63,7 @@ def compute(p) -> dict:
         runs = {api: _in_process(api, p) for api in APIS}
     else:
         runs = _subprocess(p)
-    rng = effective_rng(build_spec(rate=repr(p.rate), shape=SHAPE, api="tf-keras"))
+    rng = effective_rng(build_spec(rate=repr(p.rate), shape=SHAPE, api=TF_KERAS.name))
     return {"replicas": REPLICAS, "rows": BATCH, "rate": p.rate, "seed": p.seed, "tf_keras_rng": rng,
             **{api.replace("-", "_"): _facts(runs[api]) for api in APIS}}
 

@@ -7,6 +7,8 @@ import random
 
 import numpy as np
 
+from ..apis import KERAS_RANDOM, TF_KERAS
+
 SHAPE = (4, 32)  # 128 elements: two independent masks coincide by chance only at tiny rates
 
 
@@ -94,8 +96,8 @@ def compute(p) -> dict:
         "rate": p.rate, "seed": p.seed, "elements": int(x.size),
         "layer": _repeat({"rate": str(p.rate), "seed": p.seed}),
         "constant": {"keras.random.dropout": _repeat({"rate": str(p.rate), "seed": p.seed,
-                                                      "api": "keras.random.dropout"}),
-                     "tf-keras stateless": _repeat({"rate": str(p.rate), "seed": p.seed, "api": "tf-keras",
+                                                      "api": KERAS_RANDOM.name}),
+                     "tf-keras stateless": _repeat({"rate": str(p.rate), "seed": p.seed, "api": TF_KERAS.name,
                                                     "rng": "stateless"})},
         "unseeded": _unseeded(tf, keras, x, p.rate, p.seed),
         "same_seed": _two_fresh(keras, x, p.rate, p.seed),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..apis import TF_NN, TF_V1
+
 N = 100_000  # elements compared bit for bit
 
 
@@ -49,8 +51,8 @@ def compute(p) -> dict:
     keep_text = keep_prob_text(p.rate)
     keep = float(keep_text)
     v1 = trace_run(build_spec(rate=None, keep_prob=keep_text, shape="None,4", seed=p.seed,
-                              api="tf.compat.v1.nn.dropout"))
-    v2 = trace_run(build_spec(rate=str(p.rate), shape="None,4", seed=p.seed, api="tf.nn.dropout"))
+                              api=TF_V1.name))
+    v2 = trace_run(build_spec(rate=str(p.rate), shape="None,4", seed=p.seed, api=TF_NN.name))
     converted = v1.stage("call").value("rate_from_keep_prob")
 
     x = tf.range(1, N + 1, dtype=tf.float32)  # nonzero everywhere: output == 0 exactly where dropped

@@ -8,18 +8,18 @@ commands: compare, graph and versions; stats: the stats command; one module per 
 The names below are the ones callers use.
 """
 
-from .answer import (REFERENCES, calls_summary, check_brief, check_rows, in_short, in_short_brief, kept_line,
+from .answer import (calls_summary, check_brief, check_rows, in_short, in_short_brief, kept_line,
                      probabilities_line, refusal)
-from .commands import (API_SUMMARIES, GRAPH_MARKS, compare_difference, compare_reason, graph_mark,
+from .commands import (GRAPH_MARKS, compare_difference, compare_reason, graph_mark,
                        version_differences)
-from .header import mode_brief, mode_line, notes, notes_brief
+from .header import library_version, mode_brief, mode_line, notes, notes_brief
 from .replica_lines import replica_rows, replicas_agreement, replicas_lesson, replicas_why
 from .stage import idea, missing, stopped, title, value_note
 from .stage_brief import brief, not_reached_brief
 from .words import ints, listed, num, plural
 
-__all__ = ["API_SUMMARIES", "GRAPH_MARKS", "REFERENCES", "brief", "calls_summary", "check_brief", "check_rows",
+__all__ = ["GRAPH_MARKS", "brief", "calls_summary", "check_brief", "check_rows",
            "compare_difference", "compare_reason", "graph_mark", "idea", "in_short", "in_short_brief", "ints",
-           "kept_line", "listed", "missing", "mode_brief", "mode_line", "not_reached_brief", "notes", "notes_brief",
+           "kept_line", "library_version", "listed", "missing", "mode_brief", "mode_line", "not_reached_brief", "notes", "notes_brief",
            "num", "plural", "probabilities_line", "refusal", "replica_rows", "replicas_agreement", "replicas_lesson",
            "replicas_why", "stopped", "title", "value_note", "version_differences"]

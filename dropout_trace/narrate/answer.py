@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
+from ..apis import APIS
 from ..facts import Facts
 from ..spec import shape_text
 from .words import axes, listed, num, plural
 
 
-REFERENCES = {
-    "keras": "a fresh layer with the same seed: its SeedGenerator starts at [seed, 0] again",
-    "spatial": "a fresh layer with the same seed: its SeedGenerator starts at [seed, 0] again",
-    "keras.random.dropout": "the same call again: an integer seed makes it a pure function of x",
-    "tf-keras": "a fresh layer with the same seed and rng type",
-    "tf-keras legacy": "a fresh layer with the same seed, after tf.random.set_seed(seed)",
-    "tf.nn.dropout": "tf.random.set_seed(seed), then a fresh tf.nn.dropout(..., seed=seed): the same op seeds",
-    "tf.compat.v1.nn.dropout": "tf.random.set_seed(seed), then a fresh tf.compat.v1.nn.dropout(..., seed=seed)",
-    "stateless": "the same call again: a stateless op is a pure function of its seed",
-}
 
 
 def probabilities_line(f: Facts) -> str | None:
@@ -138,9 +129,6 @@ def check_rows(f: Facts, c) -> list[tuple[bool | None, str]]:
     else:
         rows.append((c.bit_exact, f"output == where(random >= {c.rate!r}, x * {f.compute_dtype}(1/(1-{c.rate!r})), 0), "
                                   f"computed in numpy from the captured random tensor{calls}"))
-    key = "spatial" if f.api.startswith("spatial") else f.api
-    if f.api == "tf-keras" and f.rng == "legacy":
-        key = "tf-keras legacy"
     if f.replicas:
         for r in f.replicas[1:]:
             rows.append((None if r.check is None else r.check.passed,
@@ -154,7 +142,7 @@ def check_rows(f: Facts, c) -> list[tuple[bool | None, str]]:
     elif not c.dropped:
         rows.append((c.fresh_layer_equal, "output of call 1 == a fresh call's output: the input, unchanged"))
     else:
-        ref = REFERENCES[key]
+        ref = APIS[f.api].reference(f.rng)
         if f.seed is None and c.reference_seed is not None:
             ref += f" (seed {c.reference_seed}, the one the layer drew)"
         rows.append((c.fresh_layer_equal, f"output of call 1 == {ref}"))

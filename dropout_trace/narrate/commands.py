@@ -50,19 +50,6 @@ def graph_mark(mark: str, view) -> str:
     return f"{GRAPH_MARKS[mark]}: no such op in this graph"
 
 
-API_SUMMARIES = {
-    "keras": "Keras 3 layer: a SeedGenerator state feeds tf.nn.experimental.stateless_dropout",
-    "tf-keras": "Keras 2 layer: BaseRandomLayer -> RandomGenerator.dropout, branching on its rng type",
-    "tf.nn.dropout": "stateful sampler (RandomUniform) seeded by the global and the op seed",
-    "tf.compat.v1.nn.dropout": "the TF1 signature: keep_prob is turned into rate = 1 - keep_prob, then "
-                               "tf.nn.dropout runs",
-    "stateless": "called directly with a [2] seed: the seed is the whole random state",
-    "keras.random.dropout": "Keras 3's functional dropout, as custom layers call it; an integer seed is a "
-                            "constant seed",
-    "spatial1d": "drops whole channels: the layer's noise shape is 1 on the spatial axis",
-    "spatial2d": "drops whole channels: the layer's noise shape is 1 on the 2 spatial axes",
-    "spatial3d": "drops whole channels: the layer's noise shape is 1 on the 3 spatial axes",
-}
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from ..apis import APIS
 from ..facts import Facts
 from .words import listed, plural
+
+
+def library_version(api: str, versions: dict) -> str:
+    """The Keras the API belongs to, with its version: "Keras 3.x" or "tf-keras 2.x"."""
+    if APIS[api].library == "tf_keras":
+        return f"tf-keras {versions['tf_keras']}"
+    return f"Keras {versions['keras']}"
 
 
 def mode_line(f: Facts, signature: str) -> str:

@@ -15,13 +15,13 @@ SAMPLER_NAMES = {"tf.stateless_random_uniform": "stateless_random_uniform (State
 def title(stage: Stage, f: Facts) -> str:
     k = stage.key
     if k == "call":
-        if f.api == "tf.compat.v1.nn.dropout":
-            return "tf.compat.v1.nn.dropout: keep_prob becomes rate"
+        if f.converts_keep_prob:
+            return f"{f.api}: keep_prob becomes rate"
         return "The layer call" if f.kind == "layer" else f"{stage.function.qualname if stage.function else f.api}"
     if k == "seed":
         return {"seed_generator": "The seed from the SeedGenerator", "generator": "RandomGenerator: the stateful branch",
-                "op_state": "The global and op seeds" if f.api != "tf-keras" else "RandomGenerator: the legacy branch",
-                "constant_seed": "A constant seed" if f.api != "tf-keras" else "RandomGenerator: the stateless branch",
+                "op_state": "The global and op seeds" if not f.rng_branches else "RandomGenerator: the legacy branch",
+                "constant_seed": "A constant seed" if not f.rng_branches else "RandomGenerator: the stateless branch",
                 }.get(f.state_kind, "The seed")
     if k == "dropout_op":
         return stage.function.qualname if stage.function else "the dropout op"
@@ -31,7 +31,7 @@ def title(stage: Stage, f: Facts) -> str:
 
 
 def _idea_call(stage, f):
-    if f.api == "tf.compat.v1.nn.dropout":
+    if f.converts_keep_prob:
         if f.rate_is_tensor:
             return ("TF1 took keep_prob; the v1 function turns it into rate = 1 - keep_prob, here a tensor op in "
                     "the tensor's dtype, and calls tf.nn.dropout.")

@@ -17,7 +17,7 @@ def raised_here() -> str:
 
 
 def _brief_call(stage, f, check):
-    if f.api == "tf.compat.v1.nn.dropout":
+    if f.converts_keep_prob:
         return f"TF1's keep_prob became rate = 1 - keep_prob = {num(f.rate)}"
     if f.kind != "layer":
         return "a plain function, no training flag" + (": it drops" if f.dropped else "")

@@ -4,14 +4,6 @@ from __future__ import annotations
 
 from .words import num, plural
 
-# Why an API returns one mask on every call, for those whose random state never advances.
-CONSTANT_SEED = {
-    "stateless": "tf.nn.experimental.stateless_dropout is a pure function of x and its seed, and the seed "
-                 "[{seed}, 0] is the same on every call",
-    "keras.random.dropout": "an integer seed makes keras.random.dropout a pure function of x: no state "
-                            "advances between calls",
-    "tf-keras": "tf-keras's stateless branch passes the same seed, [{seed}, 0], on every call",
-}
 
 
 def fixed(v: float, digits: int = 5) -> str:
@@ -129,9 +121,11 @@ def repeats_verdict(s) -> str | None:
         chance = (s.trials - 1) * (s.p_keep ** 2 + (1 - s.p_keep) ** 2) ** s.draws
         return (f"{plural(s.identical, 'call')} returned the same mask as the call before; with "
                 f"{plural(s.draws, 'independent draw')} a call, {chance:.3g} such repeats are expected by chance.")
-    why = CONSTANT_SEED.get(s.api)
+    from ..apis import APIS
+
+    why = APIS[s.api].repeats_because(s.rng) if s.seed is not None else None
     text = f"Every call returned the same mask (all {s.trials:,} are identical)"
-    if why and s.seed is not None and (s.api != "tf-keras" or s.rng == "stateless"):
+    if why:
         return text + f": {why.format(seed=s.seed)}."
     return text + ": nothing advanced the random state between calls."
 

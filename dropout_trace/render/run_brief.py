@@ -56,7 +56,7 @@ def brief_header(trace: Trace, width: int) -> Table:
     table.add_column(style="dim", no_wrap=True)
     table.add_column(overflow="fold")
     table.add_row("call", Text(trace.call, style="bold cyan"))
-    lib = f"tf-keras {v['tf_keras']}" if trace.api == "tf-keras" else f"Keras {v['keras']}"
+    lib = narrate.library_version(trace.api, v)
     table.add_row("run", Prose(f"{narrate.mode_brief(f)} · {trace.input_kind} {trace.dtype} input · "
                               f"TensorFlow {v['tensorflow']} · {lib}"))
     table.add_row("chain", chain_line([fr for fr in trace.chain if not fr.plumbing], width - 7))

@@ -34,7 +34,7 @@ def header_block(trace: Trace) -> Group:
         table.add_row("noise", Prose(f"noise_shape={dims(trace.noise_shape)}: a size-1 axis shares one draw"))
     table.add_row("seed", Text("none (unseeded)" if trace.seed is None else str(trace.seed)))
     v = trace.versions
-    lib = (f"tf-keras {v['tf_keras']}" if trace.api == "tf-keras" else f"Keras {v['keras']}")
+    lib = narrate.library_version(trace.api, v)
     table.add_row("versions", Text(f"TensorFlow {v['tensorflow']} · {lib} · Python {v['python']}"))
     for note in narrate.notes(f):
         table.add_row("note", Prose(note, style="dim"))
