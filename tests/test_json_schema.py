@@ -263,6 +263,10 @@ def test_a_bad_values_option_is_one_line(capsys):
 
 
 # -- the other commands -------------------------------------------------------------------------------
+# Topics whose facts come from fresh interpreters: the page test that runs one already exports its JSON from
+# the same run (--export .json) and checks it with check_document, so no second run starts them again here.
+SPAWNING = {"keras2-vs-keras3": "test_explain_behaviour.py::test_keras2_vs_keras3_page",
+            "replicas": "test_replicas.py::test_explain_replicas_page"}
 OTHERS = {
     "chain": ["chain"],
     "chain_source": ["chain", "--api", "tf.nn.dropout", "--source"],
@@ -274,7 +278,7 @@ OTHERS = {
     "stats": ["stats", "--trials", "50"],
     "stats_noise": ["stats", "--trials", "50", "--shape", "None,4", "--noise-shape", "1,4", "--batch", "4"],
     "explain": ["explain"],
-    **{f"explain_{topic}": ["explain", topic] for topic in lessons.TOPICS},  # every topic
+    **{f"explain_{topic}": ["explain", topic] for topic in lessons.TOPICS if topic not in SPAWNING},
 }
 
 
@@ -285,6 +289,18 @@ def test_every_command_matches_its_schema(tf, capsys, name):
     check_document(args[0], data)
     if args[0] == "explain" and len(args) > 1:
         assert data["topic"] == args[1]
+
+
+def test_every_topic_json_is_checked_somewhere():
+    """Each topic's JSON is checked here or, for a topic that starts interpreters, in the page test named."""
+    here = {args[1] for args in OTHERS.values() if args[0] == "explain" and len(args) > 1}
+    assert here | set(SPAWNING) == set(lessons.TOPICS) and not here & set(SPAWNING)
+    tests = Path(__file__).parent
+    for where in SPAWNING.values():
+        module, test = where.split("::")
+        source = (tests / module).read_text()
+        body = source.split(f"def {test}(", 1)[1].split("\ndef ", 1)[0]
+        assert "check_document(" in body, where
 
 
 def test_every_topic_has_its_facts_in_the_schema():
