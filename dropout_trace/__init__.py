@@ -3,7 +3,7 @@
 import sys
 import types
 
-__version__ = "0.1.0"
+from .version import __version__
 
 
 def trace(rate=None, shape=None, **options):

@@ -413,6 +413,7 @@ def graph(
                       keep_prob=keep_prob, training=training, rate_tensor=rate_tensor)
     out = _output(export, width, force, theme)
     from . import graphview
+    from .render_json import graph_json
     from .render_views import render_graph
 
     try:
@@ -422,7 +423,7 @@ def graph(
             raise
         raise typer.Exit(_refused(type(exc).__name__, str(exc))) from None
     raw = {"dot": graphview.to_dot, "mermaid": graphview.to_mermaid}.get(fmt)
-    out.emit(fmt, text=lambda console: render_graph(view, console), data=lambda: graphview.to_json(view),
+    out.emit(fmt, text=lambda console: render_graph(view, console), data=lambda: graph_json(view),
              raw=raw(view) if raw else None)
 
 
@@ -552,13 +553,14 @@ def explain(
     """
     _check_format(fmt, ("text", "json"))
     from . import lessons
+    from .render_json import topics_json
     from .render_views import render_lesson, render_topics
 
     if topic is None:
         out = _output(export, width, force, theme)
         topics = [(name, lessons.summary(name)) for name in lessons.available()]
         out.emit(fmt, text=lambda console: render_topics(topics, console),
-                 data=lambda: {"topics": [{"topic": n, "summary": s} for n, s in topics]})
+                 data=lambda: topics_json(topics))
         return
     if topic not in lessons.available():
         near = lessons.closest(topic)

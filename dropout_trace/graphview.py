@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import narrate
 from .apis import call_text, input_signature, make_call
 from .spec import RunSpec, shape_text
 from .tfenv import import_tensorflow
@@ -112,11 +111,3 @@ def to_mermaid(view: GraphView) -> str:
             lines.append(f"  classDef {mark} fill:{color}")
             lines.append(f"  class {','.join(members)} {mark}")
     return "\n".join(lines)
-
-
-def to_json(view: GraphView) -> dict:
-    return {"api": view.api, "call": view.call, "signature": view.signature, "versions": view.versions,
-            "marks": {m: narrate.GRAPH_MARKS[m] for m in MARKS},
-            "ops": [{"index": op.index, "name": op.name, "type": op.type, "shapes": list(op.shapes),
-                     "inputs": list(op.inputs), "control_inputs": list(op.control_inputs), "mark": op.mark}
-                    for op in view.ops]}

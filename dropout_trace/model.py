@@ -61,7 +61,8 @@ class Excerpt:
 
 @dataclass(frozen=True)
 class NamedValue:
-    label: str  # an identifier; narration words it
+    key: str  # an identifier, fixed whatever the words: the JSON key
+    label: str  # the words the views show for it (narrate's notes are looked up by them)
     value: Value
 
 

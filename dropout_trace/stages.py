@@ -17,6 +17,12 @@ EXCERPT_CAP = 8
 DROPOUT_SEGMENTS = (("rate", None), ("noise_shape", "noise_shape"), ("uniform", "random_tensor"),
                     ("keep_mask", "keep_mask"), ("output", "zero_tensor"))
 STAGE_NAMES = ("call", "seed", "dropout_op", "rate", "noise_shape", "uniform", "keep_mask", "output")
+# Each stage value is known by an identifier (a local's own name, or one given here): its JSON key, fixed
+# whatever the words. The views show these words for it where they are not the identifier itself.
+VALUE_WORDS = {"self_rate": "self.rate", "state_while_tracing": "state while tracing", "state_before": "state before",
+               "state_after": "state after", "seed_drawn": "seed drawn", "seed_passed_on": "seed passed on",
+               "rng_type": "rng type", "op_seed": "op seed", "global_op_seeds": "(global, op) seeds",
+               "keras_noise_shape": "keras noise shape", "layer_noise_shape": "layer noise shape"}
 
 
 def build_trace(snap: Snapshot) -> Trace:
@@ -155,11 +161,13 @@ class Builder:
             status = "raised"
         else:
             status = "ran" if ok else "not_reached"
-        vals = tuple(NamedValue(label, v) for label, v in values if v is not None) if ok else ()
-        main = next((v for label, v in values if label == subject), None) if ok else None
+        vals = tuple(NamedValue(key=name, label=VALUE_WORDS.get(name, name), value=v)
+                     for name, v in values if v is not None) if ok else ()
+        main = next((v for name, v in values if name == subject), None) if ok else None
         static, dynamic, dtype = _shapes(main, holds_shape)
         return Stage(key, fkey, lm.ref if lm else None, status,
-                     tuple(e for e in excerpts if e) if ok else (), vals, subject if ok else None,
+                     tuple(e for e in excerpts if e) if ok else (), vals,
+                     VALUE_WORDS.get(subject, subject) if ok else None,
                      None if ok or status == "missing" else self.stopped(),
                      lm.missing if lm is not None and status == "missing" else None, static, dynamic, dtype)
 
@@ -170,7 +178,7 @@ class Builder:
     def layer_call(self, key: str) -> Stage:
         return self.stage("call", key, [("inputs", self.local(key, "inputs", call=True)),
                                         ("training", self.local(key, "training", call=True)),
-                                        ("self.rate", self.after(key, "rate"))],
+                                        ("self_rate", self.after(key, "rate"))],
                           "inputs", [self.excerpt(key)])
 
     def function_call(self, key: str, names: tuple[str, ...], excerpt: bool = True) -> Stage:
@@ -189,12 +197,12 @@ class Builder:
         key = "keras.SeedGenerator.next" if self.event("keras.SeedGenerator.next") else "keras.draw_seed"
         return self.stage(
             "seed", key,
-            [("state while tracing", during),
-             ("state before", state_before if key == "keras.SeedGenerator.next" else None),
-             ("state after", _after_view(after)),
-             ("seed drawn", self.returned("keras.draw_seed") if key == "keras.draw_seed" else None),
-             ("seed passed on", self.returned("keras._cast_seed"))],
-            "seed passed on",
+            [("state_while_tracing", during),
+             ("state_before", state_before if key == "keras.SeedGenerator.next" else None),
+             ("state_after", _after_view(after)),
+             ("seed_drawn", self.returned("keras.draw_seed") if key == "keras.draw_seed" else None),
+             ("seed_passed_on", self.returned("keras._cast_seed"))],
+            "seed_passed_on",
             [ex("keras.backend.dropout", self.assigned("keras.backend.dropout", ["seed"])),
              ex("keras.draw_seed", self.returned_at("keras.draw_seed") if key != "keras.draw_seed" else None),
              ex("keras.SeedGenerator.next"), ex("keras._cast_seed")],
@@ -202,31 +210,31 @@ class Builder:
 
     def tf_keras_branch(self) -> Stage:
         gen = "tf_keras.RandomGenerator.dropout"
-        values = [("rng type", self.after(gen, "_rng_type"))]
+        values = [("rng_type", self.after(gen, "_rng_type"))]
         excerpts = [self.excerpt(gen)]
         if self.rng == "stateless":
             key = "tf_keras.RandomGenerator.make_seed_for_stateless_op"
-            values.append(("seed passed on", self.returned(key)))
+            values.append(("seed_passed_on", self.returned(key)))
             excerpts.append(self.excerpt(key))
         elif self.rng == "stateful":
-            values.append(("state while tracing", self.snap.during.get("state")))
+            values.append(("state_while_tracing", self.snap.during.get("state")))
             if self.snap.calls:
-                values.append(("state before", _after_view(self.snap.calls[0].state_before)))
-                values.append(("state after", _after_view(self.snap.calls[0].state_after)))
+                values.append(("state_before", _after_view(self.snap.calls[0].state_before)))
+                values.append(("state_after", _after_view(self.snap.calls[0].state_after)))
         else:
             key = "tf_keras.RandomGenerator.make_legacy_seed"
-            values.append(("op seed", self.returned(key)))
-            values.append(("(global, op) seeds", self.returned("tf.get_seed")))
+            values.append(("op_seed", self.returned(key)))
+            values.append(("global_op_seeds", self.returned("tf.get_seed")))
             excerpts.append(self.excerpt(key))
-        return self.stage("seed", gen, values, "rng type", excerpts)
+        return self.stage("seed", gen, values, "rng_type", excerpts)
 
     def tf_keras_op(self) -> Stage:
         return self.op_stage(TF_OP_FOR_RNG[self.rng], ("x", "rate", "noise_shape", "seed", "uniform_sampler"))
 
     def global_op_seeds(self) -> Stage:
-        return self.stage("seed", "tf.get_seed", [("op seed", self.local("tf.get_seed", "op_seed", call=True)),
-                                                  ("(global, op) seeds", self.returned("tf.get_seed"))],
-                          "(global, op) seeds", [self.excerpt("tf.get_seed")])
+        return self.stage("seed", "tf.get_seed", [("op_seed", self.local("tf.get_seed", "op_seed", call=True)),
+                                                  ("global_op_seeds", self.returned("tf.get_seed"))],
+                          "global_op_seeds", [self.excerpt("tf.get_seed")])
 
     def v1_call(self) -> Stage:
         key = "tf.dropout_v1"
@@ -257,7 +265,7 @@ class Builder:
                        "x", [ex("tf._dropout", rate_lines, cap=12)], reached=bool(seg["rate"])),
             self.stage("noise_shape", "tf._get_noise_shape",
                        [("x", self.local("tf._dropout", "x")),
-                        *[("keras noise shape" if k.startswith("keras._") else "layer noise shape", self.returned(k))
+                        *[("keras_noise_shape" if k.startswith("keras._") else "layer_noise_shape", self.returned(k))
                           for k in ran_noise],
                         ("noise_shape", self.returned("tf._get_noise_shape"))],
                        "noise_shape", [*[ex(k) for k in ran_noise], ex("tf._dropout", seg["noise_shape"]),

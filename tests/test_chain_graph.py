@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from dropout_trace.cli import main
-from dropout_trace.graphview import graph_view, to_dot, to_json, to_mermaid
+from dropout_trace.graphview import graph_view, to_dot, to_mermaid
 from dropout_trace.model import fold_plumbing
-from dropout_trace.render_json import chain_json
+from dropout_trace.render_json import chain_json, graph_json
 from dropout_trace.spec import build_spec
 
 from test_apis import CASES
@@ -105,7 +105,7 @@ def test_graph_dot_parses_and_mermaid_and_json(tf):
         subprocess.run(["dot", "-Tsvg"], input=dot, text=True, check=True, capture_output=True)
     mermaid = to_mermaid(view)
     assert mermaid.startswith("flowchart TD") and "classDef random" in mermaid
-    data = json.loads(json.dumps(to_json(view)))
+    data = json.loads(json.dumps(graph_json(view)))
     assert [op["type"] for op in data["ops"]] == [op.type for op in view.ops]
 
 

@@ -1,6 +1,7 @@
 """explain training-flag, seeds, keras2-vs-keras3 and recurrent: each fact against plain TensorFlow/Keras run here."""
 
 import functools
+import json
 import os
 import random
 
@@ -139,13 +140,19 @@ def test_seeds_leave_no_global_seed_behind(tf, keras):
 
 
 # -- keras2-vs-keras3 -------------------------------------------------------------------------
-def test_keras2_vs_keras3_page(tf, keras, capsys, monkeypatch):
+def test_keras2_vs_keras3_page(tf, keras, capsys, monkeypatch, tmp_path):
     import tf_keras
+
+    from test_json_schema import check_document
 
     k3 = keras.layers.Dropout(0.5)
     k2 = tf_keras.layers.Dropout(0.5)
     assert hasattr(k3, "seed_generator") and hasattr(k2, "_random_generator")
-    text = page("keras2-vs-keras3", capsys, monkeypatch)  # one run: it spawns four interpreters
+    exported = tmp_path / "keras2-vs-keras3.json"  # its JSON from the same run, checked as every command's is
+    text = page("keras2-vs-keras3", capsys, monkeypatch, export=exported)  # one run: it spawns four interpreters
+    data = json.loads(exported.read_text())
+    check_document("explain", data)
+    assert data["topic"] == "keras2-vs-keras3"
     assert f"keras keras {keras.__version__} seed_generator" in text
     assert f"tf_keras tf_keras {tf_keras.__version__} _random_generator" in text
     assert f"TF_USE_LEGACY_KERAS=1 tf_keras {tf_keras.__version__} _random_generator" in text

@@ -279,11 +279,11 @@ def test_library_refusal_is_a_result(tf, capsys):
     assert where and lines[int(where.group(1)) - start].strip() == where.group(2)
 
 
-def test_json_schema_3(traced):
+def test_json_schema_4(traced):
     from dropout_trace.render_json import trace_json
 
     data = json.loads(json.dumps(trace_json(traced(rate="0.3", shape="None,4", calls=2))))
-    assert data["schema_version"] == 3 and data["tool_version"] and data["trace_count"] == 1
+    assert data["schema_version"] == 4 and data["tool_version"] and data["trace_count"] == 1
     assert [c["seed_state_before"] for c in data["calls"]] == [[42, 0], [42, 1]]
     assert set(data["probabilities"]) >= {"compute_dtype", "rate_in_dtype", "scale_in_dtype", "p_keep",
                                           "expected_output_ratio"}

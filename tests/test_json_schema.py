@@ -1,6 +1,11 @@
 """Every --format json output against the JSON Schema shipped in the package, and the tensors it names
-checked independently: each mask recomputed from the JSON's own uniforms, each output from its input."""
+checked independently: each mask recomputed from the JSON's own uniforms, each output from its input.
 
+Every command's JSON (run, chain, graph, compare, versions, stats, explain) starts with schema_version 4 and
+tool_version, and every key in it is an identifier. The one mapping keyed by names rather than by fields is a
+`tensors` table (run's and compare's top level): its keys are tensor names, checked on their own."""
+
+import importlib.metadata
 import json
 import re
 from pathlib import Path
@@ -11,6 +16,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 import dropout_trace
+from dropout_trace import lessons
 from dropout_trace.cli import main
 
 SCHEMAS = Path(dropout_trace.__file__).parent / "schemas"
@@ -77,15 +83,38 @@ def runs(tf):
 
 
 def keys(data, path=""):
-    """Every (path, key) of every object in data."""
+    """Every (path, key) of every object in data, but a `tensors` table's names (see tensor_names)."""
     if isinstance(data, dict):
         for k, v in data.items():
+            if path == "/tensors":  # a tensor's name: not a field; its entry's fields are keys
+                yield from keys(v, f"{path}/{k}")
+                continue
             yield path, k
             if k != "values" or not path.startswith("/tensors/"):  # a tensor's values hold no keys
                 yield from keys(v, f"{path}/{k}")
     elif isinstance(data, list):
         for v in data:
             yield from keys(v, path)
+
+
+def tensor_names(data) -> list[str]:
+    """The names in the top-level `tensors` table: the only keys that are names, not fields."""
+    return list(data.get("tensors") or {})
+
+
+def check_document(command: str, data) -> None:
+    """What every command's JSON promises: its shipped schema, identifiers for keys, and its header."""
+    validate(command, data)
+    bad = [f"{p}/{k}" for p, k in keys(data) if not IDENTIFIER.match(k)]
+    assert not bad, bad  # identifiers, not display labels
+    assert list(data)[:2] == ["schema_version", "tool_version"]  # first, in every command's JSON
+    assert data["schema_version"] == 4
+    assert data["tool_version"] == importlib.metadata.version("dropout-trace")
+    # tensor names are made from the run's own names (input, call_2_keep_mask, replica_1_output, mask_a):
+    # identifiers today, and each entry of the table is a tensor's dtype and shape (and values or summary)
+    for name in tensor_names(data):
+        assert IDENTIFIER.match(name), name
+        assert {"dtype", "shape"} <= set(data["tensors"][name]) <= {"dtype", "shape", "values", "summary"}
 
 
 def references(run: dict) -> list[str]:
@@ -116,9 +145,7 @@ def array(run: dict, name: str) -> np.ndarray:
 @pytest.mark.parametrize("name", sorted(RUNS))
 def test_run_json_matches_its_schema(runs, capsys, name):
     data = runs(name, capsys)
-    validate("run", data)
-    bad = [f"{p}/{k}" for p, k in keys(data) if not IDENTIFIER.match(k)]
-    assert not bad, bad  # identifiers, not display labels
+    check_document("run", data)
     used = references(data)
     assert set(used) <= set(data["tensors"]), set(used) - set(data["tensors"])
     assert set(data["tensors"]) - set(used) <= OWN  # nothing in the table that nothing names
@@ -236,6 +263,10 @@ def test_a_bad_values_option_is_one_line(capsys):
 
 
 # -- the other commands -------------------------------------------------------------------------------
+# Topics whose facts come from fresh interpreters: the page test that runs one already exports its JSON from
+# the same run (--export .json) and checks it with check_document, so no second run starts them again here.
+SPAWNING = {"keras2-vs-keras3": "test_explain_behaviour.py::test_keras2_vs_keras3_page",
+            "replicas": "test_replicas.py::test_explain_replicas_page"}
 OTHERS = {
     "chain": ["chain"],
     "chain_source": ["chain", "--api", "tf.nn.dropout", "--source"],
@@ -247,9 +278,7 @@ OTHERS = {
     "stats": ["stats", "--trials", "50"],
     "stats_noise": ["stats", "--trials", "50", "--shape", "None,4", "--noise-shape", "1,4", "--batch", "4"],
     "explain": ["explain"],
-    "explain_noise_shape": ["explain", "noise-shape"],
-    "explain_training_flag": ["explain", "training-flag"],
-    "explain_seeds": ["explain", "seeds"],
+    **{f"explain_{topic}": ["explain", topic] for topic in lessons.TOPICS if topic not in SPAWNING},
 }
 
 
@@ -257,9 +286,53 @@ OTHERS = {
 def test_every_command_matches_its_schema(tf, capsys, name):
     args = OTHERS[name]
     data = cli_json(capsys, *args)
-    validate(args[0], data)
-    bad = [f"{p}/{k}" for p, k in keys(data) if not IDENTIFIER.match(k)]
-    assert not bad, bad
+    check_document(args[0], data)
+    if args[0] == "explain" and len(args) > 1:
+        assert data["topic"] == args[1]
+
+
+def test_every_topic_json_is_checked_somewhere():
+    """Each topic's JSON is checked here or, for a topic that starts interpreters, in the page test named."""
+    here = {args[1] for args in OTHERS.values() if args[0] == "explain" and len(args) > 1}
+    assert here | set(SPAWNING) == set(lessons.TOPICS) and not here & set(SPAWNING)
+    tests = Path(__file__).parent
+    for where in SPAWNING.values():
+        module, test = where.split("::")
+        source = (tests / module).read_text()
+        body = source.split(f"def {test}(", 1)[1].split("\ndef ", 1)[0]
+        assert "check_document(" in body, where
+
+
+def test_every_topic_has_its_facts_in_the_schema():
+    """explain's schema names each topic's facts: a topic added without them there fails here."""
+    parts = schema("explain")["oneOf"][1]["allOf"]
+    named = [p["if"]["properties"]["topic"]["const"] for p in parts]
+    assert sorted(named) == sorted(lessons.TOPICS) == sorted(schema("explain")["$defs"]["topic"]["enum"])
+
+
+def test_a_walkthrough_has_no_json(capsys, tmp_path):
+    """A played lesson is text and pictures: no --format json, and no .json export."""
+    assert main(["walkthrough", "play", "1", "--format", "json"]) == 2
+    assert "No such option: --format" in capsys.readouterr().err
+    target = tmp_path / "lesson.json"
+    assert main(["walkthrough", "play", "1", "--export", str(target)]) == 2
+    assert "a played lesson is text and pictures" in capsys.readouterr().err and not target.exists()
+
+
+def test_stage_values_are_keyed_by_the_identifier_they_carry(runs, capsys, traced):
+    """A stage value's JSON key is the identifier the trace gives it, not its words made into one."""
+    from dropout_trace.stages import VALUE_WORDS
+
+    assert all(IDENTIFIER.match(k) and words != k for k, words in VALUE_WORDS.items())
+    for name, options in {"keras": {}, "tf_keras_stateful": {"api": "tf-keras", "rng": "stateful"},
+                          "tf_keras_legacy": {"api": "tf-keras", "rng": "legacy", "calls": 2}}.items():
+        trace = traced(rate="0.3", shape="None,4", **options)
+        data = runs(name, capsys)
+        for stage, got in zip(trace.stages, data["stages"]):
+            assert list(got["values"]) == [v.key for v in stage.values]
+            assert all(v.label == VALUE_WORDS.get(v.key, v.key) for v in stage.values)
+    seed = next(s for s in runs("keras", capsys)["stages"] if s["name"] == "seed")
+    assert {"state_while_tracing", "state_after", "seed_passed_on"} <= set(seed["values"])
 
 
 def test_compare_names_each_mask_once(tf, capsys):
@@ -312,6 +385,8 @@ def test_the_schemas_refuse_what_they_should(runs, capsys):
     assert edited(lambda d: d["tensors"]["input"].update({"summary": {"min": 0, "max": 1, "mean": 0.5}}))
     assert edited(lambda d: d["calls"][0].update({"keep_mask": [[True]]}))  # a name, not values
     assert edited(lambda d: d.update({"schema_version": 2}))
+    assert edited(lambda d: d.update({"schema_version": 3}))  # v3 is not v4
+    assert edited(lambda d: d.pop("tool_version"))
     assert edited(lambda d: d["tensors"].update({"Input": d["tensors"]["input"]}))
 
 
@@ -321,10 +396,23 @@ def test_the_tensor_table_is_defined_once_for_run_and_compare():
         assert run[name] == compare[name], name
 
 
+def test_every_schema_requires_the_header():
+    """Each command's schema requires schema_version 4 and tool_version: without either, or as v3, it fails."""
+    for path in SCHEMAS.glob("*.schema.json"):
+        command = path.name.split(".")[0]
+        validator = Draft202012Validator(schema(command))
+        for broken in ({"tool_version": "0.1.0"}, {"schema_version": 4}, {"schema_version": 3, "tool_version": "0.1.0"},
+                       {"schema_version": 4, "tool_version": ""}):
+            assert not validator.is_valid(broken), (command, broken)
+
+
 def test_the_schemas_ship_in_the_package():
     from importlib.resources import files
 
-    shipped = files("dropout_trace") / "schemas" / "run.schema.json"
-    assert json.loads(shipped.read_text())["properties"]["schema_version"]["const"] == 3
+    for command in ("run", "chain", "graph", "compare", "versions", "stats"):
+        shipped = files("dropout_trace") / "schemas" / f"{command}.schema.json"
+        assert json.loads(shipped.read_text())["properties"]["schema_version"]["const"] == 4, command
+    explain = json.loads((files("dropout_trace") / "schemas" / "explain.schema.json").read_text())
+    assert explain["$defs"]["schema_version"]["const"] == 4
     project = (Path(__file__).parent.parent / "pyproject.toml").read_text()
     assert re.search(r'(?m)^dropout_trace = \["schemas/\*\.schema\.json"\]', project)  # package data: in the wheel

@@ -101,6 +101,16 @@ def test_masks_match_plain_mirrored_strategy(runs):
         assert [r["same_mask_as_replica_0"] for r in reps] == [True, agree]
 
 
+def test_replicas_json_matches_its_schema(runs):
+    """Each --replicas run's JSON, as the fresh process printed it: the run schema, identifier keys, the header."""
+    from test_json_schema import check_document
+
+    for name in ("keras", "stateless", "stateful", "legacy"):
+        data = _json(runs, name)
+        check_document("run", data)
+        assert len(data["replicas"]) == 2 and all(data["tensors"][r["keep_mask"]] for r in data["replicas"])
+
+
 def test_keras3_replicas_read_the_same_seed_state(runs):
     data = _json(runs, "keras")
     reps = data["replicas"]
@@ -140,10 +150,16 @@ def _glyphs(row) -> str:
     return "".join("●" if v else "○" for v in row)
 
 
-def test_explain_replicas_page(tf, runs, capsys):
+def test_explain_replicas_page(tf, runs, capsys, tmp_path):
+    from test_json_schema import check_document
+
     reference = runs["reference"]
-    assert main(["explain", "replicas"]) == 0
+    exported = tmp_path / "replicas.json"  # its JSON from the same run, checked as every command's is
+    assert main(["explain", "replicas", "--export", str(exported)]) == 0
     text = capsys.readouterr().out
+    data = json.loads(exported.read_text())
+    check_document("explain", data)
+    assert data["topic"] == "replicas"
     lines = text.splitlines()
     assert len(lines) <= 80 and max(len(line) for line in lines) <= 80
     # side by side: each replica's Keras 3 and tf-keras (default branch) mask rows, as plain TF drew them

@@ -220,8 +220,8 @@ def test_repeated_mask_gets_no_binomial_verdict(tf, keras, capsys):
 
 
 # -- the command ----------------------------------------------------------------------------------
-JSON_KEYS = {"command", "tool_version", "api", "rng", "call", "rate", "dtype", "shape", "run_shape", "noise_shape",
-             "seed", "trials", "elements_per_call", "mask_elements", "draws_per_call", "shared_axes",
+JSON_KEYS = {"schema_version", "tool_version", "command", "api", "rng", "call", "rate", "dtype", "shape",
+             "run_shape", "noise_shape", "seed", "trials", "elements_per_call", "mask_elements", "draws_per_call", "shared_axes",
              "calls_per_graph_run", "graph_runs", "seconds", "level", "exact", "kept_fraction", "output_ratio",
              "correlation", "identical_calls", "binomial", "findings"}
 

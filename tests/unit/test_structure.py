@@ -15,7 +15,6 @@ TOLERATED_IMPORTS = {  # (importer, imported pattern): an import that closes a c
     ("dropout_trace.cmdline", "dropout_trace.cli*"),
     ("dropout_trace.shell", "dropout_trace.cli*"),
     ("dropout_trace.walkthrough", "dropout_trace.cli*"),
-    ("dropout_trace.render_json", "dropout_trace"),  # for __version__, which pulls in the package's __init__
 }
 TOLERATED_LONG = {"cli.py", "stats.py", "trace.py", "spec.py"}  # paths inside dropout_trace/
 
