@@ -125,13 +125,14 @@ def load(path: Path, check: bool = True) -> Lesson:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{where}: cannot read the lesson: {exc}") from None
     lines = visible(text, keep="\n\t").splitlines()
-    parts, prose, i, title, count = [], [], 0, path.stem, 0
+    parts, prose, shown, i, title, count = [], [], [], 0, path.stem, 0
     while i < len(lines):
         fence = FENCE.match(lines[i])
         if fence is None:
             if lines[i].startswith("# ") and title == path.stem:  # the first heading outside code
                 title = lines[i][2:].strip()
             prose.append(lines[i])
+            shown += _shown(path, [(i + 1, lines[i])])
             i += 1
             continue
         end = _closing(lines, i + 1, fence.group(1))
@@ -144,10 +145,12 @@ def load(path: Path, check: bool = True) -> Lesson:
             parts.append(_block(path, count, i + 1, list(enumerate(lines[i + 1:end], start=i + 2))))
         else:  # any other fenced block is prose, shown as code and never run
             prose.extend(lines[i:end + 1])
+            shown += _shown(path, list(enumerate(lines[i + 1:end], start=i + 2)))
         i = end + 1
     parts.append("\n".join(prose))
     lesson = Lesson(path, _number(path), title, tuple(p for p in parts if not isinstance(p, str) or p.strip()))
-    commands = lesson.commands
+    # A command the lesson only shows is checked as one it runs: a student copies what a lesson shows.
+    commands = sorted((*lesson.commands, *shown), key=lambda c: c.line)
     if len(commands) > MAX_COMMANDS:
         raise UsageError(f"{where}:{commands[MAX_COMMANDS].line}: more than {MAX_COMMANDS} commands; split the lesson")
     for command in commands if check else ():
@@ -190,6 +193,17 @@ def _block(path: Path, number: int, line: int, body: list[tuple[int, str]]) -> B
     if held:
         steps.append(_command(path, first, held))
     return Block(number, line, tuple(steps))
+
+
+def _shown(path: Path, body: list[tuple[int, str]]) -> list[Command]:
+    """The dropout-trace commands among lines a lesson shows but does not run (prose, other code blocks)."""
+    found = []
+    for at, raw in body:
+        text = raw.strip()
+        text = text[2:].strip() if text.startswith("$ ") else text
+        if text.split(" ", 1)[0] == PROG:
+            found.append(_command(path, at, text))
+    return found
 
 
 def _command(path: Path, line: int, text: str) -> Command:

@@ -74,6 +74,33 @@ def test_a_hostile_command_is_refused_with_file_and_line_before_anything_plays(t
     assert files_under(tmp_path) == before  # no completion script, no .bashrc, no export, no history
 
 
+@pytest.mark.parametrize("shown, line", [
+    ("```\ndropout-trace --install-completion\n```", 6),  # a fence with no language: shown, not run
+    ("```text\n$ dropout-trace --install-completion bash\n```", 6),
+    ("    dropout-trace --install-completion", 5),  # an indented code block
+    ("dropout-trace run --rate 0.3 --shape None,4 --export out.svg", 5),  # a line of prose
+])
+def test_a_hostile_command_the_lesson_only_shows_is_refused_too(tmp_path, shown, line):
+    """A student copies what a lesson shows, so a command shown outside a bash block (where it would
+    not run) is checked by the same rules, with the prose's escape codes around it."""
+    lesson = lesson_file(tmp_path, f"# Sent {ESC}]0;pwned\x07 to you\n\nProse {ESC}[2J{ESC}[8m here.\n\n{shown}\n")
+    before = files_under(tmp_path)
+    done = play(tmp_path, lesson)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stdout == "" and ESC not in done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"dropout-trace: error: {lesson}:{line}: "), lines
+    assert "do not write files" in lines[0] and "Traceback" not in done.stderr
+    assert files_under(tmp_path) == before
+
+
+def test_a_harmless_command_the_lesson_only_shows_still_plays(tmp_path):
+    lesson = lesson_file(tmp_path, "# Shown\n\nTry this later:\n\n```\ndropout-trace versions\n```\n")
+    done = play(tmp_path, lesson)
+    assert done.returncode == 0, done.stderr
+    assert "dropout-trace versions" in done.stdout and "tensorflow" not in done.stdout.lower()  # shown, not run
+
+
 def test_the_lessons_own_commands_are_checked_by_the_same_rules():
     """Every shipped lesson passes the sandbox: the rules refuse what writes, not what teaches."""
     from dropout_trace.walkthrough import bundled
