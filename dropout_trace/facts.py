@@ -154,6 +154,7 @@ def derive(trace) -> Facts:
     given_op = given_op.data if isinstance(given_op, PyValue) and isinstance(given_op.data, int) else None
     truncated = given_op is not None and op_seeds_of(get_seed) is not None and op_seeds_of(get_seed)[1] != given_op
     state_kind = api.state_kind(spec, snap.rng)
+    branches = len(api.rngs) > 1  # the API branches on a RandomGenerator rng type (tf-keras)
     masks = [c.keep_mask for c in snap.calls]
     calls = tuple(CallFacts(c.index, _list(c.state_before), _list(c.state_after), _list(c.seed_used),
                             None if c.keep_mask is None else int(np.broadcast_to(c.keep_mask, c.output.shape).sum()),
@@ -164,8 +165,8 @@ def derive(trace) -> Facts:
         sampler_shape = ev.call_locals.get("shape") if ev else None
     unknown = isinstance(sampler_shape, PyValue) and isinstance(sampler_shape.data, list) and None in sampler_shape.data
     return Facts(
-        mode=snap.mode, api=spec.api, kind=api.kind, rng=snap.rng, rng_default=len(api.rngs) > 1 and not spec.rng,
-        rng_branches=len(api.rngs) > 1, converts_keep_prob=api.converts_keep_prob,
+        mode=snap.mode, api=spec.api, kind=api.kind, rng=snap.rng, rng_default=branches and not spec.rng,
+        rng_branches=branches, converts_keep_prob=api.converts_keep_prob,
         trace_count=snap.trace_count, calls=calls,
         training=training.data if isinstance(training, PyValue) and isinstance(training.data, bool) else None,
         rate=spec.rate, rate_is_tensor=rate_is_tensor, dropped=dropped,

@@ -8,6 +8,7 @@ from importlib import metadata
 from dataclasses import dataclass
 
 from .apis import APIS, LANDMARKS, LOCALS
+from .apis.tf_keras import default_rng
 from .landmarks import find, function_source
 from .narrate.commands import Difference
 
@@ -84,9 +85,7 @@ def report() -> VersionsReport:
     rg_text, rg_where = _source("tf_keras.RandomGenerator.dropout")
     default = None
     try:
-        from tf_keras.src import backend as k2
-
-        default = "stateful" if k2.is_tf_random_generator_enabled() else "legacy"
+        default = default_rng()
     except ImportError:
         pass
     facts = SourceFacts(

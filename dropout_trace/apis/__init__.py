@@ -26,7 +26,7 @@ def _or(names: list[str]) -> str:
 
 def _names() -> None:
     NAMES["layers"] = ", ".join(n for n, a in APIS.items() if a.kind == "layer")
-    NAMES["rate_tensor"] = _or([n for n, a in APIS.items() if getattr(a, "takes_rate_tensor", False)])
+    NAMES["rate_tensor"] = _or([n for n, a in APIS.items() if a.takes_rate_tensor])
 
 
 def register(api: Api) -> Api:
@@ -37,11 +37,6 @@ def register(api: Api) -> Api:
     _names()
     return api
 
-
-def unregister(name: str) -> None:
-    """Take an entry point out again (its landmarks stay: other entry points may share them)."""
-    APIS.pop(name)
-    _names()
 
 
 # The built-in entry points, by a name code can use where a lesson needs one in particular.
@@ -72,8 +67,7 @@ def call_text(spec) -> str:
 
 def effective_rng(spec) -> str | None:
     """The RandomGenerator branch (tf-keras): the one asked for, or the library's own default."""
-    api = APIS[spec.api]
-    return api.rng(spec) if len(api.rngs) > 1 else None
+    return APIS[spec.api].rng(spec)
 
 
 def sampler_key(api: str, rng: str | None) -> str:
@@ -94,5 +88,4 @@ def make_call(spec, tf, seed=None):
 
 __all__ = ["APIS", "DEFAULT_API", "KERAS3", "KERAS_RANDOM", "SPATIAL", "STATELESS", "TF_KERAS", "TF_NN", "TF_V1",
            "LANDMARKS", "LOCALS", "RNGS", "TF_OP_FOR_RNG", "Api", "api_names", "call_text",
-           "default_shape", "effective_rng", "input_signature", "make_call", "number", "register", "sampler_key",
-           "unregister"]
+           "default_shape", "effective_rng", "input_signature", "make_call", "number", "register", "sampler_key"]

@@ -57,6 +57,7 @@ class Api:
     local_names: dict[str, tuple[str, ...]] = {}  # the locals its own stages read, per landmark
     summary = ""  # one line for `versions`: how it reaches TensorFlow
     replays_drawn_seed = False
+    takes_rate_tensor = False  # its rate may be a tensor (--rate-tensor)
     converts_keep_prob = False  # takes TF1's keep_prob and turns it into rate before dropout runs  # an unseeded call can be replayed from the seed it drew (Keras 3 layers)
 
     def landmark_keys(self, rng) -> tuple[str, ...]:
@@ -81,6 +82,10 @@ class Api:
         """What carries the randomness from call to call: "seed_generator", "global_seed_generator",
         "generator", "constant_seed" or "op_state" (the global and op seeds of a stateful op)."""
         raise NotImplementedError
+
+    def rng(self, spec) -> str | None:
+        """The RandomGenerator branch this call takes (tf-keras), or None for an API without branches."""
+        return None
 
     def sampler_for(self, rng) -> str:
         """The landmark that draws the uniforms (on this branch)."""
@@ -128,7 +133,6 @@ NAMES = {"layers": "", "rate_tensor": ""}
 
 class Layer(Api):
     kind = "layer"
-    takes_rate_tensor = False
 
     def validate(self, spec, given):
         if "rate_tensor" in given:
