@@ -87,6 +87,41 @@ class Facts:
     replicas_agree: bool | None = None  # every replica drew replica 0's mask (None: no replicas, or no draw)
     replica_reason: str | None = None  # why they agree or differ, chosen from the facts (see _replica_reason)
 
+    # The cases each view words, decided here once: full, brief, JSON and notebook only choose words for them.
+    @property
+    def noise_origin(self) -> str:
+        """Where _dropout's noise shape came from, one of NOISE_ORIGINS."""
+        src, static = self.noise_source, self.noise_static
+        if src == "list":
+            if self.noise_given is None:
+                return "layer_list"  # the layer built it from sizes and tf.shape(x)
+            return "given_list_runtime" if any(d is None for d in self.noise_given) else "given_list"
+        if src == "static_list":
+            return "static_list_unknown" if static and None in static else "static_list"
+        return src if src in NOISE_ORIGINS else "unknown"
+
+    @property
+    def sharing(self) -> str:
+        """How the draws serve the elements: "per_element", "batch" (every sample shares them) or "axes"."""
+        if self.draws == self.elements:
+            return "per_element"
+        return "batch" if 0 in self.shared_axes else "axes"
+
+    @property
+    def keep_is_one_minus_rate(self) -> bool:
+        """P(keep) in the compute dtype is exactly 1 - rate (bfloat16's grid, for one, moves it)."""
+        p = self.probabilities
+        return p is not None and abs(p.p_keep - (1 - self.rate)) < 1e-12
+
+    @property
+    def replica_checks_passed(self) -> bool:
+        """Every replica's own check passed (true with no replicas): the run passes when its check does too."""
+        return all(r.check is not None and r.check.passed for r in self.replicas)
+
+
+NOISE_ORIGINS = ("shape_op", "tensor", "constant", "eager", "layer_list", "given_list_runtime", "given_list",
+                 "static_list_unknown", "static_list", "unknown")
+
 
 def _list(a) -> list | None:
     return None if a is None else np.asarray(a).tolist()

@@ -149,7 +149,7 @@ def test_keras2_vs_keras3_page(tf, keras, capsys, monkeypatch, tmp_path):
     k2 = tf_keras.layers.Dropout(0.5)
     assert hasattr(k3, "seed_generator") and hasattr(k2, "_random_generator")
     exported = tmp_path / "keras2-vs-keras3.json"  # its JSON from the same run, checked as every command's is
-    text = page("keras2-vs-keras3", capsys, monkeypatch, export=exported)  # one run: it spawns four interpreters
+    text = page("keras2-vs-keras3", capsys, monkeypatch, export=exported)  # one run: it spawns one interpreter per environment
     data = json.loads(exported.read_text())
     check_document("explain", data)
     assert data["topic"] == "keras2-vs-keras3"
@@ -180,7 +180,7 @@ def test_keras2_vs_keras3_at_rate_zero_returns_early(tf, keras, capsys, monkeypa
         assert np.array_equal(np.asarray(y), x.numpy())
         lines, start = inspect.getsourcelines(type(layer).call)
         line[major] = next(start + i for i, t in enumerate(lines) if t.strip() == source)
-    text = page("keras2-vs-keras3", capsys, monkeypatch, rate=0.0)  # four interpreters, at rate 0
+    text = page("keras2-vs-keras3", capsys, monkeypatch, rate=0.0)  # its interpreters, at rate 0
     assert f"Dropout(0, seed={SEED}) built" in text
     assert f"dropout.py:{line[3]}, `return inputs`, the very object it was given" in text
     assert f"dropout.py:{line[2]}, `return tf.identity(inputs)`, a new tensor with the input's values" in text

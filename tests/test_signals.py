@@ -138,13 +138,16 @@ def children_of(pid: int) -> set[int]:
     return found
 
 
-def four_children(pid: int) -> set[int] | None:
+def all_children(pid: int) -> set[int] | None:
+    """keras2-vs-keras3's child interpreters, once all of them run: one per TF_USE_LEGACY_KERAS setting."""
+    from dropout_trace.lessons.keras2_vs_keras3 import WAYS
+
     found = children_of(pid)
-    return found if len(found) >= 4 else None
+    return found if len(found) >= len({legacy for _, legacy in WAYS.values()}) else None
 
 
 def terminated_with_children(argv: list[str], typed: str = "") -> tuple[int, set[int], str, str]:
-    """Start `dropout-trace ARGV` (fed `typed` on stdin), SIGTERM it once its four child interpreters run:
+    """Start `dropout-trace ARGV` (fed `typed` on stdin), SIGTERM it once all its child interpreters run:
     (status, their pids, stdout, stderr). The signal goes to the command alone, not to its process group
     (as `kill PID` does)."""
     child = subprocess.Popen([sys.executable, "-m", "dropout_trace", *argv], env=env(), stdin=subprocess.PIPE,
@@ -153,7 +156,7 @@ def terminated_with_children(argv: list[str], typed: str = "") -> tuple[int, set
         if typed:
             child.stdin.write(typed)
             child.stdin.flush()
-        pids = wait_for(lambda: four_children(child.pid), 120, "four child interpreters", child)
+        pids = wait_for(lambda: all_children(child.pid), 120, "all child interpreters", child)
         child.send_signal(signal.SIGTERM)
         out, err = child.communicate(timeout=60)
     finally:

@@ -1,4 +1,8 @@
-"""Which Keras each import name gives: measured in fresh interpreters, since the choice is made at import."""
+"""Which Keras each import name gives: measured in fresh interpreters, since the choice is made at import.
+
+One interpreter per TF_USE_LEGACY_KERAS setting: the names that share a setting are measured one after the
+other in the same Python, each with its own layer (importing TensorFlow is what costs the seconds).
+"""
 
 from __future__ import annotations
 
@@ -63,18 +67,23 @@ def _env(legacy: str | None) -> dict:
     return env
 
 
-def _result(proc: subprocess.Popen) -> dict:
+def _results(proc: subprocess.Popen, count: int) -> list[dict]:
+    """What one child printed: a dict per name it measured, in order; an error for each it did not reach."""
     try:
         out, err = proc.communicate(timeout=120)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        return {"error": "timed out after 120 s"}
-    lines = [line for line in out.splitlines() if line.startswith("{")]
-    if proc.returncode != 0 or not lines:
+        return [{"error": "timed out after 120 s"}] * count
+    found = [_way(json.loads(line)) for line in out.splitlines() if line.startswith("{")][:count]
+    if len(found) < count:
         said = [line for line in err.strip().splitlines() if line.strip()]
-        return {"error": said[-1] if said else f"exit status {proc.returncode}"}
-    found = json.loads(lines[-1])
+        error = said[-1] if said else f"exit status {proc.returncode}"
+        found += [{"error": error}] * (count - len(found))
+    return found
+
+
+def _way(found: dict) -> dict:
     found["major"] = int(found["version"].split(".")[0])
     # the dropout function Dropout.call hands the work to (a dispatcher like smart_cond is not it)
     found["calls_into"] = [c for c in found["callees"] if c.rsplit(".", 1)[-1] == "dropout"]
@@ -84,12 +93,19 @@ def _result(proc: subprocess.Popen) -> dict:
 def compute(p) -> dict:
     from ..pause import Children
 
-    # All four children start at once: each spends seconds importing TensorFlow. Ctrl-C, SIGTERM or an
-    # error ends those still running (Children), so none outlives the command.
+    by_env: dict[str | None, list[str]] = {}
+    for name, (_, legacy) in WAYS.items():
+        by_env.setdefault(legacy, []).append(name)
+    # The children start at once: each spends seconds importing TensorFlow. Ctrl-C, SIGTERM or an error ends
+    # those still running (Children), so none outlives the command.
     with Children() as children:
-        procs = {name: children.start([sys.executable, "-c", CHILD.format(reach=reach, rate=p.rate, seed=p.seed)],
-                                      env=_env(legacy), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for name, (reach, legacy) in WAYS.items()}
-        return {"rate": p.rate, "seed": p.seed,
-                "ways": {name: {"code": WAYS[name][0], "legacy_env": WAYS[name][1], **_result(proc)}
-                         for name, proc in procs.items()}}
+        procs = {legacy: children.start(
+                     [sys.executable, "-c", "\n".join(CHILD.format(reach=WAYS[n][0], rate=p.rate, seed=p.seed)
+                                                       for n in names)],
+                     env=_env(legacy), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for legacy, names in by_env.items()}
+        measured = {}
+        for python, (legacy, names) in enumerate(by_env.items(), 1):
+            for name, found in zip(names, _results(procs[legacy], len(names))):
+                measured[name] = {"code": WAYS[name][0], "legacy_env": legacy, "python": python, **found}
+        return {"rate": p.rate, "seed": p.seed, "ways": {name: measured[name] for name in WAYS}}

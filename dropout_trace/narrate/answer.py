@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ..apis import APIS
 from ..facts import Facts
-from ..spec import shape_text
-from .words import axes, listed, num, plural
+from . import cases
+from .words import listed, num, plural
 
 
 
@@ -36,57 +36,15 @@ def kept_line(f: Facts, check) -> str:
 def in_short(f: Facts) -> str | None:
     if not f.dropped or f.noise_runtime is None:
         return None
-    run = listed(f.noise_runtime)
-    if f.mode == "eager":
-        first = "Eagerly there is no tracing: every shape is concrete from the start. "
-        then = f"The noise shape was {run}"
-    elif f.noise_source == "shape_op":
-        first = (f"While tracing, x had shape {shape_text(f.shape)} and the noise shape was a tensor (a Shape op) "
-                 f"whose value was only partly known: {listed(f.noise_static or [])}. ")
-        then = f"When the graph ran it held {run}"
-    elif f.noise_source == "tensor":
-        first = (f"While tracing, x had shape {shape_text(f.shape)} and the noise shape was a tensor "
-                 f"({f.noise_tensor}) whose value was only partly known: {listed(f.noise_static or [])}. ")
-        then = f"When the graph ran it held {run}"
-    elif f.noise_source == "constant":
-        first = f"Every size was known while tracing, {shape_text(f.shape)}, so the noise shape was a constant. "
-        then = f"It held {run}"
-    elif f.noise_source == "list":
-        known = "only partly known" if None in (f.noise_static or [None]) else "already known"
-        first = (f"While tracing, x had shape {shape_text(f.shape)}; the noise shape was a list of sizes and tensors "
-                 f"sliced from tf.shape(x), whose value was {known}: {listed(f.noise_static or [])}. ")
-        then = f"When the graph ran it held {run}"
-    else:
-        first = f"The noise shape was the list {listed(f.noise_static or [])}, fully known while tracing. "
-        then = f"It held {run}"
-    if f.draws == f.elements:
-        share = ("one per element of replica 0's rows, so each of its samples got its own (across replicas, see "
-                 "Replicas)" if f.replicas else "one per element, so every sample got its own")
-    elif 0 in f.shared_axes:
-        share = f"shared by every sample in the batch, across {plural(f.elements, 'element')}"
-    else:
-        share = f"each shared along {axes(f.shared_axes)}, across {plural(f.elements, 'element')}"
-    return first + then + f", and the sampler drew {plural(f.draws, 'uniform')}: {share}."
+    return f"{cases.noise(f).short(f)}, and the sampler drew {plural(f.draws, 'uniform')}: {cases.sharing(f).short(f)}."
 
 
 def in_short_brief(f: Facts) -> str | None:
     """The answer in one or two lines: where the mask's shape came from, and how many draws it got."""
     if not f.dropped or f.noise_runtime is None:
         return None
-    static, run = listed(f.noise_static or []), listed(f.noise_runtime)
-    first = {"eager": f"Eagerly the noise shape was concrete, {run}",
-             "shape_op": f"The noise shape was a Shape op: {static} while tracing, {run} at run time",
-             "tensor": f"The noise shape was a tensor: {static} while tracing, {run} at run time",
-             "constant": f"Every size was known while tracing: the noise shape was the constant {run}",
-             "list": f"The noise shape was a list from tf.shape(x): {static} while tracing, {run} at run time",
-             }.get(f.noise_source, f"The noise shape was the list {run}, known while tracing")
-    if f.draws == f.elements:
-        share = "one per element of replica 0's rows" if f.replicas else "one per element, so every sample got its own"
-    elif 0 in f.shared_axes:
-        share = "shared by every sample in the batch"
-    else:
-        share = f"each shared along {axes(f.shared_axes)}"
-    return f"{first}; the sampler drew {plural(f.draws, 'uniform')}, {share}."
+    said = cases.noise(f).short_brief(f)
+    return f"{said}; the sampler drew {plural(f.draws, 'uniform')}, {cases.sharing(f).short_brief(f)}."
 
 
 def calls_summary(f: Facts) -> list[str]:

@@ -30,8 +30,10 @@ def _returned(w: dict) -> str:
 def page(f: dict, p) -> list:
     ways = f["ways"]
     built = f"Dropout({num(f['rate'])}, seed={f['seed']})" if "rate" in f else "Dropout"
-    blocks = [Say(f"Each name was imported in a fresh Python with the environment shown, its {built} built "
-                  "and called once with training=True:"),
+    pythons = len({w["python"] for w in ways.values() if "python" in w})
+    where = (f"with the environment shown (one fresh Python per environment, {pythons} in all)"
+             if 1 < pythons < len(ways) else "in a fresh Python with the environment shown")
+    blocks = [Say(f"Each name was imported {where}, its {built} built and called once with training=True:"),
               Table(("name", "Dropout from", "Keras", "seed state"),
                     tuple((name, "failed", "-", "-") if "error" in w else
                           (name, w["package"], w["version"], _state(w)) for name, w in ways.items()))]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..facts import Facts
 from ..model import Stage, StopPoint
-from .words import axes, listed, num, plural
+from . import cases
+from .words import listed, num, plural
 
 
 SAMPLER_NAMES = {"tf.stateless_random_uniform": "stateless_random_uniform (StatelessRandomUniformV2)",
@@ -106,56 +107,20 @@ def _idea_rate(stage, f):
 
 
 def _idea_noise_shape(stage, f):
-    src, static, run = f.noise_source, f.noise_static, f.noise_runtime
-    if src == "shape_op":
-        return ("The mask's shape is tf.shape(x): a Shape op whose value exists only when the graph runs "
-                f"({listed(static or [])} while tracing, {listed(run or [])} at run time), so the unknown size "
-                "becomes a real one just in time for the draw.")
-    if src == "constant":
-        return (f"Every size of x was known while tracing, so tf.shape(x) folded into the constant "
-                f"{listed(run or static or [])}: its tensor keeps the name {f.noise_tensor}, but no Shape op runs.")
-    if src == "tensor":
-        return (f"The noise shape is a tensor, {f.noise_tensor}, whose value exists only when the graph runs "
-                f"({listed(static or [])} while tracing, {listed(run or [])} at run time).")
-    if src == "eager":
-        return f"Eagerly every size is concrete from the start: the noise shape is {listed(run or [])}."
-    if src == "list" and f.noise_given is None:
-        return (f"The layer built the noise shape itself, as a list of sizes and tensors sliced from tf.shape(x): "
-                f"{listed(static or [])} while tracing, {listed(run or [])} when the graph runs.")
-    if src == "list":
-        unknown = [i for i, d in enumerate(f.noise_given or ()) if d is None]
-        known = f"tf.shape(x)[{', '.join(map(str, unknown))}]" if unknown else "no tensor"
-        return (f"The noise shape given, {listed(f.noise_given)}, became a list: each None is taken from {known} "
-                f"when the graph runs, the other sizes are the numbers given ({listed(run or [])} at run time).")
-    if src == "static_list":
-        if static and None in static:
-            return (f"The noise shape is the list {listed(static)}: _get_noise_shape fills a None only from x's "
-                    "static shape, and x's size there is None too, so it stays unknown.")
-        filled = any(d is None for d in (f.noise_given or ()))
-        how = "its None entries filled from x's static shape" if filled else "every size a plain number"
-        return f"The noise shape is the list {listed(static or [])}, known while tracing, with {how}."
-    return "The noise shape as _dropout used it."
+    return cases.noise(f).idea(f)
 
 
 def _idea_uniform(stage, f):
     sampler = SAMPLER_NAMES.get(f.sampler, f.sampler)
-    if f.draws == f.elements:
-        share = "one draw per element: every sample in the batch gets its own numbers"
-    elif 0 in f.shared_axes:
-        share = (f"{plural(f.draws, 'draw')} for {plural(f.elements, 'element')}: every sample in the batch "
-                 f"shares the same draws ({'also ' if len(f.shared_axes) > 1 else ''}along {axes(f.shared_axes)})")
-    else:
-        share = (f"{plural(f.draws, 'draw')} for {plural(f.elements, 'element')}: one draw serves every element "
-                 f"along {axes(f.shared_axes)}, and each sample still gets its own")
     dtype = f" in {f.compute_dtype}" if f.compute_dtype else ""
-    return f"{sampler} draws{dtype}, {share}."
+    return f"{sampler} draws{dtype}, {cases.sharing(f).idea(f)}."
 
 
 def _idea_keep_mask(stage, f):
     p = f.probabilities
     if p is None:
         return "An element is kept when its draw is at least rate."
-    exact = abs(p.p_keep - (1 - f.rate)) < 1e-12
+    exact = f.keep_is_one_minus_rate
     text = (f"An element is kept when its draw is at least rate. The comparison runs in {p.compute_dtype}, where the "
             f"rate is stored as {num(p.rate_in_dtype)} and the draws lie on a grid of {plural(p.grid_size, 'value')}, "
             f"so P(keep) is {num(p.p_keep)}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ..facts import Facts
 from ..model import Stage, StopPoint
 from .stage import stopped
-from .words import axes, listed, num, plural
+from . import cases
+from .words import listed, num
 
 
 SAMPLER_SHORT = {"tf.stateless_random_uniform": "stateless_random_uniform", "tf.random_uniform": "RandomUniform",
@@ -78,44 +79,18 @@ def _brief_rate(stage, f, check):
 
 
 def _brief_noise_shape(stage, f, check):
-    src, static = f.noise_source, f.noise_static
-    if src == "shape_op":
-        return "tf.shape(x): a Shape op, known only at run time"
-    if src == "constant":
-        return "every size known: tf.shape(x) became a constant"
-    if src == "tensor":
-        return f"the tensor {f.noise_tensor}, known only at run time"
-    if src == "eager":
-        return "eager: concrete from the start"
-    if src == "list" and f.noise_given is None:
-        return "built by the layer from sizes and tf.shape(x)"
-    if src == "list":
-        unknown = any(d is None for d in (f.noise_given or ()))
-        return "each None taken from tf.shape(x) at run time" if unknown else "the sizes given, as a list"
-    if src == "static_list" and static and None in static:
-        return "a list: None filled only from x's static shape, so still unknown"
-    if src == "static_list":
-        return "a list, known while tracing"
-    return "the noise shape _dropout used"
-
-
-def _share_brief(f: Facts) -> str:
-    if f.draws == f.elements:
-        return f"{plural(f.draws, 'draw')}, one per element"
-    if 0 in f.shared_axes:
-        return f"{plural(f.draws, 'draw')} shared by every sample"
-    return f"{plural(f.draws, 'draw')}, each shared along {axes(f.shared_axes)}"
+    return cases.noise(f).brief(f)
 
 
 def _brief_uniform(stage, f, check):
-    return f"{SAMPLER_SHORT.get(f.sampler, f.sampler)}: {_share_brief(f)}"
+    return f"{SAMPLER_SHORT.get(f.sampler, f.sampler)}: {cases.sharing(f).brief(f)}"
 
 
 def _brief_keep_mask(stage, f, check):
     p = f.probabilities
     if p is None:
         return "kept where the draw is at least rate"
-    if abs(p.p_keep - (1 - f.rate)) < 1e-12:
+    if f.keep_is_one_minus_rate:
         return f"in {p.compute_dtype}: P(keep) = {num(p.p_keep)} = 1 - rate"
     return f"in {p.compute_dtype}: P(keep) = {num(p.p_keep)}, not {num(1 - f.rate)}"
 

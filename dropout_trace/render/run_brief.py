@@ -174,7 +174,7 @@ def brief_end(trace: Trace) -> Table:
             mark = ("–", "dim") if ok is None else (("✓", "bold green") if ok else ("✗", "bold red"))
             line.append(mark[0], style=mark[1])
             line.append(f" {label}  ")
-        passed = c.passed and all(r.check is not None and r.check.passed for r in trace.facts.replicas)
+        passed = c.passed and trace.facts.replica_checks_passed
         line.append("check passed" if passed else "check FAILED", style="bold green" if passed else "bold red")
         table.add_row("check", line)
     return table

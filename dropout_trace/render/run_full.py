@@ -219,7 +219,7 @@ def check_block(trace: Trace) -> Group:
     for ok, label in narrate.check_rows(trace.facts, c):
         mark = ("–", "dim") if ok is None else (("✓", "bold green") if ok else ("✗", "bold red"))
         table.add_row(Text(mark[0], style=mark[1]), Prose(label))
-    passed = c.passed and all(r.check is not None and r.check.passed for r in trace.facts.replicas)
+    passed = c.passed and trace.facts.replica_checks_passed
     verdict = Text("check passed" if passed else "check FAILED", style="bold green" if passed else "bold red")
     return Group(Headline(head), indented(table, (0, 0, 0, 2)), indented(verdict, (0, 0, 0, 2)))
 
