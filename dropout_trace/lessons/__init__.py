@@ -43,6 +43,11 @@ def absent_when_none():
     return field(default=None, metadata={"omit_none": True})  # read by render_json.identified
 
 
+def keyed(key: str):
+    """A fact whose JSON key is not a Python name (`class`): the field is named otherwise, the JSON says `key`."""
+    return field(metadata={"key": key})  # read by render_json.identified
+
+
 @dataclass(frozen=True)
 class Stopped:
     """Where a traced call returned early, before anything was drawn."""
