@@ -73,12 +73,11 @@ def test_training_flag_matches_keras_and_tf_keras(tf, keras, capsys, monkeypatch
 
 
 def test_training_flag_words_follow_the_measurement():
+    from dropout_trace.lessons.training_flag import Recipe, TrainingFlag
     from dropout_trace.narrate.training_flag import page as words
 
-    from dropout_trace.lessons.training_flag import Recipe, TrainingFlag
-
-    f = TrainingFlag(rate=0.3, direct_default=False, direct_training=True,
-                     flags={"model(x)": [None], "model.fit": [True], "model.evaluate": [False], "model.predict": [True]},
+    flags = {"model(x)": [None], "model.fit": [True], "model.evaluate": [False], "model.predict": [True]}
+    f = TrainingFlag(rate=0.3, direct_default=False, direct_training=True, flags=flags,
                      keras=Recipe(predict=True, call=True, call_training=True), keras_version="9",
                      tf_keras=None, tf_keras_error="ModuleNotFoundError: no")
     said = " ".join(b.text for b in words(f, lessons.Params()) if hasattr(b, "text"))
@@ -232,9 +231,10 @@ def test_keras2_vs_keras3_shows_a_failed_import():
     from dropout_trace.page import Table
 
     dropout = "keras.src.backend.tensorflow.random.dropout"
-    k3 = Way(code="import keras as K", legacy_env=None, python=1, cls="keras.src.layers.regularization.dropout.Dropout",
-             package="keras", version="3.1", seed_generator=True, random_generator=False, callees=[dropout],
-             seed_args={dropout: "SeedGenerator"}, rng_type=None, returned=Returned(), output_equals_input=False,
+    k3 = Way(code="import keras as K", legacy_env=None, python=1,
+             cls="keras.src.layers.regularization.dropout.Dropout", package="keras", version="3.1",
+             seed_generator=True, random_generator=False, callees=[dropout], seed_args={dropout: "SeedGenerator"},
+             rng_type=None, returned=Returned(), output_equals_input=False,
              kept=4, elements=6, major=3, calls_into=[dropout])
     failed = WayFailed(code="import tf_keras as K", legacy_env=None, python=1,
                        error="ModuleNotFoundError: No module named 'tf_keras'")
