@@ -18,7 +18,7 @@ RATE, SEED = 0.3, 42
 
 
 @functools.cache  # each topic runs once per session; tests only read its facts
-def facts(topic: str, rate: float = RATE) -> dict:
+def facts(topic: str, rate: float = RATE):
     return lessons.compute(topic, lessons.Params(rate=rate, seed=SEED)).facts
 
 
@@ -39,8 +39,8 @@ def test_training_flag_matches_keras_and_tf_keras(tf, keras, capsys, monkeypatch
     f = facts("training-flag")
     x = np.ones((4, 8), "float32")
     layer = keras.layers.Dropout(RATE, seed=SEED)
-    assert f["direct_default"] is changed(layer(x), x) is False
-    assert f["direct_training"] is changed(layer(x, training=True), x) is True
+    assert f.direct_default is changed(layer(x), x) is False
+    assert f.direct_training is changed(layer(x, training=True), x) is True
 
     got = []
 
@@ -54,17 +54,17 @@ def test_training_flag_matches_keras_and_tf_keras(tf, keras, capsys, monkeypatch
     model.compile(optimizer="sgd", loss="mse")
     got.clear()
     model.predict(x, verbose=0)
-    assert f["flags"]["model.predict"] == sorted(set(got)) == [False]
+    assert f.flags["model.predict"] == sorted(set(got)) == [False]
     got.clear()
     model.fit(x, np.zeros((4, 1)), batch_size=4, verbose=0)
-    assert f["flags"]["model.fit"] == sorted(set(got)) == [True]
+    assert f.flags["model.fit"] == sorted(set(got)) == [True]
 
-    for lib, key in ((keras, "keras"), (tf_keras, "tf_keras")):
+    for lib, recipe in ((keras, f.keras), (tf_keras, f.tf_keras)):
         inp = lib.Input((8,))
         mc = lib.Model(inp, lib.layers.Dropout(RATE, seed=SEED)(inp, training=True))
-        assert f[key]["predict"] == changed(mc.predict(x, verbose=0), x), key
-        assert f[key]["call_training"] == changed(mc(x, training=True), x) is True
-    assert f["keras"]["predict"] is False and f["tf_keras"]["predict"] is True  # DESIGN.md, measured here
+        assert recipe.predict == changed(mc.predict(x, verbose=0), x), lib.__name__
+        assert recipe.call_training == changed(mc(x, training=True), x) is True
+    assert f.keras.predict is False and f.tf_keras.predict is True  # DESIGN.md, measured here
 
     text = page("training-flag", capsys, monkeypatch)
     assert f"Keras {keras.__version__}: predict() passes training=False" in text
@@ -73,12 +73,13 @@ def test_training_flag_matches_keras_and_tf_keras(tf, keras, capsys, monkeypatch
 
 
 def test_training_flag_words_follow_the_measurement():
+    from dropout_trace.lessons.training_flag import Recipe, TrainingFlag
     from dropout_trace.narrate.training_flag import page as words
 
-    f = {"rate": 0.3, "direct_default": False, "direct_training": True, "keras_version": "9",
-         "flags": {"model(x)": [None], "model.fit": [True], "model.evaluate": [False], "model.predict": [True]},
-         "keras": {"predict": True, "call": True, "call_training": True},
-         "tf_keras": None, "tf_keras_error": "ModuleNotFoundError: no"}
+    flags = {"model(x)": [None], "model.fit": [True], "model.evaluate": [False], "model.predict": [True]}
+    f = TrainingFlag(rate=0.3, direct_default=False, direct_training=True, flags=flags,
+                     keras=Recipe(predict=True, call=True, call_training=True), keras_version="9",
+                     tf_keras=None, tf_keras_error="ModuleNotFoundError: no")
     said = " ".join(b.text for b in words(f, lessons.Params()) if hasattr(b, "text"))
     assert "Keras 9: predict() kept dropout on" in said and "passes training=False" not in said
     assert "tf-keras could not be imported" in said
@@ -94,15 +95,15 @@ def test_seeds_counter_and_constant_seed(tf, keras, capsys, monkeypatch):
     for _ in range(3):
         states.append(layer.seed_generator.state.numpy().tolist())
         masks.append(kept(fn(x)))
-    lay = f["layer"]
-    assert [c["state_before"] for c in lay["calls"]] == states == [[SEED, 0], [SEED, 1], [SEED, 2]]
-    assert lay["masks"] == masks and lay["trace_count"] == 1
-    assert lay["masks_repeat"] is (masks[0] == masks[1] == masks[2]) is False
+    lay = f.layer
+    assert [c.state_before for c in lay.calls] == states == [[SEED, 0], [SEED, 1], [SEED, 2]]
+    assert lay.masks == masks and lay.trace_count == 1
+    assert lay.masks_repeat is (masks[0] == masks[1] == masks[2]) is False
 
     constant = [kept(keras.random.dropout(x, RATE, seed=SEED)) for _ in range(3)]
-    assert f["constant"]["keras.random.dropout"]["masks"] == constant
-    assert f["constant"]["keras.random.dropout"]["masks_repeat"] is True
-    assert f["constant"]["tf-keras stateless"]["masks_repeat"] is True
+    assert f.constant["keras.random.dropout"].masks == constant
+    assert f.constant["keras.random.dropout"].masks_repeat is True
+    assert f.constant["tf-keras stateless"].masks_repeat is True
 
     text = page("seeds", capsys, monkeypatch)
     assert "[42, 1]" in text and "[42, 2]" in text and "[42, 0] each call" in text
@@ -121,14 +122,14 @@ def test_seeds_global_seeds_and_shared_seed(tf, keras):
         (ka, km), (kb, kmb) = fresh(keras.utils.set_random_seed), fresh(keras.utils.set_random_seed)
         random.seed()
         (ta, tm), (tb, tmb) = fresh(tf.random.set_seed), fresh(tf.random.set_seed)
-    u = f["unseeded"]
-    assert u["keras.utils.set_random_seed"]["starts"] == [ka, kb] and ka == kb and km == kmb
-    assert u["keras.utils.set_random_seed"]["same_mask"] is True
-    assert u["tf.random.set_seed"]["same_mask"] is (tm == tmb) is False and ta != tb
-    assert u["random.seed"]["starts"] == [ka, kb]
+    u = f.unseeded
+    assert u["keras.utils.set_random_seed"].starts == [ka, kb] and ka == kb and km == kmb
+    assert u["keras.utils.set_random_seed"].same_mask is True
+    assert u["tf.random.set_seed"].same_mask is (tm == tmb) is False and ta != tb
+    assert u["random.seed"].starts == [ka, kb]
 
     a, b = (keras.layers.Dropout(RATE, seed=SEED)(x, training=True) for _ in range(2))
-    assert f["same_seed"]["same_mask"] is (kept(a) == kept(b)) is True
+    assert f.same_seed.same_mask is (kept(a) == kept(b)) is True
 
 
 def test_seeds_leave_no_global_seed_behind(tf, keras):
@@ -191,7 +192,7 @@ def test_keras2_vs_keras3_at_rate_zero_returns_early(tf, keras, capsys, monkeypa
 def test_recurrent_masks_are_reused_per_call(tf, keras, capsys, monkeypatch):
     f = facts("recurrent")
     x = np.ones((2, 5, 4), "float32")
-    runs = {(r["layer"], r["recurrent_dropout"] > 0): r for r in f["runs"]}
+    runs = {(r.layer, r.recurrent_dropout > 0): r for r in f.runs}
     counters = {}
     for kind, per_read in (("LSTM", 4), ("GRU", 3)):
         layer = getattr(keras.layers, kind)(3, dropout=RATE, recurrent_dropout=RATE, seed=SEED)
@@ -200,15 +201,15 @@ def test_recurrent_masks_are_reused_per_call(tf, keras, capsys, monkeypatch):
         layer(x, training=False)
         moved_off = layer.cell.seed_generator.state.numpy()[1] - moved[1]
         run = runs[(kind, True)]
-        assert run["counter"] == [[SEED, 0], moved] and moved[1] == 2 * per_read
-        assert run["inference_counter"][1][1] - run["inference_counter"][0][1] == moved_off
-        for which in ("input", "recurrent"):
-            assert run["masks"][which]["per_read"] == per_read and run["masks"][which]["same_every_step"]
+        assert run.counter == [[SEED, 0], moved] and moved[1] == 2 * per_read
+        assert run.inference_counter[1][1] - run.inference_counter[0][1] == moved_off
+        for m in (run.masks.input, run.masks.recurrent):
+            assert m.per_read == per_read and m.same_every_step
 
     cell = keras.layers.LSTMCell(3, dropout=RATE, seed=SEED)
     first = cell.get_dropout_mask(x[:, 0, :])
     assert np.array_equal(first, cell.get_dropout_mask(x[:, 3, :]))  # another step: the cached mask
-    assert sorted(np.unique(first).tolist()) == pytest.approx(runs[("LSTM", False)]["masks"]["input"]["values"])
+    assert sorted(np.unique(first).tolist()) == pytest.approx(runs[("LSTM", False)].masks.input.values)
     cell.reset_dropout_mask()
     assert not np.array_equal(first, cell.get_dropout_mask(x[:, 0, :]))  # reset: a new draw
 
@@ -225,17 +226,20 @@ def test_recurrent_at_rate_zero_draws_nothing(tf, keras, capsys, monkeypatch):
 
 
 def test_keras2_vs_keras3_shows_a_failed_import():
+    from dropout_trace.lessons.keras2_vs_keras3 import Keras2VsKeras3, Returned, Way, WayFailed
     from dropout_trace.narrate.keras2_vs_keras3 import page as words
     from dropout_trace.page import Table
 
-    k3 = {"class": "keras.src.layers.regularization.dropout.Dropout", "package": "keras", "version": "3.1",
-          "major": 3, "seed_generator": True, "random_generator": False, "rng_type": None,
-          "callees": ["keras.src.backend.tensorflow.random.dropout"],
-          "calls_into": ["keras.src.backend.tensorflow.random.dropout"],
-          "seed_args": {"keras.src.backend.tensorflow.random.dropout": "SeedGenerator"}}
-    failed = {"error": "ModuleNotFoundError: No module named 'tf_keras'"}
+    dropout = "keras.src.backend.tensorflow.random.dropout"
+    k3 = Way(code="import keras as K", legacy_env=None, python=1,
+             cls="keras.src.layers.regularization.dropout.Dropout", package="keras", version="3.1",
+             seed_generator=True, random_generator=False, callees=[dropout], seed_args={dropout: "SeedGenerator"},
+             rng_type=None, returned=Returned(), output_equals_input=False,
+             kept=4, elements=6, major=3, calls_into=[dropout])
+    failed = WayFailed(code="import tf_keras as K", legacy_env=None, python=1,
+                       error="ModuleNotFoundError: No module named 'tf_keras'")
     ways = {"keras": k3, "tf.keras": k3, "tf_keras": failed, "tf.keras, TF_USE_LEGACY_KERAS=1": failed}
-    blocks = words({"ways": ways}, lessons.Params())
+    blocks = words(Keras2VsKeras3(rate=0.3, seed=42, ways=ways), lessons.Params())
     table = next(b for b in blocks if isinstance(b, Table))
     assert ("tf_keras", "failed", "-", "-") in table.rows
     said = " ".join(b.text for b in blocks if hasattr(b, "text"))

@@ -1,5 +1,6 @@
 """explain precision, xla, graph-ops and versions: each fact against plain TensorFlow/Keras run here."""
 
+import dataclasses
 import inspect
 import json
 import math
@@ -23,7 +24,7 @@ def computed(tf):
     """Each topic's facts, computed once for the module."""
     cache = {}
 
-    def get(topic: str) -> dict:
+    def get(topic: str):
         if topic not in cache:
             cache[topic] = lessons.compute(topic, lessons.Params(rate=RATE, seed=SEED)).facts
         return cache[topic]
@@ -43,7 +44,7 @@ def grid_of(tf, dtype: str) -> np.ndarray:
 @pytest.mark.parametrize("dtype, stored, p_keep", [("float16", 0.300048828125, 0.69921875),
                                                    ("bfloat16", 0.30078125, 0.6953125)])
 def test_precision_grid_facts(tf, keras, computed, dtype, stored, p_keep):
-    rows = {r["layer_dtype"]: r for r in computed("precision")["rows"]}
+    rows = {r.layer_dtype: r for r in computed("precision").rows}
     bits = int(ml_dtypes.finfo(NP[dtype]).nmant)
     draws = grid_of(tf, dtype)
     assert np.all(draws * 2**bits == np.floor(draws * 2**bits)) and draws.size <= 2**bits  # TF draws on the grid
@@ -55,33 +56,33 @@ def test_precision_grid_facts(tf, keras, computed, dtype, stored, p_keep):
     y = keras.layers.Dropout(RATE, seed=SEED, dtype=dtype)(tf.ones([256], dtype=dtype), training=True).numpy()
     scale = float(np.unique(y[y != 0].astype(np.float64))[0])
     for name in (dtype, f"mixed_{dtype}"):
-        row, pr = rows[name], rows[name]["probabilities"]
-        assert keras.layers.Dropout(RATE, dtype=name).compute_dtype == row["compute_dtype"] == dtype
-        assert (pr["rate_in_dtype"], pr["p_keep"], pr["grid_size"]) == (stored, p_keep, 2**bits)
-        assert pr["scale_in_dtype"] == scale
-        assert math.isclose(row["expected_output_ratio"], enumerated * scale, rel_tol=1e-12)
-    assert rows[f"mixed_{dtype}"]["input_dtype"] == "float32"
+        row, pr = rows[name], rows[name].probabilities
+        assert keras.layers.Dropout(RATE, dtype=name).compute_dtype == row.compute_dtype == dtype
+        assert (pr.rate_in_dtype, pr.p_keep, pr.grid_size) == (stored, p_keep, 2**bits)
+        assert pr.scale_in_dtype == scale
+        assert math.isclose(row.expected_output_ratio, enumerated * scale, rel_tol=1e-12)
+    assert rows[f"mixed_{dtype}"].input_dtype == "float32"
 
 
 def test_precision_measured_bias(tf, keras, computed):
-    rows = {r["layer_dtype"]: r for r in computed("precision")["rows"]}
+    rows = {r.layer_dtype: r for r in computed("precision").rows}
     for name, dtype in (("bfloat16", "bfloat16"), ("mixed_float16", "float32")):
         row = rows[name]
-        x = tf.ones([row["elements"]], dtype=dtype)
+        x = tf.ones([row.elements], dtype=dtype)
         y = keras.layers.Dropout(RATE, seed=SEED, dtype=name)(x, training=True).numpy().astype(np.float64)
         se = float(np.std(y) / math.sqrt(y.size))
-        assert row["measured_ratio"] == float(np.mean(y))  # a fresh layer, same seed: the same draws
-        assert math.isclose(row["standard_error"], se, rel_tol=1e-9)
-        assert abs(row["measured_ratio"] - row["expected_output_ratio"]) < 4 * se
-    assert (1 - rows["bfloat16"]["expected_output_ratio"]) / rows["bfloat16"]["standard_error"] > 3
-    assert rows["float32"]["compute_dtype"] == "float32" and rows["float32"]["probabilities"]["grid_size"] == 2**23
+        assert row.measured_ratio == float(np.mean(y))  # a fresh layer, same seed: the same draws
+        assert math.isclose(row.standard_error, se, rel_tol=1e-9)
+        assert abs(row.measured_ratio - row.expected_output_ratio) < 4 * se
+    assert (1 - rows["bfloat16"].expected_output_ratio) / rows["bfloat16"].standard_error > 3
+    assert rows["float32"].compute_dtype == "float32" and rows["float32"].probabilities.grid_size == 2**23
 
 
 def test_precision_page(computed, capsys, monkeypatch):
-    rows = {r["layer_dtype"]: r for r in computed("precision")["rows"]}
+    rows = {r.layer_dtype: r for r in computed("precision").rows}
     text = page("precision", capsys, monkeypatch)
     for number in ("0.300048828125", "0.69921875", "0.30078125", "0.6953125", "1,024", "128",
-                   f"{rows['bfloat16']['measured_ratio']:.5f}", f"{rows['bfloat16']['expected_output_ratio']:.6f}"):
+                   f"{rows['bfloat16'].measured_ratio:.5f}", f"{rows['bfloat16'].expected_output_ratio:.6f}"):
         assert number in text, number
     assert "bfloat16, mixed_bfloat16: E[output] is" in text and "resolves it" in text
     assert "dropout-trace run --rate 0.3 --shape None,4 --dtype bfloat16" in text
@@ -89,24 +90,28 @@ def test_precision_page(computed, capsys, monkeypatch):
 
 def test_precision_resolves_only_what_was_measured(tf, keras, computed, capsys, monkeypatch):
     """The distance on the page is (1 - measured) / SE from the real layer, not the exact bias over SE."""
-    row = {r["layer_dtype"]: r for r in computed("precision")["rows"]}["bfloat16"]
-    y = keras.layers.Dropout(RATE, seed=SEED, dtype="bfloat16")(tf.ones([row["elements"]], dtype="bfloat16"),
+    row = {r.layer_dtype: r for r in computed("precision").rows}["bfloat16"]
+    y = keras.layers.Dropout(RATE, seed=SEED, dtype="bfloat16")(tf.ones([row.elements], dtype="bfloat16"),
                                                               training=True).numpy().astype(np.float64)
     measured = (1 - y.mean()) / (y.std() / math.sqrt(y.size))
-    assert row["z_measured"] == pytest.approx(measured, rel=1e-9)
-    assert f"{row['z_measured']:.1f}" != f"{row['z_bias']:.1f}"  # the two differ here: the page must pick measured
+    assert row.z_measured == pytest.approx(measured, rel=1e-9)
+    assert f"{row.z_measured:.1f}" != f"{row.z_bias:.1f}"  # the two differ here: the page must pick measured
     text = page("precision", capsys, monkeypatch)
     assert f"resolves it, {measured:.1f} standard errors below 1" in text
-    assert f"{row['z_bias']:.1f} standard errors" not in text
+    assert f"{row.z_bias:.1f} standard errors" not in text
 
     from dropout_trace.narrate.precision import page as words
 
+    from dropout_trace.lessons.precision import Precision, Row
+    from dropout_trace.probabilities import Probabilities
+
     # an exact bias of 9 SE, but a measurement only 2 SE below 1: nothing is resolved
-    probs = {"rate_in_dtype": 0.3, "grid_size": 128, "p_keep": 0.7, "scale_in_dtype": 1.4}
-    fake = {"layer_dtype": "bfloat16", "input_dtype": "bfloat16", "compute_dtype": "bfloat16",
-            "probabilities": probs, "elements": 100, "measured_ratio": 0.998, "standard_error": 0.001,
-            "expected_output_ratio": 0.991, "z_expected": 3.0, "z_bias": 9.0, "z_measured": 2.0}
-    said = " ".join(b.text for b in words({"rate": RATE, "rows": [fake]}, lessons.Params()) if hasattr(b, "text"))
+    probs = Probabilities(compute_dtype="bfloat16", rate=RATE, rate_in_dtype=0.3, scale_in_dtype=1.4, grid_bits=7,
+                          grid_size=128, p_keep=0.7, expected_output_ratio=0.991, grid_checked_on=0, off_grid=0)
+    fake = Row(layer_dtype="bfloat16", input_dtype="bfloat16", compute_dtype="bfloat16", probabilities=probs,
+               elements=100, output_dtype="bfloat16", measured_ratio=0.998, standard_error=0.001,
+               expected_output_ratio=0.991, z_expected=3.0, z_bias=9.0, z_measured=2.0)
+    said = " ".join(b.text for b in words(Precision(rate=RATE, rows=[fake]), lessons.Params()) if hasattr(b, "text"))
     assert "resolves" not in said and "does not resolve it: it lies 2.0 standard errors below 1" in said
 
 
@@ -117,9 +122,9 @@ def _differ(a, b) -> int:
 
 def test_xla_facts(tf, keras, computed):
     f = computed("xla")
-    assert f["alg"]["default"] == inspect.signature(tf.random.stateless_uniform).parameters["alg"].default
-    assert f["alg"]["value"] == tf.random.Algorithm.AUTO_SELECT.value and f["alg"]["name"] == "AUTO_SELECT"
-    assert f["alg"]["where"].startswith("tensorflow/python/ops/stateless_random_ops.py:")
+    assert f.alg.default == inspect.signature(tf.random.stateless_uniform).parameters["alg"].default
+    assert f.alg.value == tf.random.Algorithm.AUTO_SELECT.value and f.alg.name == "AUTO_SELECT"
+    assert f.alg.where.startswith("tensorflow/python/ops/stateless_random_ops.py:")
 
     def uniform(alg, jit):
         return tf.function(lambda: tf.random.stateless_uniform([3, 4], seed=[SEED, 0], alg=alg), jit_compile=jit)()
@@ -132,35 +137,36 @@ def test_xla_facts(tf, keras, computed):
     try:
         compiled = {alg: uniform(alg, True) for alg in ("auto_select", "philox")}
     except Exception:  # no XLA here: the page must have said so
-        assert f["xla_error"] and f["uniform"] is None
+        assert f.xla_error and f.uniform is None
         return
-    assert f["xla_error"] is None
+    assert f.xla_error is None
     for alg in ("auto_select", "philox"):
         n = _differ(uniform(alg, False), compiled[alg])
-        assert f["uniform"][alg] == {"equal": n == 0, "differ": n, "elements": 12}
-    assert f["regular_auto_is_philox"] == (_differ(uniform("auto_select", False), uniform("philox", False)) == 0)
+        u = getattr(f.uniform, alg)
+        assert (u.equal, u.differ, u.elements) == (n == 0, n, 12)
+    assert f.regular_auto_is_philox == (_differ(uniform("auto_select", False), uniform("philox", False)) == 0)
     (regular, fn), (jitted, _) = layer_out(False), layer_out(True)
-    assert f["dropout"]["differ"] == _differ(regular, jitted)
-    assert f["dropout"]["regular_mask"] == (regular != 0).tolist()
-    assert f["dropout"]["compiled_mask"] == (jitted != 0).tolist()
-    assert f["dropout"]["regular_state"] == f["dropout"]["compiled_state"] == [[SEED, 0], [SEED, 1]]
+    assert f.dropout.differ == _differ(regular, jitted)
+    assert f.dropout.regular_mask == (regular != 0).tolist()
+    assert f.dropout.compiled_mask == (jitted != 0).tolist()
+    assert f.dropout.regular_state == f.dropout.compiled_state == [[SEED, 0], [SEED, 1]]
     graph = fn.get_concrete_function(tf.ones([3, 4])).graph
     op = next(o for o in graph.get_operations() if o.type == "StatelessRandomUniformV2")
-    assert f["layer_graph_alg"] == int(tf.make_ndarray(op.inputs[3].op.get_attr("value")))
+    assert f.layer_graph_alg == int(tf.make_ndarray(op.inputs[3].op.get_attr("value")))
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dropout(RATE)])
     model.compile()
-    assert f["fit_default"]["jit_compile"] == bool(model.jit_compile)
+    assert f.fit_default.jit_compile == bool(model.jit_compile)
 
 
 def test_xla_page(computed, capsys, monkeypatch):
     f = computed("xla")
     text = page("xla", capsys, monkeypatch)
     assert "AUTO_SELECT" in text and "dropout-trace run --rate 0.3 --shape None,4" in text
-    if f["xla_error"]:
+    if f.xla_error:
         assert "XLA compile is unavailable here" in text
     else:
-        assert f"{f['uniform']['auto_select']['differ']} of 12" in text
-        assert f"{f['dropout']['differ']} of 12 outputs differ" in text
+        assert f"{f.uniform.auto_select.differ} of 12" in text
+        assert f"{f.dropout.differ} of 12 outputs differ" in text
 
 
 def test_xla_same_mask_from_different_draws(tf, keras, capsys, monkeypatch):
@@ -183,9 +189,9 @@ def test_xla_same_mask_from_different_draws(tf, keras, capsys, monkeypatch):
     except Exception:
         pytest.skip("no XLA on this machine")
     f = lessons.compute("xla", lessons.Params(rate=rate, seed=SEED)).facts
-    d = f["dropout"]
-    assert d["draws"]["differ"] == _differ(u, u_jit) and d["differ"] == _differ(out, out_jit)
-    assert d["kept"] == {"regular": int((out != 0).sum()), "compiled": int((out_jit != 0).sum())}
+    d = f.dropout
+    assert d.draws.differ == _differ(u, u_jit) and d.differ == _differ(out, out_jit)
+    assert (d.kept.regular, d.kept.compiled) == (int((out != 0).sum()), int((out_jit != 0).sum()))
     assert np.array_equal(out != 0, u >= np.float32(rate))  # the captured draws are the ones the mask came from
     monkeypatch.setenv("COLUMNS", "80")
     capsys.readouterr()
@@ -203,7 +209,11 @@ def test_xla_page_without_xla_says_so():
     from dropout_trace.narrate import xla
     from dropout_trace.page import Say, Try
 
-    facts = {"shape": [3, 4], "alg": None, "xla_error": "InvalidArgumentError: no XLA JIT device"}
+    from dropout_trace.lessons.xla import FirstUniforms, FitDefault, Xla
+
+    facts = Xla(shape=[3, 4], alg=None, xla_error="InvalidArgumentError: no XLA JIT device", layer_graph_alg=None,
+                fit_default=FitDefault(False, ["CPU"]), regular_auto_is_philox=True, uniform=None, dropout=None,
+                first_uniforms=FirstUniforms([0.5] * 4, None))
     blocks = xla.page(facts, lessons.Params())
     assert any(isinstance(b, Say) and "unavailable" in b.text and "no XLA JIT" in b.text for b in blocks)
     assert isinstance(blocks[-1], Try)
@@ -221,25 +231,25 @@ def test_graph_ops_facts(tf, keras, computed):
 
     fn = tf.function(call, input_signature=[tf.TensorSpec([None, 4], tf.float32)])
     types = [op.type for op in fn.get_concrete_function().graph.get_operations()]
-    assert [op["type"] for op in f["ops"]] == types
-    marked = {op["type"]: op["mark"] for op in f["ops"] if op["mark"]}
+    assert [op.type for op in f.ops] == types
+    marked = {op.type: op.mark for op in f.ops if op.mark}
     assert marked == {"Shape": "shape", "StatelessRandomUniformV2": "random", "GreaterEqual": "compare",
                       "SelectV2": "select"}
     states, masks = [layer.seed_generator.state.numpy().tolist()], []
     for _ in range(3):
         masks.append((fn(tf.ones([3, 4])).numpy() != 0).tolist())
         states.append(layer.seed_generator.state.numpy().tolist())
-    assert len(traces) == 1 == f["run"]["traces"]
-    assert states == f["run"]["states"] == [[SEED, i] for i in range(4)]
-    assert masks == f["run"]["masks"] and f["run"]["distinct_masks"] == len({str(m) for m in masks})
-    assert f["run"]["state_while_tracing"] == [SEED, 0]
+    assert len(traces) == 1 == f.run.traces
+    assert states == f.run.states == [[SEED, i] for i in range(4)]
+    assert masks == f.run.masks and f.run.distinct_masks == len({str(m) for m in masks})
+    assert f.run.state_while_tracing == [SEED, 0]
 
 
 def test_graph_ops_page(computed, capsys, monkeypatch):
     f = computed("graph-ops")
     text = page("graph-ops", capsys, monkeypatch)
-    shape = next(op["index"] for op in f["ops"] if op["type"] == "Shape")
-    assert f"a graph of {len(f['ops'])} ops" in text and f"{shape}:Shape" in text
+    shape = next(op.index for op in f.ops if op.type == "Shape")
+    assert f"a graph of {len(f.ops)} ops" in text and f"{shape}:Shape" in text
     assert "[42, 0] -> [42, 1] -> [42, 2] -> [42, 3]" in text and "1 time" in text
     assert "dropout-trace graph --rate 0.3 --shape None,4 --seed 42" in text
 
@@ -249,32 +259,32 @@ def test_versions_facts(tf, keras, computed):
     from tensorflow.python.ops import nn_ops
 
     f = computed("versions")
-    json.dumps(f)  # JSON-able as it stands
-    assert f["versions"]["tensorflow"] == tf.__version__ and f["versions"]["keras"] == keras.__version__
-    assert f["versions"]["tf_keras"] == metadata.version("tf-keras")
-    points = {d["topic"]: d for d in f["differences"]}
+    json.dumps(dataclasses.asdict(f))  # JSON-able as it stands
+    assert f.versions["tensorflow"] == tf.__version__ and f.versions["keras"] == keras.__version__
+    assert f.versions["tf_keras"] == metadata.version("tf-keras")
+    points = {d.topic: d for d in f.differences}
     dropout_src = inspect.getsource(nn_ops._dropout)
-    assert points["how the mask is applied"]["differs"] == ("where_v2(" in dropout_src)
-    assert points["the scale"]["differs"] == ("scale = 1 / keep_prob" not in dropout_src)
+    assert points["how the mask is applied"].differs == ("where_v2(" in dropout_src)
+    assert points["the scale"].differs == ("scale = 1 / keep_prob" not in dropout_src)
     keras3 = tf.keras.layers.Dropout.__module__.startswith("keras.")
-    assert points["which Keras tf.keras is"]["differs"] == keras3
-    assert f["tf_keras_is"].startswith("Keras 3" if keras3 else "Keras 2")
+    assert points["which Keras tf.keras is"].differs == keras3
+    assert f.tf_keras_is.startswith("Keras 3" if keras3 else "Keras 2")
     from keras.src.backend.tensorflow import random as k3random
 
     noise_src = inspect.getsource(k3random._get_concrete_noise_shape)
-    assert points["where tf.shape(x) is taken"]["differs"] == ("tf.shape(inputs)" in noise_src)
+    assert points["where tf.shape(x) is taken"].differs == ("tf.shape(inputs)" in noise_src)
     from tf_keras.src import backend as k2
 
     rg_src = inspect.getsource(k2.RandomGenerator.dropout)
-    assert points["Keras 2's RandomGenerator.dropout"]["differs"] == ("RNG_STATEFUL" in rg_src)
+    assert points["Keras 2's RandomGenerator.dropout"].differs == ("RNG_STATEFUL" in rg_src)
 
 
 def test_versions_page(computed, capsys, monkeypatch):
     f = computed("versions")
     text = page("versions", capsys, monkeypatch)
-    for d in f["differences"]:
-        assert f"{'≠' if d['differs'] else '='} {d['topic']}" in text
-    n = sum(d["differs"] for d in f["differences"])
-    assert f"{n} of {len(f['differences'])} points" in text
-    assert f["versions"]["tensorflow"] in text and f["versions"]["keras"] in text
+    for d in f.differences:
+        assert f"{'≠' if d.differs else '='} {d.topic}" in text
+    n = sum(d.differs for d in f.differences)
+    assert f"{n} of {len(f.differences)} points" in text
+    assert f.versions["tensorflow"] in text and f.versions["keras"] in text
     assert "dropout-trace versions" in text

@@ -305,20 +305,20 @@ def independence(tf):
 
 def test_independence_facts_match_plain_keras(tf, keras, independence):
     f = independence
-    d = f["default"]
-    masks = keras_masks(keras, tf, d["trials"], 42)
-    assert d["kept"]["estimate"] == masks.mean()
-    assert d["samples"]["r"] == pytest.approx(pooled_r(masks[:, :-1], masks[:, 1:]), abs=1e-12)
-    assert d["calls"]["r"] == pytest.approx(pooled_r(masks[:-1], masks[1:]), abs=1e-12)
-    assert d["samples"]["low"] <= 0 <= d["samples"]["high"] and d["fit"]["passed"]
+    d = f.default
+    masks = keras_masks(keras, tf, d.trials, 42)
+    assert d.kept.estimate == masks.mean()
+    assert d.samples.r == pytest.approx(pooled_r(masks[:, :-1], masks[:, 1:]), abs=1e-12)
+    assert d.calls.r == pytest.approx(pooled_r(masks[:-1], masks[1:]), abs=1e-12)
+    assert d.samples.low <= 0 <= d.samples.high and d.fit.passed
     shared = keras_masks(keras, tf, 5, 42, noise_shape=(1, 16))
     assert (shared == shared[:, :1]).all()  # plain Keras: every sample has sample 0's mask
-    assert f["shared"]["samples"]["r"] == 1.0 and f["shared"]["shared_axes"] == [0]
+    assert f.shared.samples.r == 1.0 and f.shared.shared_axes == [0]
     x = tf.ones((16, 16))
     a, b = (keras.random.dropout(x, 0.3, seed=42).numpy() for _ in range(2))
     assert (a == b).all()
-    assert f["constant"]["identical"] == f["constant"]["trials"] - 1 and f["constant"]["calls"]["r"] == 1.0
-    assert not f["constant"]["fit"]["passed"]
+    assert f.constant.identical == f.constant.trials - 1 and f.constant.calls.r == 1.0
+    assert not f.constant.fit.passed
 
 
 def test_independence_page(tf, capsys, independence):
@@ -326,8 +326,8 @@ def test_independence_page(tf, capsys, independence):
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert code == 0 and len(lines) <= 80 and max(len(line) for line in lines) <= 80
-    d = independence["default"]
-    assert f"{d['kept']['estimate']:.5f}" in out and f"{d['samples']['r']:.4f}" in out
+    d = independence.default
+    assert f"{d.kept.estimate:.5f}" in out and f"{d.samples.r:.4f}" in out
     assert "1 exactly" in out and "Correlation 1 between samples" in out
     assert "Correlation 1 between calls: all 200 calls returned the same mask" in out
     assert "dropout-trace stats" in out

@@ -1,8 +1,8 @@
 """`explain` topics: each computes, live with the installed library, the facts its lesson rests on.
 
-A topic is two modules with one name: `lessons/<name>.py` computes facts (a JSON-able dict) and
-`narrate/<name>.py` turns them into a page (SUMMARY, page(facts)). Nothing on the page is asserted
-that was not computed in this run.
+A topic is two modules with one name: `lessons/<name>.py` defines its facts, a frozen dataclass, and
+computes them; `narrate/<name>.py` turns them into a page (SUMMARY, page(facts)). The JSON is the same
+dataclass, field by field, in order. Nothing on the page is asserted that was not computed in this run.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import importlib
 from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
 
 # Topic name (the interface) -> module name, in the order `explain` lists them.
 TOPICS = {
@@ -31,6 +32,44 @@ TOPICS = {
 }
 
 
+class Facts(Protocol):
+    """A topic's facts: a frozen dataclass of JSON-able values (nested dataclasses, lists, name-keyed dicts)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+def absent_when_none():
+    """A fact only some runs have: None here, and then left out of the JSON rather than written null."""
+    return field(default=None, metadata={"omit_none": True})  # read by render_json.identified
+
+
+def keyed(key: str):
+    """A fact whose JSON key is not a Python name (`class`): the field is named otherwise, the JSON says `key`."""
+    return field(metadata={"key": key})  # read by render_json.identified
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """Where a traced call returned early, before anything was drawn."""
+
+    function: str
+    file: str
+    line: int
+    source: str
+
+
+def stopped(at) -> Stopped | None:
+    """A trace's `facts.stopped` as lesson facts."""
+    return None if at is None else Stopped(at.function, at.file, at.line, at.source)
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A measurement that could not be made, and why (the exception's type and message)."""
+
+    error: str
+
+
 @dataclass(frozen=True)
 class Params:
     rate: float = 0.3
@@ -41,7 +80,7 @@ class Params:
 class Lesson:
     topic: str
     params: Params
-    facts: dict  # JSON-able: what the topic rests on, computed in this run
+    facts: Facts  # what the topic rests on, computed in this run
     versions: dict = field(default_factory=dict)
 
 

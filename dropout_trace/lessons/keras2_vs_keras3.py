@@ -10,6 +10,9 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
+
+from . import absent_when_none, keyed
 
 # name -> (how the child reaches Dropout's package, TF_USE_LEGACY_KERAS for the child or None to unset it)
 WAYS = {
@@ -59,6 +62,60 @@ print(json.dumps({{"class": cls.__module__ + "." + cls.__qualname__, "package": 
 """
 
 
+@dataclass(frozen=True)
+class Returned:
+    """Where Dropout.call returned, as the child saw it (every field None: it saw no return)."""
+
+    line: int | None = absent_when_none()
+    source: str | None = absent_when_none()
+    file: str | None = absent_when_none()
+    is_input: bool | None = absent_when_none()  # it returned the very object it was given
+
+    @property
+    def seen(self) -> bool:
+        return self.line is not None
+
+
+@dataclass(frozen=True)
+class Way:
+    """One import name, measured in its own Python: which Dropout it gives, and what Dropout.call did."""
+
+    code: str  # how the child reached Dropout's package
+    legacy_env: str | None  # TF_USE_LEGACY_KERAS in the child (None: unset)
+    python: int  # which of the fresh interpreters measured it, from 1
+    cls: str = keyed("class")  # the Dropout class, module and name
+    package: str
+    version: str
+    seed_generator: bool  # the layer has a SeedGenerator (Keras 3)
+    random_generator: bool  # ... a RandomGenerator (Keras 2)
+    callees: list[str]  # what Dropout.call, or a function nested in it, called, in order
+    seed_args: dict[str, str]  # callee -> the type of the seed it was given
+    rng_type: str | None
+    returned: Returned
+    output_equals_input: bool
+    kept: int
+    elements: int
+    major: int  # Keras's major version
+    calls_into: list[str]  # the dropout function Dropout.call hands the work to (a dispatcher, smart_cond, is not)
+
+
+@dataclass(frozen=True)
+class WayFailed:
+    """One import name whose child could not measure it."""
+
+    code: str
+    legacy_env: str | None
+    python: int
+    error: str
+
+
+@dataclass(frozen=True)
+class Keras2VsKeras3:
+    rate: float
+    seed: int
+    ways: dict[str, Way | WayFailed]  # by import name, in WAYS' order
+
+
 def _env(legacy: str | None) -> dict:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0", KERAS_BACKEND="tensorflow")
     env.pop("TF_USE_LEGACY_KERAS", None)  # the user's own setting must not leak into the plain rows
@@ -75,7 +132,7 @@ def _results(proc: subprocess.Popen, count: int) -> list[dict]:
         proc.kill()
         proc.communicate()
         return [{"error": "timed out after 120 s"}] * count
-    found = [_way(json.loads(line)) for line in out.splitlines() if line.startswith("{")][:count]
+    found = [json.loads(line) for line in out.splitlines() if line.startswith("{")][:count]
     if len(found) < count:
         said = [line for line in err.strip().splitlines() if line.strip()]
         error = said[-1] if said else f"exit status {proc.returncode}"
@@ -83,14 +140,21 @@ def _results(proc: subprocess.Popen, count: int) -> list[dict]:
     return found
 
 
-def _way(found: dict) -> dict:
-    found["major"] = int(found["version"].split(".")[0])
-    # the dropout function Dropout.call hands the work to (a dispatcher like smart_cond is not it)
-    found["calls_into"] = [c for c in found["callees"] if c.rsplit(".", 1)[-1] == "dropout"]
-    return found
+def _way(name: str, legacy: str | None, python: int, found: dict) -> Way | WayFailed:
+    """One name's facts from what its child printed (or the error in its place)."""
+    code = WAYS[name][0]
+    if "error" in found:
+        return WayFailed(code, legacy, python, found["error"])
+    return Way(code=code, legacy_env=legacy, python=python, cls=found["class"], package=found["package"],
+               version=found["version"], seed_generator=found["seed_generator"],
+               random_generator=found["random_generator"], callees=found["callees"], seed_args=found["seed_args"],
+               rng_type=found["rng_type"], returned=Returned(**found["returned"]),
+               output_equals_input=found["output_equals_input"], kept=found["kept"], elements=found["elements"],
+               major=int(found["version"].split(".")[0]),
+               calls_into=[c for c in found["callees"] if c.rsplit(".", 1)[-1] == "dropout"])
 
 
-def compute(p) -> dict:
+def compute(p) -> Keras2VsKeras3:
     from ..pause import Children
 
     by_env: dict[str | None, list[str]] = {}
@@ -107,5 +171,5 @@ def compute(p) -> dict:
         measured = {}
         for python, (legacy, names) in enumerate(by_env.items(), 1):
             for name, found in zip(names, _results(procs[legacy], len(names))):
-                measured[name] = {"code": WAYS[name][0], "legacy_env": legacy, "python": python, **found}
-        return {"rate": p.rate, "seed": p.seed, "ways": {name: measured[name] for name in WAYS}}
+                measured[name] = _way(name, legacy, python, found)
+        return Keras2VsKeras3(rate=p.rate, seed=p.seed, ways={name: measured[name] for name in WAYS})

@@ -5,11 +5,84 @@ from __future__ import annotations
 import inspect
 import linecache
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 
 BATCH, STEPS, FEATURES, UNITS = 2, 5, 4, 3
 CONFIGS = (("LSTM", True), ("GRU", True), ("LSTM", False))  # (layer, with recurrent_dropout)
+
+
+@dataclass(frozen=True)
+class Part:
+    """An installed function and the lines of it this lesson points at."""
+
+    function: str
+    file: str  # from the package root
+    lines: list  # [line number, text]
+
+
+@dataclass(frozen=True)
+class Source:
+    cache: Part  # DropoutRNNCell.get_dropout_mask: where a mask is cached
+    loop: Part  # RNN.call: where the masks are drawn and reset around the loop
+
+
+@dataclass(frozen=True)
+class MaskReads:
+    """What the steps of one call read for one kind of mask, and whether the next call read another."""
+
+    reads: int
+    per_read: int  # masks per read: one per gate, or one for all
+    same_every_step: bool
+    gates_differ: bool
+    new_next_call: bool
+    values: list[float]
+    first_step: list
+    last_step: list
+
+
+@dataclass(frozen=True)
+class Masks:
+    input: MaskReads | None  # None: no step read one
+    recurrent: MaskReads | None
+
+
+@dataclass(frozen=True)
+class Run:
+    """One layer called twice with training=True and once with training=False, under capture."""
+
+    layer: str
+    dropout: float
+    recurrent_dropout: float
+    implementation: int | None
+    steps: int  # how often the cell's call ran
+    step_callers: list  # [function, line, text, count]: who called the loop's step
+    counter: list  # the cell's seed state before and after the first call
+    drawn_in: list[str]
+    draw_calls: int
+    masks: Masks
+    inference_counter: list
+    inference_reads: int
+
+
+@dataclass(frozen=True)
+class Recurrent:
+    rate: float
+    timesteps: int
+    batch: int
+    features: int
+    units: int
+    source: Source
+    runs: list[Run]
+
+
+@dataclass(frozen=True)
+class NotMeasured:
+    """Another Keras layout: the modules this lesson watches are not there."""
+
+    rate: float
+    missing: str
 
 
 def _where(fn) -> tuple[str, int, list[str]]:
@@ -20,18 +93,17 @@ def _where(fn) -> tuple[str, int, list[str]]:
     return (path[cut + 1:] if cut >= 0 else path), first, lines
 
 
-def _source() -> dict:
+def _source() -> Source:
     """The installed lines that cache a mask and that draw and reset it around the loop."""
     from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
     from keras.src.layers.rnn.rnn import RNN
 
-    out = {}
-    for key, fn, wanted in (("cache", DropoutRNNCell.get_dropout_mask, lambda s: s.startswith("if") and "None" in s),
-                            ("loop", RNN.call, lambda s: "dropout_mask" in s)):
+    def part(fn, wanted) -> Part:
         path, first, lines = _where(fn)
-        out[key] = {"function": fn.__qualname__, "file": path,
-                    "lines": [[first + i, s.strip()] for i, s in enumerate(lines) if wanted(s.strip())]}
-    return out
+        return Part(fn.__qualname__, path, [[first + i, s.strip()] for i, s in enumerate(lines) if wanted(s.strip())])
+
+    return Source(cache=part(DropoutRNNCell.get_dropout_mask, lambda s: s.startswith("if") and "None" in s),
+                  loop=part(RNN.call, lambda s: "dropout_mask" in s))
 
 
 def _arrays(v):
@@ -84,41 +156,40 @@ def _same(a: list, b: list) -> bool:
     return len(a) == len(b) and all(np.array_equal(u, v) for u, v in zip(a, b))
 
 
-def _mask_facts(reads: list, next_call: list) -> dict | None:
-    """What the steps of one call read for one kind of mask, and whether the next call read another."""
+def _mask_reads(reads: list, next_call: list) -> MaskReads | None:
     if not reads:
         return None
     first = reads[0]
-    return {"reads": len(reads), "per_read": len(first),
-            "same_every_step": all(_same(r, first) for r in reads),
-            "gates_differ": len(first) > 1 and not all(np.array_equal(m, first[0]) for m in first),
-            "new_next_call": bool(next_call) and not _same(next_call[0], first),
-            "values": sorted({float(v) for m in first for v in np.unique(m)}),
-            "first_step": first[0].astype(bool).tolist(), "last_step": reads[-1][0].astype(bool).tolist()}
+    return MaskReads(reads=len(reads), per_read=len(first),
+                     same_every_step=all(_same(r, first) for r in reads),
+                     gates_differ=len(first) > 1 and not all(np.array_equal(m, first[0]) for m in first),
+                     new_next_call=bool(next_call) and not _same(next_call[0], first),
+                     values=sorted({float(v) for m in first for v in np.unique(m)}),
+                     first_step=first[0].astype(bool).tolist(), last_step=reads[-1][0].astype(bool).tolist())
 
 
-def _measure(keras, kind: str, recurrent: bool, rate: float, seed: int) -> dict:
+def _measure(keras, kind: str, recurrent: bool, rate: float, seed: int) -> Run:
     layer = getattr(keras.layers, kind)(UNITS, dropout=rate, recurrent_dropout=rate if recurrent else 0.0, seed=seed)
     x = np.ones((BATCH, STEPS, FEATURES), "float32")
     layer.build(x.shape)
     first, counter = _run(layer, x, True)
     second, _ = _run(layer, x, True)
     off, off_counter = _run(layer, x, False)
-    return {"layer": kind, "dropout": rate, "recurrent_dropout": rate if recurrent else 0.0,
-            "implementation": getattr(layer.cell, "implementation", None), "steps": first.steps,
-            "step_callers": [[*k, n] for k, n in first.step_callers.items()],
-            "counter": counter, "drawn_in": sorted(set(first.drawn_in)), "draw_calls": len(first.drawn_in),
-            "masks": {which: _mask_facts(reads, second.reads[which]) for which, reads in first.reads.items()},
-            "inference_counter": off_counter, "inference_reads": sum(len(r) for r in off.reads.values())}
+    return Run(layer=kind, dropout=rate, recurrent_dropout=rate if recurrent else 0.0,
+               implementation=getattr(layer.cell, "implementation", None), steps=first.steps,
+               step_callers=[[*k, n] for k, n in first.step_callers.items()],
+               counter=counter, drawn_in=sorted(set(first.drawn_in)), draw_calls=len(first.drawn_in),
+               masks=Masks(*(_mask_reads(first.reads[which], second.reads[which]) for which in ("input", "recurrent"))),
+               inference_counter=off_counter, inference_reads=sum(len(r) for r in off.reads.values()))
 
 
-def compute(p) -> dict:
+def compute(p) -> Recurrent | NotMeasured:
     from ..tfenv import import_tensorflow
 
     tf, keras = import_tensorflow()
     try:
         from keras.src.layers.rnn import dropout_rnn_cell, rnn  # noqa: F401  the landmarks this lesson reads
     except ImportError as exc:  # another Keras layout: the page says what could not be measured
-        return {"rate": p.rate, "missing": f"{type(exc).__name__}: {exc}"}
-    return {"rate": p.rate, "timesteps": STEPS, "batch": BATCH, "features": FEATURES, "units": UNITS,
-            "source": _source(), "runs": [_measure(keras, kind, rec, p.rate, p.seed) for kind, rec in CONFIGS]}
+        return NotMeasured(p.rate, f"{type(exc).__name__}: {exc}")
+    return Recurrent(rate=p.rate, timesteps=STEPS, batch=BATCH, features=FEATURES, units=UNITS, source=_source(),
+                     runs=[_measure(keras, kind, rec, p.rate, p.seed) for kind, rec in CONFIGS])

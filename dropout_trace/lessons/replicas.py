@@ -5,14 +5,57 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass, fields
 
 from ..apis import KERAS3, TF_KERAS
+from . import Failed
 
 REPLICAS = 2
 SHAPE, BATCH = "None,4", 3
 APIS = (KERAS3.name, TF_KERAS.name)
-KEEP = ("replica", "first_row", "rows", "seed_state_before", "seed_state_after", "seed_used", "legacy_seed",
-        "key_in", "key_out", "same_mask_as_replica_0", "same_draws_as_replica_0", "keep_mask")
+
+
+@dataclass(frozen=True)
+class Replica:
+    """One replica's draw, keyed as `run --replicas --format json` writes it, its keep mask as values."""
+
+    replica: int
+    first_row: int
+    rows: int
+    seed_state_before: list | None
+    seed_state_after: list | None
+    seed_used: list | None
+    legacy_seed: int | None
+    key_in: list | None
+    key_out: list | None
+    same_mask_as_replica_0: bool | None
+    same_draws_as_replica_0: bool | None
+    keep_mask: list | None
+
+
+@dataclass(frozen=True)
+class ApiReplicas:
+    """One API under MirroredStrategy: whether its replicas agree, why, and each replica's draw."""
+
+    call: str
+    agree: bool | None
+    reason: str | None
+    replicas: list[Replica]
+    checks: list  # each replica's bit-exact check: passed, or None where none ran
+
+
+@dataclass(frozen=True)
+class Replicas:
+    replicas: int
+    rows: int  # per replica
+    rate: float
+    seed: int
+    tf_keras_rng: str | None  # tf-keras's default rng branch here
+    keras: ApiReplicas | Failed
+    tf_keras: ApiReplicas | Failed
+
+
+KEEP = tuple(f.name for f in fields(Replica))[:-1]  # read from the run's JSON as they are; keep_mask is a tensor name
 
 
 def _in_process(api: str, p) -> dict:
@@ -43,17 +86,18 @@ def _subprocess(p) -> dict:
         return {api: {"error": said} for api in APIS}
 
 
-def _facts(data: dict) -> dict:
+def _facts(data: dict) -> ApiReplicas | Failed:
+    """One API's facts from its `run --replicas --format json` document (or the error that stopped it)."""
     if "error" in data:
-        return {"error": data["error"]}
+        return Failed(data["error"])
     reps, tensors = data.get("replicas") or [], data.get("tensors") or {}
-    return {"call": data["call"], "agree": data["replicas_agree"], "reason": data["replica_reason"],
-            "replicas": [{**{k: r.get(k) for k in KEEP}, "keep_mask": (tensors.get(r["keep_mask"]) or {}).get("values")}
-                         for r in reps],
-            "checks": [None if r["check"] is None else r["check"]["passed"] for r in reps]}
+    return ApiReplicas(call=data["call"], agree=data["replicas_agree"], reason=data["replica_reason"],
+                       replicas=[Replica(**{k: r.get(k) for k in KEEP},
+                                         keep_mask=(tensors.get(r["keep_mask"]) or {}).get("values")) for r in reps],
+                       checks=[None if r["check"] is None else r["check"]["passed"] for r in reps])
 
 
-def compute(p) -> dict:
+def compute(p) -> Replicas:
     from ..apis import effective_rng
     from ..spec import build_spec
     from ..tfenv import import_tensorflow
@@ -64,8 +108,8 @@ def compute(p) -> dict:
     else:
         runs = _subprocess(p)
     rng = effective_rng(build_spec(rate=repr(p.rate), shape=SHAPE, api=TF_KERAS.name))
-    return {"replicas": REPLICAS, "rows": BATCH, "rate": p.rate, "seed": p.seed, "tf_keras_rng": rng,
-            **{api.replace("-", "_"): _facts(runs[api]) for api in APIS}}
+    return Replicas(replicas=REPLICAS, rows=BATCH, rate=p.rate, seed=p.seed, tf_keras_rng=rng,
+                    keras=_facts(runs[KERAS3.name]), tf_keras=_facts(runs[TF_KERAS.name]))
 
 
 if __name__ == "__main__":  # the fresh process: split the CPU before TensorFlow starts, trace, print JSON

@@ -4,12 +4,52 @@ from __future__ import annotations
 
 import contextlib
 import random
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..apis import KERAS_RANDOM, TF_KERAS
+from . import Failed
 
 SHAPE = (4, 32)  # 128 elements: two independent masks coincide by chance only at tiny rates
+
+
+@dataclass(frozen=True)
+class Call:
+    state_before: list | None  # the seed state before this call
+    seed_used: list | None  # the seed the op received
+    kept: int | None
+    same_as_first: bool | None  # this call's mask is call 1's
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """One traced run of three calls: whether the masks repeat, and why."""
+
+    trace_count: int
+    masks_repeat: bool | None
+    state_kind: str
+    calls: list[Call]
+    masks: list  # each call's keep mask, None where nothing was drawn
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """Two layers built the same way: their SeedGenerators' start states and whether their masks match."""
+
+    starts: list  # None for a layer with no SeedGenerator (Keras 3 builds none at rate 0)
+    same_mask: bool
+
+
+@dataclass(frozen=True)
+class Seeds:
+    rate: float
+    seed: int
+    elements: int
+    layer: Repeat | Failed  # Dropout(rate, seed=seed)
+    constant: dict[str, Repeat | Failed]  # a constant seed, by the call that has one
+    unseeded: dict[str, Fresh | Failed]  # unseeded layers, by the function that set the global seed
+    same_seed: Fresh  # two layers given one seed
 
 
 @contextlib.contextmanager
@@ -34,7 +74,7 @@ def restored_seeds(tf, keras):
             global_state.set_global_attribute(k, v)
 
 
-def _repeat(spec_options: dict) -> dict:
+def _repeat(spec_options: dict) -> Repeat | Failed:
     """One traced run of `calls=3`: the state before each call, the seed it used, and whether masks repeat."""
     from ..spec import build_spec
     from ..trace import trace_run
@@ -42,12 +82,12 @@ def _repeat(spec_options: dict) -> dict:
     try:
         trace = trace_run(build_spec(shape="None,4", calls=3, **spec_options))
     except Exception as exc:  # e.g. tf-keras not installed: shown on the page as a fact
-        return {"error": f"{type(exc).__name__}: {exc}"}
+        return Failed(f"{type(exc).__name__}: {exc}")
     f = trace.facts
-    return {"trace_count": f.trace_count, "masks_repeat": f.masks_repeat, "state_kind": f.state_kind,
-            "calls": [{"state_before": c.state_before, "seed_used": c.seed_used, "kept": c.kept,
-                       "same_as_first": c.same_mask_as_first} for c in f.calls],
-            "masks": [None if c.keep_mask is None else np.asarray(c.keep_mask).tolist() for c in trace.snapshot.calls]}
+    return Repeat(trace_count=f.trace_count, masks_repeat=f.masks_repeat, state_kind=f.state_kind,
+                  calls=[Call(c.state_before, c.seed_used, c.kept, c.same_mask_as_first) for c in f.calls],
+                  masks=[None if c.keep_mask is None else np.asarray(c.keep_mask).tolist()
+                         for c in trace.snapshot.calls])
 
 
 def _start(layer) -> list | None:
@@ -56,15 +96,14 @@ def _start(layer) -> list | None:
     return None if gen is None else gen.state.numpy().tolist()
 
 
-def _two_fresh(keras, x, rate: float, seed=None) -> dict:
-    """Two Dropout layers built the same way: their SeedGenerators' start states and whether their masks match."""
+def _two_fresh(keras, x, rate: float, seed=None) -> Fresh:
     layers = [keras.layers.Dropout(rate, seed=seed) for _ in range(2)]
     starts = [_start(lay) for lay in layers]
     masks = [np.asarray(lay(x, training=True)) != 0 for lay in layers]
-    return {"starts": starts, "same_mask": bool(np.array_equal(*masks))}
+    return Fresh(starts, bool(np.array_equal(*masks)))
 
 
-def _unseeded(tf, keras, x, rate: float, seed: int) -> dict:
+def _unseeded(tf, keras, x, rate: float, seed: int) -> dict[str, Fresh | Failed]:
     """Set one global seed, build an unseeded layer; set it again, build another: do the masks match?"""
     setters = {"keras.utils.set_random_seed": keras.utils.set_random_seed,
                "tf.random.set_seed": tf.random.set_seed,
@@ -80,25 +119,24 @@ def _unseeded(tf, keras, x, rate: float, seed: int) -> dict:
                     starts.append(_start(layer))
                     masks.append(np.asarray(layer(x, training=True)) != 0)
             except (ValueError, TypeError, OverflowError) as exc:  # e.g. NumPy refuses seeds outside [0, 2**32)
-                out[name] = {"error": f"{type(exc).__name__}: {exc}"}
+                out[name] = Failed(f"{type(exc).__name__}: {exc}")
             else:
-                out[name] = {"starts": starts, "same_mask": bool(np.array_equal(*masks))}
+                out[name] = Fresh(starts, bool(np.array_equal(*masks)))
             random.seed()  # forget this setter's seeding before the next one is measured alone
     return out
 
 
-def compute(p) -> dict:
+def compute(p) -> Seeds:
     from ..tfenv import import_tensorflow
 
     tf, keras = import_tensorflow()
     x = np.ones(SHAPE, "float32")
-    return {
-        "rate": p.rate, "seed": p.seed, "elements": int(x.size),
-        "layer": _repeat({"rate": str(p.rate), "seed": p.seed}),
-        "constant": {"keras.random.dropout": _repeat({"rate": str(p.rate), "seed": p.seed,
-                                                      "api": KERAS_RANDOM.name}),
-                     "tf-keras stateless": _repeat({"rate": str(p.rate), "seed": p.seed, "api": TF_KERAS.name,
-                                                    "rng": "stateless"})},
-        "unseeded": _unseeded(tf, keras, x, p.rate, p.seed),
-        "same_seed": _two_fresh(keras, x, p.rate, p.seed),
-    }
+    return Seeds(
+        rate=p.rate, seed=p.seed, elements=int(x.size),
+        layer=_repeat({"rate": str(p.rate), "seed": p.seed}),
+        constant={"keras.random.dropout": _repeat({"rate": str(p.rate), "seed": p.seed, "api": KERAS_RANDOM.name}),
+                  "tf-keras stateless": _repeat({"rate": str(p.rate), "seed": p.seed, "api": TF_KERAS.name,
+                                                 "rng": "stateless"})},
+        unseeded=_unseeded(tf, keras, x, p.rate, p.seed),
+        same_seed=_two_fresh(keras, x, p.rate, p.seed),
+    )

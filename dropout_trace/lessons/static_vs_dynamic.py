@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-def compute(p) -> dict:
+from . import Stopped, stopped
+
+
+@dataclass(frozen=True)
+class StaticVsDynamic:
+    dropped: bool
+    stopped: Stopped | None  # where the call returned early, when nothing was drawn
+    input_static_shape: list
+    input_runtime_shape: list
+    noise_source: str | None
+    noise_tensor: str | None
+    noise_static: list | None
+    noise_runtime: list | None
+    draws: int
+    elements: int
+    keep_mask: list | None
+    graph_op_types: list[str]
+    shape_op: str | None
+    check_passed: bool
+
+
+def compute(p) -> StaticVsDynamic:
     from ..graphview import graph_view
     from ..spec import build_spec
     from ..trace import trace_run
@@ -12,21 +34,19 @@ def compute(p) -> dict:
     trace = trace_run(spec)
     f = trace.facts
     ops = graph_view(spec).ops
-    stopped = f.stopped  # where the call returned early, when nothing was drawn
-    return {
-        "dropped": f.dropped,
-        "stopped": None if stopped is None else {"function": stopped.function, "file": stopped.file,
-                                                 "line": stopped.line, "source": stopped.source},
-        "input_static_shape": list(f.shape),
-        "input_runtime_shape": list(f.run_shape),
-        "noise_source": f.noise_source,
-        "noise_tensor": f.noise_tensor,
-        "noise_static": f.noise_static,
-        "noise_runtime": f.noise_runtime,
-        "draws": f.draws,
-        "elements": f.elements,
-        "keep_mask": trace.tensors["keep_mask"].tolist() if trace.tensors["keep_mask"] is not None else None,
-        "graph_op_types": sorted({op.type for op in ops}),
-        "shape_op": next((op.name for op in ops if op.type == "Shape"), None),
-        "check_passed": trace.check.passed,
-    }
+    return StaticVsDynamic(
+        dropped=f.dropped,
+        stopped=stopped(f.stopped),
+        input_static_shape=list(f.shape),
+        input_runtime_shape=list(f.run_shape),
+        noise_source=f.noise_source,
+        noise_tensor=f.noise_tensor,
+        noise_static=f.noise_static,
+        noise_runtime=f.noise_runtime,
+        draws=f.draws,
+        elements=f.elements,
+        keep_mask=trace.tensors["keep_mask"].tolist() if trace.tensors["keep_mask"] is not None else None,
+        graph_op_types=sorted({op.type for op in ops}),
+        shape_op=next((op.name for op in ops if op.type == "Shape"), None),
+        check_passed=trace.check.passed,
+    )

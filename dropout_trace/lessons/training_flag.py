@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from . import absent_when_none
+
 SHAPE = (4, 8)  # ones: any change (a zero or the 1/(1-rate) scale) shows the layer dropped
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Did the MC-dropout recipe's output differ from its input, run three ways?"""
+
+    predict: bool  # model.predict(x)
+    call: bool  # model(x)
+    call_training: bool  # model(x, training=True)
+
+
+@dataclass(frozen=True)
+class TrainingFlag:
+    rate: float
+    direct_default: bool  # layer(x) changed x
+    direct_training: bool  # layer(x, training=True) changed x
+    flags: dict[str, list]  # run (model.fit, ...) -> the distinct training values the layer received
+    keras: Recipe
+    keras_version: str
+    tf_keras: Recipe | None  # None: tf-keras could not be imported
+    tf_keras_version: str | None = absent_when_none()
+    tf_keras_error: str | None = absent_when_none()  # why tf-keras could not be imported
 
 
 def _flag(v):
@@ -41,34 +67,26 @@ def _flags_seen(keras, x) -> dict:
     return flags
 
 
-def _recipe(lib, x, rate: float, seed: int) -> dict:
+def _recipe(lib, x, rate: float, seed: int) -> Recipe:
     """The MC-dropout recipe, Dropout(rate)(inp, training=True) in a functional model, run three ways."""
     inp = lib.Input(x.shape[1:])
     model = lib.Model(inp, lib.layers.Dropout(rate, seed=seed)(inp, training=True))
-    return {"predict": _changed(model.predict(x, verbose=0), x),
-            "call": _changed(model(x), x),
-            "call_training": _changed(model(x, training=True), x)}
+    return Recipe(predict=_changed(model.predict(x, verbose=0), x), call=_changed(model(x), x),
+                  call_training=_changed(model(x, training=True), x))
 
 
-def compute(p) -> dict:
+def compute(p) -> TrainingFlag:
     from ..tfenv import import_tensorflow
 
     tf, keras = import_tensorflow()
     x = np.ones(SHAPE, "float32")
     layer = keras.layers.Dropout(p.rate, seed=p.seed)
-    facts = {
-        "rate": p.rate,
-        "direct_default": _changed(layer(x), x),
-        "direct_training": _changed(layer(x, training=True), x),
-        "flags": _flags_seen(keras, x),
-        "keras": _recipe(keras, x, p.rate, p.seed),
-        "keras_version": keras.__version__,
-    }
+    measured = dict(rate=p.rate, direct_default=_changed(layer(x), x),
+                    direct_training=_changed(layer(x, training=True), x), flags=_flags_seen(keras, x),
+                    keras=_recipe(keras, x, p.rate, p.seed), keras_version=keras.__version__)
     try:
         import tf_keras
     except Exception as exc:  # tf-keras is optional: its absence is a fact for the page
-        facts["tf_keras"], facts["tf_keras_error"] = None, f"{type(exc).__name__}: {exc}"
-    else:
-        facts["tf_keras"] = _recipe(tf_keras, x, p.rate, p.seed)
-        facts["tf_keras_version"] = tf_keras.__version__
-    return facts
+        return TrainingFlag(**measured, tf_keras=None, tf_keras_error=f"{type(exc).__name__}: {exc}")
+    return TrainingFlag(**measured, tf_keras=_recipe(tf_keras, x, p.rate, p.seed),
+                        tf_keras_version=tf_keras.__version__)

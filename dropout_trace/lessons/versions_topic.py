@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
-def compute(p) -> dict:
-    from dataclasses import asdict
+from ..narrate.commands import Difference
 
+
+@dataclass(frozen=True)
+class VersionsTopic:
+    versions: dict[str, str | None]  # package -> its installed version (None: not installed)
+    tf_keras_is: str
+    differences: list[Difference]
+
+
+def compute(p) -> VersionsTopic:
     from ..versions import report
 
     r = report()
-    return {"versions": dict(r.versions), "tf_keras_is": r.tf_keras_is,
-            "differences": [asdict(d) for d in r.differences]}
+    return VersionsTopic(versions=dict(r.versions), tf_keras_is=r.tf_keras_is, differences=list(r.differences))

@@ -5,12 +5,87 @@ from __future__ import annotations
 import inspect
 import os
 import re
+from dataclasses import dataclass
 
 SHAPE = (3, 4)  # one batch of the page's None,4 input
 UNIFORM_OPS = ("StatelessRandomUniformV2", "StatelessRandomUniform", "RandomUniform")  # the sampler's op
 
 
-def _default_alg() -> dict | None:
+@dataclass(frozen=True)
+class Alg:
+    """What `alg` stateless_uniform's signature defaults to, and the enum value it converts to."""
+
+    default: str
+    value: int
+    name: str
+    where: str  # file:line of the line that writes the default
+    philox: int  # Algorithm.PHILOX's value
+
+
+@dataclass(frozen=True)
+class FitDefault:
+    """What Model.compile()'s default jit_compile="auto" resolved to, and the devices it saw."""
+
+    jit_compile: bool
+    devices: list[str]
+
+
+@dataclass(frozen=True)
+class Pair:
+    """The regular kernel's values against XLA's."""
+
+    equal: bool
+    differ: int  # elements that differ
+    elements: int
+
+
+@dataclass(frozen=True)
+class Uniforms:
+    auto_select: Pair  # stateless_uniform with the default alg
+    philox: Pair  # ... with alg="philox"
+
+
+@dataclass(frozen=True)
+class Kept:
+    regular: int
+    compiled: int
+
+
+@dataclass(frozen=True)
+class Layer:
+    """keras.layers.Dropout in a tf.function, regular and jit_compile=True: its output compared."""
+
+    equal: bool
+    differ: int
+    elements: int
+    regular_mask: list
+    compiled_mask: list
+    regular_state: list | None  # its SeedGenerator's state before and after (None: it has none)
+    compiled_state: list | None
+    kept: Kept
+    draws: Pair | None  # the layer's own uniforms compared (None: not captured both ways)
+
+
+@dataclass(frozen=True)
+class FirstUniforms:
+    regular: list  # row 0 of the default alg's uniforms
+    compiled: list | None
+
+
+@dataclass(frozen=True)
+class Xla:
+    shape: list
+    alg: Alg | None  # None: not found in this TensorFlow's source
+    xla_error: str | None  # XLA could not compile here: then nothing below was compared
+    layer_graph_alg: int | None  # the alg the layer's graph feeds its uniform op
+    fit_default: FitDefault
+    regular_auto_is_philox: bool  # without XLA, auto_select drew the Philox uniforms
+    uniform: Uniforms | None
+    dropout: Layer | None
+    first_uniforms: FirstUniforms
+
+
+def _default_alg() -> Alg | None:
     """What `alg` stateless_uniform's signature defaults to, and the enum value it converts to."""
     try:
         from tensorflow.python.ops import random_ops_util, stateless_random_ops
@@ -25,16 +100,15 @@ def _default_alg() -> dict | None:
     lines, start = inspect.getsourcelines(fn)
     line = next((start + i for i, text in enumerate(lines) if re.match(r"\s*alg\s*=", text)), start)
     where += f":{line}"  # the line that writes the default
-    return {"default": default, "value": int(value), "name": random_ops_util.Algorithm(value).name,
-            "where": where, "philox": random_ops_util.Algorithm.PHILOX.value}
+    return Alg(default=default, value=int(value), name=random_ops_util.Algorithm(value).name, where=where,
+               philox=random_ops_util.Algorithm.PHILOX.value)
 
 
-def _fit_default(tf, keras, rate: float) -> dict:
-    """What Model.compile()'s default jit_compile="auto" resolves to on this machine, and the devices it saw."""
+def _fit_default(tf, keras, rate: float) -> FitDefault:
     model = keras.Sequential([keras.Input((SHAPE[1],)), keras.layers.Dropout(rate)])
     model.compile()
     devices = sorted({d.device_type for d in tf.config.list_physical_devices()})
-    return {"jit_compile": bool(model.jit_compile), "devices": devices}
+    return FitDefault(bool(model.jit_compile), devices)
 
 
 def _graph_alg(tf, graph) -> int | None:
@@ -50,19 +124,19 @@ def _first_line(error: Exception) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}"[:200]
 
 
-def _pair(regular, compiled) -> dict:
+def _pair(regular, compiled) -> Pair:
     import numpy as np
 
     a, b = np.asarray(regular), np.asarray(compiled)
-    return {"equal": bool(np.array_equal(a, b)), "differ": int(np.count_nonzero(a != b)), "elements": int(a.size)}
+    return Pair(bool(np.array_equal(a, b)), int(np.count_nonzero(a != b)), int(a.size))
 
 
-def compute(p) -> dict:
+def compute(p) -> Xla:
     from ..tfenv import import_tensorflow
 
     tf, keras = import_tensorflow()
-    facts = {"shape": list(SHAPE), "alg": _default_alg(), "xla_error": None, "layer_graph_alg": None,
-             "fit_default": _fit_default(tf, keras, p.rate)}
+    alg, fit_default = _default_alg(), _fit_default(tf, keras, p.rate)
+    xla_error, layer_graph_alg = None, None
 
     def uniform(alg):
         return lambda: tf.random.stateless_uniform(SHAPE, seed=[p.seed, 0], alg=alg)
@@ -71,6 +145,7 @@ def compute(p) -> dict:
 
     def dropout(jit: bool):
         """The layer's output and its own uniforms: the graph's uniform op, returned as a second output."""
+        nonlocal layer_graph_alg
         layer = keras.layers.Dropout(p.rate, seed=p.seed)  # fresh: its SeedGenerator starts at [seed, 0]
         generator = getattr(layer, "seed_generator", None)  # rate 0 builds none
         before = None if generator is None else generator.state.numpy().tolist()
@@ -83,7 +158,7 @@ def compute(p) -> dict:
         fn = tf.function(call, jit_compile=jit)
         out, drawn = (t.numpy() for t in fn(tf.ones(SHAPE)))
         if not jit:
-            facts["layer_graph_alg"] = _graph_alg(tf, fn.get_concrete_function(tf.ones(SHAPE)).graph)
+            layer_graph_alg = _graph_alg(tf, fn.get_concrete_function(tf.ones(SHAPE)).graph)
         states[jit] = None if generator is None else [before, generator.state.numpy().tolist()]
         return out, (drawn if drawn.size else None)
 
@@ -95,15 +170,17 @@ def compute(p) -> dict:
                     for alg, fn in (("auto_select", uniform("auto_select")), ("philox", uniform("philox")))}
         compiled_out, compiled_draws = dropout(True)
     except Exception as error:  # no XLA backend for this CPU: that is the fact to report
-        facts["xla_error"] = _first_line(error)
+        xla_error = _first_line(error)
         compiled, compiled_out, compiled_draws = None, None, None
-    facts["regular_auto_is_philox"] = _pair(regular["auto_select"], regular["philox"])["equal"]
-    facts["uniform"] = {alg: _pair(regular[alg], compiled[alg]) for alg in regular} if compiled else None
-    facts["dropout"] = None if compiled_out is None else dict(
-        _pair(regular_out, compiled_out), regular_mask=(regular_out != 0).tolist(),
+    out = None if compiled_out is None else _pair(regular_out, compiled_out)
+    layer = None if out is None else Layer(
+        equal=out.equal, differ=out.differ, elements=out.elements, regular_mask=(regular_out != 0).tolist(),
         compiled_mask=(compiled_out != 0).tolist(), regular_state=states[False], compiled_state=states[True],
-        kept={"regular": int((regular_out != 0).sum()), "compiled": int((compiled_out != 0).sum())},
+        kept=Kept(int((regular_out != 0).sum()), int((compiled_out != 0).sum())),
         draws=None if regular_draws is None or compiled_draws is None else _pair(regular_draws, compiled_draws))
-    facts["first_uniforms"] = {"regular": regular["auto_select"][0].tolist(),
-                               "compiled": compiled["auto_select"][0].tolist() if compiled else None}
-    return facts
+    uniforms = Uniforms(*(_pair(regular[a], compiled[a]) for a in ("auto_select", "philox"))) if compiled else None
+    return Xla(shape=list(SHAPE), alg=alg, xla_error=xla_error, layer_graph_alg=layer_graph_alg,
+               fit_default=fit_default, regular_auto_is_philox=_pair(regular["auto_select"], regular["philox"]).equal,
+               uniform=uniforms, dropout=layer,
+               first_uniforms=FirstUniforms(regular["auto_select"][0].tolist(),
+                                            compiled["auto_select"][0].tolist() if compiled else None))

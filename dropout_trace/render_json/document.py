@@ -4,6 +4,7 @@ key is an identifier."""
 from __future__ import annotations
 
 import re
+from dataclasses import fields, is_dataclass
 
 from ..version import __version__
 
@@ -19,7 +20,12 @@ def document(body: dict) -> dict:
 
 def identified(obj):
     """Every key an identifier: a mapping keyed by names (an API, a call such as model.fit) becomes a list of
-    {"name": key, "value": value}, in order."""
+    {"name": key, "value": value}, in order. A dataclass (an explain topic's facts) is an object of its fields,
+    in order; a field marked `omit_none` (lessons.absent_when_none) is left out while it is None, and one with a
+    `key` (lessons.keyed) is written under that key."""
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {f.metadata.get("key", f.name): identified(getattr(obj, f.name)) for f in fields(obj)
+                if not (f.metadata.get("omit_none") and getattr(obj, f.name) is None)}
     if isinstance(obj, dict):
         if all(isinstance(k, str) and IDENTIFIER.fullmatch(k) for k in obj):
             return {k: identified(v) for k, v in obj.items()}
