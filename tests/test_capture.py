@@ -13,8 +13,9 @@ import threading
 import pytest
 
 from dropout_trace.capture import BACKEND_ENV, TOOL_IDS, TOOL_NAME, Recorder, backend
+from dropout_trace.harness import landmarks_for
 from dropout_trace.spec import build_spec
-from dropout_trace.trace import capture, landmarks_for, trace_run
+from dropout_trace.trace import capture, trace_run
 
 from test_trace import bits_equal
 

@@ -9,8 +9,8 @@ import textwrap
 import pytest
 
 from dropout_trace.cli import main
-from dropout_trace.spec import (LIBRARY_BYTES, UsageError, available_memory, build_spec, estimate_bytes,
-                                human_bytes, json_bytes, parse_bytes)
+from dropout_trace.memory import LIBRARY_BYTES, available_memory, estimate_bytes, human_bytes, json_bytes
+from dropout_trace.spec import UsageError, build_spec, parse_bytes
 
 HUGE = ["run", "--rate", "0.3", "--shape", "2147483648,1", "--max-elements", "99999999999"]
 
@@ -122,7 +122,8 @@ CHILD = textwrap.dedent("""
             return next(int(line.split()[1]) * 1024 for line in f if line.startswith(field + ":"))
 
     from dropout_trace.render_json import trace_json
-    from dropout_trace.spec import LIBRARY_BYTES, build_spec, estimate_bytes
+    from dropout_trace.memory import LIBRARY_BYTES, estimate_bytes
+    from dropout_trace.spec import build_spec
     from dropout_trace.trace import trace_run
 
     options = json.loads(sys.argv[1])
@@ -195,7 +196,8 @@ CLI_CHILD = textwrap.dedent("""
             return next(int(line.split()[1]) * 1024 for line in f if line.startswith(field + ":"))
 
     from dropout_trace.cli import main
-    from dropout_trace.spec import LIBRARY_BYTES, build_spec, estimate_bytes
+    from dropout_trace.memory import LIBRARY_BYTES, estimate_bytes
+    from dropout_trace.spec import build_spec
 
     options = json.loads(sys.argv[1])
     result, sys.stdout = sys.stdout, open(os.devnull, "w")  # the JSON is written, as a user's would be

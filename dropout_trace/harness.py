@@ -1,0 +1,206 @@
+"""Call the API under the recorder: the harness inside a tf.function (or eagerly), one run per call, and the
+landmark functions it watches. It keeps the live recorders and run-time values for freeze.py to read."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+
+from .apis import APIS, LANDMARKS, effective_rng, input_signature, make_call
+from .capture import Recorder
+from .landmarks import Landmark, find
+from .spec import RunSpec
+
+# Where tf.random.Generator mixes the replica id into its key: read only under --replicas.
+REPLICA_LANDMARKS = {"tf.Generator._preprocess_key": ("tensorflow.python.ops.stateful_random_ops",
+                                                      "Generator._preprocess_key")}
+
+
+def make_input(spec: RunSpec, shape: tuple | None = None) -> np.ndarray:
+    """The input values in float64; `range` numbers elements 1, 2, 3, ... so each can be followed."""
+    shape = spec.run_shape if shape is None else shape
+    if spec.input == "ones":
+        return np.ones(shape)
+    if spec.input == "normal":
+        return np.random.default_rng(spec.seed if spec.seed is not None else 0).standard_normal(shape)
+    return np.arange(1, math.prod(shape) + 1, dtype=np.float64).reshape(shape)
+
+
+def landmarks_for(spec: RunSpec, table: dict | None = None) -> dict[str, Landmark]:
+    table = LANDMARKS if table is None else table
+    keys = APIS[spec.api].landmark_keys(effective_rng(spec))
+    found = {key: find(key, *table[key]) for key in keys}
+    if spec.replicas:  # only where the installed version has it: the reason it shows is optional
+        extra = {key: find(key, *where) for key, where in REPLICA_LANDMARKS.items()}
+        found.update({key: lm for key, lm in extra.items() if lm.found})
+    return found
+
+
+class Run:
+    """Calls the API spec.calls times under capture; keeps the live recorder(s) and run-time values."""
+
+    def __init__(self, spec: RunSpec, tf, landmarks: dict[str, Landmark]):
+        self.spec, self.tf = spec, tf
+        self.x = tf.cast(tf.constant(make_input(spec)), tf.as_dtype(spec.dtype))
+        self.api = APIS[spec.api]
+        self.owner, call, args = make_call(spec, tf)
+        targets = {lm.code: key for key, lm in landmarks.items() if lm.found}
+        probes: list = []
+        self.recorders: list[Recorder] = []  # eager: one per call; graph: the last trace's
+        self.trace_count = 0
+        self.during: dict = {}
+        self.states: list[tuple] = []
+        self.outputs: list[np.ndarray] = []
+        self.runtime: dict[int, list[np.ndarray]] = {}
+        self.error: BaseException | None = None
+
+        def harness(x, *args):
+            if not spec.eager:
+                # tf.function traces again when the first trace created variables (tf-keras's lazily
+                # built tf.random.Generator): only the last trace's graph runs, so keep only its capture.
+                self.trace_count += 1
+                probes.clear()
+                self.recorders.clear()
+                with tf.init_scope():  # the variable's value while the graph is being built
+                    self.during["state"] = self.api.state(self.owner)
+            rec = Recorder(targets, harness.__code__)
+            self.recorders.append(rec)
+            with rec:
+                y = call(x, *args)
+            if spec.eager:
+                return y
+            probes.extend(symbolic_leaves(tf, rec, tf.compat.v1.get_default_graph()))
+            return [y, *probes]
+
+        fn = None if spec.eager else tf.function(harness, input_signature=input_signature(spec, tf, args),
+                                                 autograph=False)
+        try:
+            for _ in range(spec.calls):
+                before = self.api.state(self.owner)
+                if spec.eager:
+                    y = harness(self.x, *args)
+                else:
+                    outputs = fn(self.x, *args)
+                    y = outputs[0]
+                    for t, out in zip(probes, outputs[1:]):
+                        self.runtime.setdefault(id(t), []).append(out.numpy())
+                self.outputs.append(y.numpy())
+                self.states.append((before, self.api.state(self.owner)))
+        except Exception as exc:  # a refusal by the library is a result: keep what was captured
+            if not self.recorders:
+                raise
+            self.error = exc
+        self.args = args
+
+
+class ReplicaRun:
+    """Calls the API through MirroredStrategy.run inside one tf.function; each replica is captured in its thread.
+
+    The global batch has `replicas` times --batch rows and each replica takes its own slice, as a
+    distributed dataset would hand it out. The attributes Freezer reads describe replica 0.
+    """
+
+    def __init__(self, spec: RunSpec, tf, landmarks: dict[str, Landmark]):
+        n = self.n = spec.replicas
+        self.spec, self.tf, self.api = spec, tf, APIS[spec.api]
+        self.devices = [d.name for d in tf.config.list_logical_devices("CPU")][:n]
+        strategy = self.strategy = tf.distribute.MirroredStrategy(self.devices)
+        dtype = tf.as_dtype(spec.dtype)
+        rows = (spec.run_shape[0] * n, *spec.run_shape[1:])
+        self.global_x = tf.cast(tf.constant(make_input(spec, rows)), dtype)
+        self.inputs = np.split(self.global_x.numpy(), n, axis=0)
+        self.x = tf.constant(self.inputs[0])
+        with strategy.scope():  # a model's layers are built in the scope, so their variables are mirrored
+            self.owner, call, args = make_call(spec, tf)
+        targets = {lm.code: key for key, lm in landmarks.items() if lm.found}
+        probes: list = []
+        threads: dict[int, int] = {}  # thread ident -> replica id
+        self.recorders: list[Recorder] = []  # replica 0's capture (the last trace's)
+        self.replica_recs: dict[int, Recorder] = {}
+        self.trace_count = 0
+        self.during: dict = {}
+        self.states: list[tuple] = []
+        self.replica_states: list[list[tuple]] = []  # per call, per replica: (before, after)
+        self.outputs: list[np.ndarray] = []
+        self.replica_outputs: list[list[np.ndarray]] = []
+        self.runtime: dict[int, list[np.ndarray]] = {}
+        self.error: BaseException | None = None
+
+        def replica(x, *args):
+            r = int(tf.get_static_value(tf.distribute.get_replica_context().replica_id_in_sync_group))
+            threads[threading.get_ident()] = r
+            return call(tf.split(x, n, axis=0)[r], *args)
+
+        def harness(x, *args):
+            self.trace_count += 1  # a retrace (variables made by the first) replaces the capture
+            probes.clear()
+            threads.clear()
+            with tf.init_scope():
+                self.during["state"] = self.api.state(self.owner)
+            rec = Recorder(targets, replica.__code__, threads=True)
+            try:
+                with rec:
+                    ys = strategy.run(replica, args=(x, *args))
+            finally:
+                self.replica_recs = {r: rec.only(t) for t, r in threads.items()}
+                self.recorders[:] = [self.replica_recs.get(0, rec)]
+            graph = tf.compat.v1.get_default_graph()
+            for r in sorted(self.replica_recs):  # every replica's ops live in this one graph
+                probes.extend(symbolic_leaves(tf, self.replica_recs[r], graph))
+            return [*strategy.experimental_local_results(ys), *probes]
+
+        signature = input_signature(spec, tf, args)
+        signature[0] = tf.TensorSpec((None if spec.shape[0] is None else rows[0], *spec.shape[1:]), dtype)
+        fn = tf.function(harness, input_signature=signature, autograph=False)
+        try:
+            for _ in range(spec.calls):
+                before, each = self.api.state(self.owner), _replica_states(tf, strategy, self.owner, n)
+                outputs = fn(self.global_x, *args)
+                for t, out in zip(probes, outputs[n:]):
+                    self.runtime.setdefault(id(t), []).append(out.numpy())
+                self.replica_outputs.append([y.numpy() for y in outputs[:n]])
+                self.outputs.append(self.replica_outputs[-1][0])
+                self.states.append((before, self.api.state(self.owner)))
+                self.replica_states.append(list(zip(each, _replica_states(tf, strategy, self.owner, n))))
+        except Exception as exc:  # a refusal by the library is a result: keep what was captured
+            if not self.recorders:
+                raise
+            self.error = exc
+        self.args = args
+
+
+def _replica_states(tf, strategy, owner, n: int) -> list:
+    """Each replica's copy of the layer's random-state variable (a mirrored variable), or None per replica."""
+    gen = getattr(owner, "seed_generator", None)  # Keras 3
+    if gen is None:  # tf-keras's tf.random.Generator, made lazily on the first call
+        gen = getattr(getattr(owner, "_random_generator", None), "_generator", None)
+    var = getattr(gen, "state", None)
+    if var is not None and not isinstance(var, tf.Variable):
+        var = getattr(var, "value", None)  # a Keras 3 Variable wraps the tf.Variable
+    if var is None:
+        return [None] * n
+    return [v.numpy() for v in strategy.experimental_local_results(var)]
+
+
+def leaves(obj):
+    if isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from leaves(item)
+    else:
+        yield obj
+
+
+def symbolic_leaves(tf, rec: Recorder, graph) -> list:
+    """Every symbolic tensor the landmarks held, to be returned as extra outputs of the function."""
+    seen, found = set(), []
+    for ev in rec.events:
+        for pool in (ev.call_locals, ev.return_locals or {}, {"<return>": ev.returned}):
+            for obj in leaves(list(pool.values())):
+                if (tf.is_tensor(obj) and not hasattr(obj, "numpy") and getattr(obj, "graph", None) is graph
+                        and obj.dtype not in (tf.resource, tf.variant) and id(obj) not in seen):
+                    seen.add(id(obj))
+                    found.append(obj)
+    return found
+
