@@ -103,6 +103,8 @@ class ReplicaRun:
     """
 
     def __init__(self, spec: RunSpec, tf, landmarks: dict[str, Landmark]):
+        # long: the two closures tf.function traces (replica, harness) share the probes, threads and recorders
+        # made here with the loop that calls them; apart, each piece would need them handed back and forth.
         n = self.n = spec.replicas
         self.spec, self.tf, self.api = spec, tf, APIS[spec.api]
         self.devices = [d.name for d in tf.config.list_logical_devices("CPU")][:n]

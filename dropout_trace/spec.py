@@ -247,23 +247,7 @@ def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise
     if batch < 1:
         raise UsageError(f"--batch {batch} is not positive; it is the size every None takes at run time, e.g. 3")
     seed_value = parse_seed(seed)
-    if dtype not in DTYPES:
-        raise UsageError(f"--dtype {dtype!r} is not supported; choose one of {', '.join(DTYPES)}")
-    if layer_dtype is not None and layer_dtype not in DTYPES + ("none",):
-        raise UsageError(f"--layer-dtype {layer_dtype!r} is not supported; choose one of {', '.join(DTYPES)} or "
-                         "none (no dtype= argument)")
-    if policy is not None and policy not in POLICIES:
-        raise UsageError(f"--policy {policy!r} is not known; choose {' or '.join(POLICIES)}")
-    if policy is not None and layer_dtype is not None:
-        raise UsageError("give --policy or --layer-dtype, not both: each is the layer's dtype= argument")
-    if input not in INPUTS:
-        raise UsageError(f"--input {input!r} is not known; choose one of {', '.join(INPUTS)}")
-    if max_elements < 1:
-        raise UsageError(f"--max-elements {max_elements} is not positive; it is the most elements a run may have at "
-                         f"run time, e.g. {DEFAULT_MAX_ELEMENTS} (the default)")
-    if not 1 <= calls <= MAX_CALLS:
-        raise UsageError(f"--calls {calls} is outside 1..{MAX_CALLS}; it is how many times the same layer or "
-                         "function is called, e.g. 3")
+    _check_choices(dtype, layer_dtype, policy, input, max_elements, calls)
     check_replicas(replicas, eager)
     cap = None if max_memory is None else parse_bytes(max_memory)
     noise = None
@@ -282,18 +266,45 @@ def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise
     if problem:
         raise UsageError(problem)
     check_rate_tensor(spec, rate if keep_prob is None else keep_prob)
-    elements = math.prod(spec.run_shape)
-    batched = f" with --batch {batch}" if None in dims else ""
-    size = f"--shape {format_dims(dims)}{batched} is {shape_text(spec.run_shape)} at run time"
-    if elements * (replicas or 1) > MAX_ADDRESSABLE:
-        raise UsageError(f"{size}, {elements * (replicas or 1):,} elements: no 64-bit machine can hold that many (the "
-                         f"input is made in float64, and 2**60 of those fill the address space); use a smaller shape")
-    if elements > max_elements:
-        raise UsageError(f"{size}, {elements:,} elements, over the cap of {max_elements:,}; use a smaller shape or "
-                         "raise --max-elements")
+    size = _check_size(spec)
     check_values(values)
     check_memory(spec, size, fmt=fmt, values=values, export=export)
     return spec
+
+
+def _check_choices(dtype: str, layer_dtype: str | None, policy: str | None, input: str, max_elements: int,
+                   calls: int) -> None:
+    if dtype not in DTYPES:
+        raise UsageError(f"--dtype {dtype!r} is not supported; choose one of {', '.join(DTYPES)}")
+    if layer_dtype is not None and layer_dtype not in DTYPES + ("none",):
+        raise UsageError(f"--layer-dtype {layer_dtype!r} is not supported; choose one of {', '.join(DTYPES)} or "
+                         "none (no dtype= argument)")
+    if policy is not None and policy not in POLICIES:
+        raise UsageError(f"--policy {policy!r} is not known; choose {' or '.join(POLICIES)}")
+    if policy is not None and layer_dtype is not None:
+        raise UsageError("give --policy or --layer-dtype, not both: each is the layer's dtype= argument")
+    if input not in INPUTS:
+        raise UsageError(f"--input {input!r} is not known; choose one of {', '.join(INPUTS)}")
+    if max_elements < 1:
+        raise UsageError(f"--max-elements {max_elements} is not positive; it is the most elements a run may have at "
+                         f"run time, e.g. {DEFAULT_MAX_ELEMENTS} (the default)")
+    if not 1 <= calls <= MAX_CALLS:
+        raise UsageError(f"--calls {calls} is outside 1..{MAX_CALLS}; it is how many times the same layer or "
+                         "function is called, e.g. 3")
+
+
+def _check_size(spec: RunSpec) -> str:
+    """Refuse a run-time shape no machine or cap allows; return how the refusals name it (for the memory check)."""
+    elements, replicas = math.prod(spec.run_shape), spec.replicas or 1
+    batched = f" with --batch {spec.batch}" if None in spec.shape else ""
+    size = f"--shape {format_dims(spec.shape)}{batched} is {shape_text(spec.run_shape)} at run time"
+    if elements * replicas > MAX_ADDRESSABLE:
+        raise UsageError(f"{size}, {elements * replicas:,} elements: no 64-bit machine can hold that many (the "
+                         f"input is made in float64, and 2**60 of those fill the address space); use a smaller shape")
+    if elements > spec.max_elements:
+        raise UsageError(f"{size}, {elements:,} elements, over the cap of {spec.max_elements:,}; use a smaller shape "
+                         "or raise --max-elements")
+    return size
 
 
 def check_rate_tensor(spec: RunSpec, text: str) -> None:

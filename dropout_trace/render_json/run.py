@@ -62,18 +62,10 @@ def _replicas_json(trace: Trace, tensors: Tensors) -> list | None:
     return out
 
 
-def trace_json(trace: Trace, values: str | None = None) -> dict:
-    """`run --format json`; `values` is --values (None: full up to FULL_UP_TO elements per tensor)."""
+def _stage_json(s, f, tensors: Tensors) -> dict:
     from .. import narrate
 
-    check, f = trace.check, trace.facts
-    p = f.probabilities
-    tensors = Tensors(values)
-    # the run's own tensors keep their names, each in its own entry (rate 0's output equals its input)
-    for name, a in trace.tensors.items():
-        tensors.add(a, name, own=True)
-    calls = [_call_json(c, tensors, "") for c in trace.calls]
-    stages = [{
+    return {
         "name": s.key, "title": narrate.title(s, f), "status": s.status, "reached": s.reached,
         "note": (narrate.stopped(s.stopped) if s.status == "not_reached" else
                  s.missing if s.status == "missing" else None),
@@ -86,7 +78,21 @@ def trace_json(trace: Trace, values: str | None = None) -> dict:
                     "lines": [{"line": sl.lineno, "text": sl.text, "ran": sl.ran} for sl in e.lines]}
                    for e in s.excerpts],
         "values": {nv.key: value_json(nv.value, tensors, nv.key) for nv in s.values},
-    } for s in trace.stages]
+    }
+
+
+def trace_json(trace: Trace, values: str | None = None) -> dict:
+    """`run --format json`; `values` is --values (None: full up to FULL_UP_TO elements per tensor)."""
+    from .. import narrate
+
+    check, f = trace.check, trace.facts
+    p = f.probabilities
+    tensors = Tensors(values)
+    # the run's own tensors keep their names, each in its own entry (rate 0's output equals its input)
+    for name, a in trace.tensors.items():
+        tensors.add(a, name, own=True)
+    calls = [_call_json(c, tensors, "") for c in trace.calls]
+    stages = [_stage_json(s, f, tensors) for s in trace.stages]
     return document({
         "api": trace.api,
         "call": trace.call,

@@ -142,3 +142,34 @@ def test_no_module_over_400_lines():
     assert long == {}
     stale = sorted(name for name in TOLERATED_LONG if lengths.get(name, 0) <= MAX_LINES)
     assert stale == [], f"no longer over {MAX_LINES} lines: take them out of TOLERATED_LONG"
+
+
+MAX_FUNCTION = 60  # lines of a function, its docstring not counted
+WHY_LONG = "# long:"  # a comment inside a longer function, saying why it is one piece
+TOLERATED_LONG_FUNCTIONS: set[str] = set()  # may only shrink, as above
+
+
+def long_functions() -> dict[str, int]:
+    """Functions over MAX_FUNCTION lines (docstring aside) that no `# long:` comment explains: "file:name" -> lines."""
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            size = node.end_lineno - node.lineno + 1
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                size -= first.end_lineno - first.lineno + 1
+            body = lines[node.lineno - 1:node.end_lineno]
+            if size > MAX_FUNCTION and not any(WHY_LONG in line for line in body):
+                found[f"{path.relative_to(PACKAGE)}:{node.name}"] = size
+    return found
+
+
+def test_no_function_over_60_lines_unless_a_comment_says_why():
+    found = long_functions()
+    assert {k: n for k, n in found.items() if k not in TOLERATED_LONG_FUNCTIONS} == {}
+    stale = sorted(TOLERATED_LONG_FUNCTIONS - set(found))
+    assert stale == [], f"no longer over {MAX_FUNCTION} lines: take them out of TOLERATED_LONG_FUNCTIONS"
