@@ -6,7 +6,6 @@ drive from a recorded snapshot without importing TensorFlow.
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -143,16 +142,6 @@ class Snapshot:
 
     def first(self, key: str) -> Event | None:
         return next((e for e in self.events if e.key == key), None)
-
-
-def save(snapshot: Snapshot, path) -> None:
-    with open(path, "wb") as f:
-        pickle.dump(snapshot, f, protocol=4)
-
-
-def load(path) -> Snapshot:
-    with open(path, "rb") as f:
-        return pickle.load(f)
 
 
 def runtime(value: Value | None) -> np.ndarray | None:

@@ -1,14 +1,10 @@
 """Shared fixtures: the real TensorFlow, imported quietly once per session."""
 
-import os
-
 import pytest
 
 from dropout_trace.tfenv import quiet_environment
 
 quiet_environment()  # before anything imports TensorFlow
-
-REGEN = os.environ.get("DROPOUT_TRACE_REGEN") == "1"
 
 
 @pytest.fixture(scope="session")

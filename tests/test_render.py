@@ -12,7 +12,7 @@ import pytest
 
 from dropout_trace.render import DROPPED, KEPT, make_console, render_trace
 
-from conftest import REGEN
+from regen import REGEN
 from test_snapshots import recorded
 
 GOLDEN = Path(__file__).parent / "golden"
