@@ -21,7 +21,8 @@ class Named:
 def named(argv) -> Named:
     """The command and the parameters `dropout-trace ARGV` names, however it spells them (--debug shell,
     --rate=0.3), by click's resilient parse: no callback acts and no error is raised."""
-    from .cli import PROG, command_tree
+    from .errors import PROG
+    from .program import command_tree
 
     root = command_tree()
     try:

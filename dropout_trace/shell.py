@@ -11,10 +11,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from .errors import ExitStatus
+
 PROMPT = "dropout-trace> "
 LEAVE = ("exit", "quit")
 HISTORY_LENGTH = 1000
-INTERRUPTED, TERMINATED = 130, 143  # a command stopped by Ctrl-C, by SIGTERM (cli.ExitStatus)
+INTERRUPTED, TERMINATED = ExitStatus.INTERRUPTED, ExitStatus.TERMINATED  # a command stopped by a signal
 
 
 def shell(stdin=None, timing: bool = False) -> int:
@@ -23,7 +25,8 @@ def shell(stdin=None, timing: bool = False) -> int:
     From a pipe, the status is 0 if every command succeeded, else the last failure's, as a script
     needs; at a terminal each error was already shown where it happened, so leaving is 0.
     """
-    from .cli import ExitStatus, _fail
+    from .errors import ExitStatus
+    from .errors import fail as _fail
     from .spec import MAX_REPLICAS
     from .untrusted import one_line
     from .tfenv import DeviceSetupError, TensorFlowImportError, import_tensorflow
@@ -105,7 +108,7 @@ class Undecodable(str):
 
 def argv(line: str) -> list[str]:
     """The command's words: shell-style quoting and # comments, without a leading dropout-trace."""
-    from .cli import PROG
+    from .errors import PROG
 
     words = shlex.split(line, comments=True)
     return words[1:] if words[:1] == [PROG] else words
@@ -113,7 +116,9 @@ def argv(line: str) -> list[str]:
 
 def execute(words: list[str]) -> int | None:
     """Run one command as `dropout-trace WORDS` would, in this process; None when there was nothing to run."""
-    from .cli import ExitStatus, _fail, main
+    from .errors import ExitStatus
+    from .errors import fail as _fail
+    from .program import main
 
     from .cmdline import named
 
@@ -155,18 +160,17 @@ def _fresh_state() -> None:
 
 def commands() -> list[tuple[str, str]]:
     """(name, one-line help) for every dropout-trace command but shell, in the order --help lists them."""
-    import typer
 
-    from .cli import app
+    from .program import command_tree
 
-    found = [(n, c) for n, c in typer.main.get_command(app).commands.items() if n != "shell" and not c.hidden]
+    found = [(n, c) for n, c in command_tree().commands.items() if n != "shell" and not c.hidden]
     room = shutil.get_terminal_size().columns - 4 - max(len(n) for n, _ in found)  # as --help fits them
     return [(n, c.get_short_help_str(limit=max(room, 30))) for n, c in found]
 
 
 def _help(topic: list[str]) -> int:
     """`help` lists the commands; `help COMMAND` is `COMMAND --help`."""
-    from .cli import main
+    from .program import main
 
     if topic:
         return main([*topic[:1], "--help"])
@@ -248,11 +252,11 @@ def _complete_commands(readline) -> None:
     names = [n for n, _ in commands()] + ["help", *LEAVE]
 
     def options(command: str) -> list[str]:
-        import typer
+        pass
 
-        from .cli import app
+        from .program import command_tree
 
-        found = typer.main.get_command(app).commands.get(command)  # typer vendors click: no click import
+        found = command_tree().commands.get(command)  # typer vendors click: no click import
         return [o for p in getattr(found, "params", []) for o in p.opts + p.secondary_opts if o.startswith("--")]
 
     def complete(text: str, state: int):

@@ -10,6 +10,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import ExitStatus
 from .spec import UsageError
 from .untrusted import clip, visible
 
@@ -38,7 +39,7 @@ CONTROL_SHOWN = re.compile(r"\\(x[0-9a-f]{2}|u[0-9a-f]{4})")  # how untrusted.vi
 # Far above any lesson a class sits through (2 minutes a block), and checked in well under a second.
 MAX_BYTES, MAX_BLOCKS, MAX_COMMANDS = 2**20, 100, 100
 WORDS_PER_MINUTE, MINUTES_PER_BLOCK = 150, 2  # reading the prose, then running and discussing a block
-INTERRUPTED, TERMINATED = 130, 143  # a command stopped by Ctrl-C, by SIGTERM (cli.ExitStatus)
+INTERRUPTED, TERMINATED = ExitStatus.INTERRUPTED, ExitStatus.TERMINATED  # a command stopped by a signal
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,7 @@ def sandbox(argv) -> str | None:
     """Why `dropout-trace ARGV` may not run from a lesson, or None when it only reads and prints.
 
     The CLI's own parser says which command and options it names; then the command itself checks
-    every value, as it would before any work, and stops there (cli.checking), so a bad value is
+    every value, as it would before any work, and stops there (errors.checking), so a bad value is
     refused before the lesson plays and before TensorFlow starts.
     """
     from .cmdline import named
@@ -267,13 +268,13 @@ def _raised_cap(params: dict) -> str | None:
 
 def _checked(argv) -> str | None:
     """The command's own verdict on its values, with nothing run: None, or its one-line error."""
-    from . import cli
+    from . import errors, program
 
-    token = cli.checking.set(True)
+    token = errors.checking.set(True)
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            cli.command_tree().main(args=list(argv), prog_name=PROG, standalone_mode=False)
-    except cli.Checked:
+            program.command_tree().main(args=list(argv), prog_name=PROG, standalone_mode=False)
+    except errors.Checked:
         return None
     except UsageError as exc:
         return str(exc)
@@ -286,7 +287,7 @@ def _checked(argv) -> str | None:
             return f"'{PROG} {' '.join(argv)}' stops with exit status {exc.exit_code} before it runs"
         return f"{type(exc).__name__}: {exc}"
     finally:
-        cli.checking.reset(token)
+        errors.checking.reset(token)
     return None
 
 
@@ -338,7 +339,7 @@ def _name(lesson: Lesson) -> str:
 
 
 def _run_block(block: Block, console) -> None:
-    from .cli import main
+    from .program import main
 
     for step in block.steps:
         if isinstance(step, str):

@@ -1,0 +1,97 @@
+"""The program: main(argv) runs one command line and turns every error into one line and a status."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+
+import typer
+
+from .. import program
+from ..errors import PROG, ExitStatus, fail, is_usage_error
+from ..spec import UsageError
+from .base import app
+
+# Each module registers its commands on app, and --help lists them in that order: run, chain, graph,
+# compare, versions, stats, explain, shell, walkthrough.
+from . import run  # noqa: E402,F401,I001
+from . import measure  # noqa: E402,F401,I001
+from . import teach  # noqa: E402,F401,I001
+
+
+@functools.cache
+def command_tree():
+    """The click command typer builds from `app` (building it takes tens of milliseconds: once is enough)."""
+    return typer.main.get_command(app)
+
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; every error becomes one line on stderr and an exit status (see ExitStatus).
+
+    Ctrl-C and SIGTERM raise (pause.signals_raise) so that every `finally` on the way out runs: the
+    temporary file is removed, the cursor shown, child processes ended. This call reports the signal it
+    received with one line and 130 or 143; a 130 or 143 handed up from an inner main() (the shell, a
+    lesson) was reported there already.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    from ..output import ascii_stream
+
+    sys.stdout = ascii_stream(sys.stdout)  # --help and errors too: ASCII symbols on a stream that lacks ours
+    import signal
+
+    from ..pause import Terminated, signals_raise
+    from ..tfstate import isolated
+
+    signalled = {signal.SIGINT: ExitStatus.INTERRUPTED, signal.SIGTERM: ExitStatus.TERMINATED}
+    with signals_raise() as signals:
+        try:
+            with isolated():  # the caller's TensorFlow settings neither shape the trace nor are changed by it
+                result = app(args=argv, prog_name=PROG, standalone_mode=False)  # typer makes Ctrl-C 130
+            sys.stdout.flush()
+            status = int(result) if isinstance(result, int) else int(ExitStatus.OK)
+        except Terminated:
+            status = int(ExitStatus.TERMINATED)
+        except KeyboardInterrupt:
+            status = int(ExitStatus.INTERRUPTED)
+        except UsageError as exc:
+            if debug:
+                raise
+            status = fail(str(exc), ExitStatus.USAGE)
+        except typer.Exit as exc:
+            status = int(exc.exit_code)
+        except BrokenPipeError:  # the reader stopped early (`| head`): not an error, and nothing to say
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot complain
+            status = int(ExitStatus.OK)
+        except Exception as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command asks for its help
+                ctx = getattr(exc, "ctx", None)
+                sys.stdout.write((ctx.get_help() if ctx else "") + "\n")
+                status = int(ExitStatus.OK)
+            elif is_usage_error(exc) and not debug:
+                ctx = getattr(exc, "ctx", None)
+                where = ctx.command_path if ctx is not None else PROG  # e.g. 'dropout-trace walkthrough play'
+                message = " ".join(exc.format_message().split()).rstrip(".")
+                joint = " See" if message.endswith(("?", "!")) else "; see"  # no '?; see' pile-up
+                status = fail(f"{message}{joint} '{where} --help'", ExitStatus.USAGE)
+            elif debug:
+                raise
+            else:
+                first = str(exc).splitlines()[0] if str(exc) else ""
+                status = fail(f"{type(exc).__name__}: {first} (run with --debug for the traceback)",
+                               ExitStatus.ERROR)
+    if signals.pending in signalled and status not in signalled.values():  # it came as the command ended
+        status, signals.caught = int(signalled[signals.pending]), signals.pending
+    if signals.caught in signalled and status == signalled[signals.caught]:  # received here: say so once
+        fail("interrupted" if signals.caught == signal.SIGINT else "terminated", ExitStatus(status))
+    return status
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+program.install(main=main, command_tree=command_tree)  # the shell and the lesson player run commands through it

@@ -1,0 +1,139 @@
+"""Commands that teach: explain, shell, walkthrough."""
+
+from __future__ import annotations
+
+import typer
+
+from ..errors import exits
+from ..spec import UsageError
+from .base import _output, app
+from .options import _check_format, _debug, _export, _force, _format, _rate, _theme, _width
+
+
+@app.command(short_help="Teach one idea with a live computation; without a topic, list them.",
+             epilog=exits())
+def explain(
+    topic: str = typer.Argument(None, metavar="[TOPIC]", help="The topic; without one, the topics are listed."),
+    rate: str = _rate("0.3"),
+    seed: str = typer.Option("42", "--seed", metavar="S", help="The seed the topic's runs use: any 64-bit integer."),
+    fmt: str = _format(("text", "json")), debug: bool = _debug(),
+    export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),
+) -> None:
+    """Teach one idea: a statement, a live computation with the installed library that proves it, and
+    the command to go deeper. Without TOPIC, list the topics.
+
+    Examples:
+
+    \b
+      dropout-trace explain
+      dropout-trace explain noise-shape
+      dropout-trace explain precision --rate 0.1 --format json
+    """
+    _check_format(fmt, ("text", "json"))
+    from .. import lessons
+    from ..render_json import topics_json
+    from ..render_views import render_lesson, render_topics
+
+    if topic is None:
+        out = _output(export, width, force, theme)
+        topics = [(name, lessons.summary(name)) for name in lessons.available()]
+        out.emit(fmt, text=lambda console: render_topics(topics, console),
+                 data=lambda: topics_json(topics))
+        return
+    if topic not in lessons.available():
+        near = lessons.closest(topic)
+        hint = f"; did you mean '{near}'" if near in lessons.available() else ""
+        raise UsageError(f"no topic {topic!r}{hint}; topics: {', '.join(lessons.available())}")
+    from ..spec import parse_rate, parse_seed
+
+    chosen = parse_seed(seed)
+    if chosen is None:
+        raise UsageError("--seed none: explain topics compare runs with one seed; give an integer, e.g. 42")
+    params = lessons.Params(rate=parse_rate(rate), seed=chosen)
+    out = _output(export, width, force, theme)
+    lesson = lessons.compute(topic, params)
+    from ..render_json import lesson_json
+
+    out.emit(fmt, text=lambda console: render_lesson(lesson, lessons.page(lesson), console),
+             data=lambda: lesson_json(lesson))
+
+
+@app.command(short_help="A prompt with TensorFlow loaded once, for live teaching.")
+def shell(
+    timing: bool = typer.Option(False, "--timing", hidden=True, help="After each command, write its time to stderr "
+                                "(for benchmarks/run)."),
+) -> None:
+    """Type commands at a prompt with TensorFlow loaded once, so each answers at once (for live teaching).
+
+    Each line is a dropout-trace command, with or without the leading dropout-trace. help lists the
+    commands; exit, quit or Ctrl-D leaves; Ctrl-C cancels the line. A bad command prints its one-line
+    error and the shell goes on. On a terminal, up-arrow recalls earlier lines (kept in
+    $XDG_STATE_HOME/dropout-trace/history, default ~/.local/state). Commands can come from a pipe too,
+    one a line, with no prompt:
+
+    \b
+      printf 'run --rate 0.3 --shape None,4\\nversions\\n' | dropout-trace shell
+
+    Exit status, for commands from a pipe: 0 if every command succeeded, else the status of the last
+    command that failed. A session at a terminal ends with 0 (each error was shown as it happened).
+    """
+    from ..shell import shell as read_commands
+
+    raise typer.Exit(read_commands(timing=timing))
+
+
+walkthroughs = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
+app.add_typer(walkthroughs, name="walkthrough", short_help="Play a lesson for a class, block by block.")
+
+
+@walkthroughs.callback(invoke_without_command=True, epilog=exits())
+def _walkthroughs(ctx: typer.Context, debug: bool = _debug()) -> None:
+    """Lessons for a class: Markdown in walkthroughs/, prose and dropout-trace commands, played in order
+    with TensorFlow loaded once. Without a subcommand, list them.
+
+    Examples:
+
+    \b
+      dropout-trace walkthrough
+      dropout-trace walkthrough play 1 --step
+      dropout-trace walkthrough play 04-same-mask-every-batch --export lesson4.html
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from .. import walkthrough as lessons
+    from ..render_views import render_walkthroughs
+
+    render_walkthroughs([lessons.load(path, check=False) for path in lessons.bundled()],  # ours: listed, not run
+                        _output(None, None, False, None).console)
+
+
+@walkthroughs.command("play", short_help="Play a lesson, running its commands block by block.",
+                       epilog=exits())
+def _walkthrough_play(
+    name: str = typer.Argument(..., metavar="NAME", help="A lesson's number (1 or 01), its name "
+                               "(01-unknown-batch) or the path to a lesson of your own (.md)."),
+    step: bool = typer.Option(False, "--step", help="Pause before each block until Enter is pressed; q quits. "
+                              "Only on a terminal: piped, it runs straight through."),
+    start: int = typer.Option(1, "--from", metavar="N", help="Start at block N (the prose just before it too)."),
+    debug: bool = _debug(), export: str = _export(), width: int = _width(), force: bool = _force(),
+    theme: str = _theme(),
+) -> None:
+    """Play a lesson: show its prose and run its dropout-trace commands block by block.
+
+    Every command in the lesson is checked before anything runs: only dropout-trace commands, without
+    shell syntax, may run from a lesson; anything else is refused with its file and line (exit 2). A
+    command that fails shows its exit status and the lesson goes on. --export records the whole lesson.
+
+    Examples:
+
+    \b
+      dropout-trace walkthrough play 01
+      dropout-trace walkthrough play 3 --step --theme light
+      dropout-trace walkthrough play my-lesson.md --from 2 --export lesson.svg
+    """
+    from .. import walkthrough as lessons
+
+    out = _output(export, width, force, theme)
+    lesson = lessons.load(lessons.find(name))
+    raise typer.Exit(lessons.play(lesson, out, step=step, start=start))
+

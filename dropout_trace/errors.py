@@ -1,0 +1,70 @@
+"""Exit statuses, the program's name and the one-line error: what every part may import (it imports nothing else)."""
+
+from __future__ import annotations
+
+import sys
+from contextvars import ContextVar
+from enum import IntEnum
+
+PROG = "dropout-trace"
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    ERROR = 1  # something failed inside the tool or the library
+    USAGE = 2  # bad input
+    CHECK_FAILED = 3  # the trace ran but its cross-check did not reproduce the library
+    REFUSED = 4  # the library raised inside the chain: a result, shown up to where it raised
+    MISSING = 5  # the installed version lacks a landmark function or local name the trace reads
+    INTERRUPTED = 130  # Ctrl-C (SIGINT): 128 + 2, as shells report a command the signal ended
+    TERMINATED = 143  # SIGTERM: 128 + 15
+
+
+EXIT_MEANINGS = {
+    ExitStatus.OK: "ok",
+    ExitStatus.ERROR: "error",
+    ExitStatus.USAGE: "bad input",
+    ExitStatus.CHECK_FAILED: "the cross-check did not reproduce the library",
+    ExitStatus.REFUSED: "the library refused the call",
+    ExitStatus.MISSING: "a landmark is missing in the installed version",
+    ExitStatus.INTERRUPTED: "interrupted (Ctrl-C)",
+    ExitStatus.TERMINATED: "terminated (SIGTERM)",
+}
+
+
+def exits(*statuses: ExitStatus) -> str:
+    """The --help epilog listing the exit statuses a command can end with (always 0, 1, 2, 130 and 143)."""
+    chosen = [ExitStatus.OK, ExitStatus.ERROR, ExitStatus.USAGE, *statuses, ExitStatus.INTERRUPTED,
+              ExitStatus.TERMINATED]
+    return "Exit status: " + ", ".join(f"{int(s)} {EXIT_MEANINGS[s]}" for s in chosen) + "."
+
+
+
+class Checked(Exception):
+    """A command checked only (see checking): every value it was given is valid, and nothing ran."""
+
+
+# Set while a lesson's commands are checked before it plays: each command validates all it was given,
+# then stops at _output, the one point every command passes before it does any work.
+checking: ContextVar[bool] = ContextVar("checking", default=False)
+
+
+def fail(message: str, status: ExitStatus) -> int:
+    """The one-line error. It may echo what the user typed, so controls are escaped and long values cut."""
+    from .untrusted import one_line
+
+    sys.stdout.flush()
+    sys.stderr.write(f"{PROG}: error: {one_line(message)}\n")
+    return int(status)
+
+
+def refused(kind: str, message: str) -> int:
+    """The library raised inside the call: one line with its exception type and the first line of its message."""
+    first = (message.strip().splitlines() or [""])[0]
+    return fail(f"the library refused the call: {kind}: {first}", ExitStatus.REFUSED)
+
+
+def is_usage_error(exc: BaseException) -> bool:
+    """Typer's parser errors (click's or its own vendored copy): exit code 2 and a message."""
+    return getattr(exc, "exit_code", None) == 2 and hasattr(exc, "format_message")
+
