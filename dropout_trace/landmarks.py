@@ -118,11 +118,6 @@ def assignment_spans(code: CodeType) -> dict[str, list[tuple[int, int]]]:
     return {k: sorted(v) for k, v in spans.items()}
 
 
-def assignment_lines(code: CodeType, name: str) -> list[int]:
-    """First lines of the statements where the function assigns to local `name`."""
-    return [first for first, _ in assignment_spans(code).get(name, [])]
-
-
 @functools.lru_cache(maxsize=None)
 def return_lines(code: CodeType) -> frozenset[int]:
     """Lines of the function's own `return` statements (not those of nested functions)."""
@@ -156,7 +151,3 @@ def def_line(code: CodeType) -> int:
     return start + getattr(node, "lineno", 1) - 1
 
 
-def function_lines(code: CodeType) -> range:
-    """All line numbers of the function's source in the installed file."""
-    lines, start = function_source(code)
-    return range(start, start + len(lines))
