@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from jsonschema import Draft202012Validator
 
-import dropout_trace
 from dropout_trace import lessons
 from dropout_trace.cli import main
 
-SCHEMAS = Path(dropout_trace.__file__).parent / "schemas"
+from schema_checks import schema
+
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 RUN_BASE = ["--rate", "0.3", "--shape", "None,4"]
 
@@ -50,10 +50,6 @@ RUNS = {
 }
 # the run's own tensors (call 1), under fixed names; everything else in `tensors` is named from somewhere
 OWN = {"input", "seed", "global_seed", "op_seed", "random", "keep_mask", "output"}
-
-
-def schema(command: str) -> dict:
-    return json.loads((SCHEMAS / f"{command}.schema.json").read_text())
 
 
 def validate(command: str, data) -> None:
@@ -256,12 +252,6 @@ def test_write_gives_the_same_json_with_one_row_a_line(runs, capsys, name):
     assert json.loads(text({"topics": []})) == {"topics": []}  # no tensors: plain indented JSON
 
 
-def test_a_bad_values_option_is_one_line(capsys):
-    assert main(["run", *RUN_BASE, "--values", "all"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--values 'all'" in err[0] and "full, summary or none" in err[0]
-
-
 # -- the other commands -------------------------------------------------------------------------------
 # Topics whose facts come from fresh interpreters: the page test that runs one already exports its JSON from
 # the same run (--export .json) and checks it with check_document, so no second run starts them again here.
@@ -303,22 +293,6 @@ def test_every_topic_json_is_checked_somewhere():
         assert "check_document(" in body, where
 
 
-def test_every_topic_has_its_facts_in_the_schema():
-    """explain's schema names each topic's facts: a topic added without them there fails here."""
-    parts = schema("explain")["oneOf"][1]["allOf"]
-    named = [p["if"]["properties"]["topic"]["const"] for p in parts]
-    assert sorted(named) == sorted(lessons.TOPICS) == sorted(schema("explain")["$defs"]["topic"]["enum"])
-
-
-def test_a_walkthrough_has_no_json(capsys, tmp_path):
-    """A played lesson is text and pictures: no --format json, and no .json export."""
-    assert main(["walkthrough", "play", "1", "--format", "json"]) == 2
-    assert "No such option: --format" in capsys.readouterr().err
-    target = tmp_path / "lesson.json"
-    assert main(["walkthrough", "play", "1", "--export", str(target)]) == 2
-    assert "a played lesson is text and pictures" in capsys.readouterr().err and not target.exists()
-
-
 def test_stage_values_are_keyed_by_the_identifier_they_carry(runs, capsys, traced):
     """A stage value's JSON key is the identifier the trace gives it, not its words made into one."""
     from dropout_trace.stages import VALUE_WORDS
@@ -356,18 +330,6 @@ def test_explain_keys_labels_as_names(tf, capsys):
 
 
 # -- the schemas themselves --------------------------------------------------------------------------
-def test_a_schema_for_every_json_command():
-    from dropout_trace.cli import app
-
-    import typer.main
-
-    commands = typer.main.get_command(app).commands
-    with_json = {name for name, cmd in commands.items()
-                 if any(p.name == "fmt" and "json" in (p.help or "") for p in cmd.params)}
-    assert with_json == {"run", "chain", "graph", "compare", "versions", "stats", "explain"}
-    for name in with_json:
-        Draft202012Validator.check_schema(schema(name))
-    assert {p.name.split(".")[0] for p in SCHEMAS.glob("*.schema.json")} == with_json
 
 
 def test_the_schemas_refuse_what_they_should(runs, capsys):
@@ -388,22 +350,6 @@ def test_the_schemas_refuse_what_they_should(runs, capsys):
     assert edited(lambda d: d.update({"schema_version": 3}))  # v3 is not v4
     assert edited(lambda d: d.pop("tool_version"))
     assert edited(lambda d: d["tensors"].update({"Input": d["tensors"]["input"]}))
-
-
-def test_the_tensor_table_is_defined_once_for_run_and_compare():
-    run, compare = schema("run")["$defs"], schema("compare")["$defs"]
-    for name in ("tensors", "tensor", "identifier", "sizes"):
-        assert run[name] == compare[name], name
-
-
-def test_every_schema_requires_the_header():
-    """Each command's schema requires schema_version 4 and tool_version: without either, or as v3, it fails."""
-    for path in SCHEMAS.glob("*.schema.json"):
-        command = path.name.split(".")[0]
-        validator = Draft202012Validator(schema(command))
-        for broken in ({"tool_version": "0.1.0"}, {"schema_version": 4}, {"schema_version": 3, "tool_version": "0.1.0"},
-                       {"schema_version": 4, "tool_version": ""}):
-            assert not validator.is_valid(broken), (command, broken)
 
 
 def test_the_schemas_ship_in_the_package():
