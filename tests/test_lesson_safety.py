@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from dropout_trace.cli import main
-from dropout_trace.untrusted import clip, visible
+from dropout_trace.untrusted import visible
 from dropout_trace.walkthrough import LESSON_COMMANDS, LESSON_OPTIONS, MAX_BLOCKS, WRITES, load, sandbox
 
 ESC = "\x1b"
@@ -178,9 +178,3 @@ def test_a_huge_lesson_is_refused_naming_the_cap(tmp_path, capsys, blocks):
     assert out == "" and f"{small}:{line}: more than {MAX_BLOCKS} command blocks" in err
 
 
-def test_untrusted_text_helpers():
-    assert visible("a\x1bb\tc\nd\u202e") == "a\\x1bb\\x09c\\x0ad\\u202e"
-    assert visible("a\x1bb\tc\nd", keep="\n\t") == "a\\x1bb\tc\nd"
-    assert visible("plain ünïcødé 🙂") == "plain ünïcødé 🙂"
-    assert clip("short " + "y" * 121) == "short " + "y" * 60 + "… (121 characters)"
-    assert clip("y" * 120) == "y" * 120

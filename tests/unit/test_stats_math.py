@@ -1,4 +1,4 @@
-"""The TF-free half of tests/test_stats.py: `dropout-trace stats` and `explain independence`: the statistics, checked against plain numpy and Keras."""
+"""stats_math.py and the stats option checks, no TensorFlow: the distributions against closed forms and exact values, the binomial fit, and bad --trials values as one line (the measured masks are in tests/test_stats.py)."""
 
 from __future__ import annotations
 
