@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 # The estimates live in memory.py; the names other modules import from here stay importable here.
+from .apis import APIS, DEFAULT_API, RNGS, api_names
 from .memory import FULL_UP_TO, available_memory, human_bytes, memory_problem  # noqa: F401
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
@@ -43,7 +44,7 @@ class RunSpec:
     input: str = "range"
     eager: bool = False
     max_elements: int = DEFAULT_MAX_ELEMENTS
-    api: str = "keras"
+    api: str = DEFAULT_API
     rng: str | None = None  # tf-keras only: stateless, stateful or legacy; None = the library's default
     keep_prob: float | None = None  # tf.compat.v1.nn.dropout only
     training: bool = True
@@ -196,22 +197,23 @@ def parse_seed(text) -> int | None:
 
 
 def _check_api(api: str, rng: str | None, keep_prob: str | None, rate_given: bool) -> None:
-    from .apis import APIS, RNGS, api_names
-
     if api not in APIS:
         raise UsageError(f"--api {api!r} is not known; choose one of {api_names()}")
-    if rng is not None and api != "tf-keras":
-        raise UsageError(f"--rng selects tf-keras's RandomGenerator branch; it does not apply to --api {api} "
-                         "(use --api tf-keras --rng stateless|stateful|legacy)")
+    chosen = APIS[api]
+    if rng is not None and not chosen.has_rng_branches:
+        branched = next(a.name for a in APIS.values() if a.has_rng_branches)
+        raise UsageError(f"--rng selects {branched}'s RandomGenerator branch; it does not apply to --api {api} "
+                         f"(use --api {branched} --rng {'|'.join(RNGS)})")
     if rng is not None and rng not in RNGS:
         raise UsageError(f"--rng {rng!r} is not known; choose one of {', '.join(RNGS)}")
-    if keep_prob is not None and api != "tf.compat.v1.nn.dropout":
-        raise UsageError(f"--keep-prob is TF1's argument of tf.compat.v1.nn.dropout; --api {api} takes --rate")
+    if keep_prob is not None and not chosen.converts_keep_prob:
+        converting = next(a.name for a in APIS.values() if a.converts_keep_prob)
+        raise UsageError(f"--keep-prob is TF1's argument of {converting}; --api {api} takes --rate")
     if keep_prob is not None and rate_given:
         raise UsageError("give --rate or --keep-prob, not both (rate = 1 - keep_prob)")
     if not rate_given and keep_prob is None:
         raise UsageError("missing --rate: the drop probability in [0, 1), e.g. --rate 0.3"
-                         + (" (or --keep-prob for this TF1 API)" if api == "tf.compat.v1.nn.dropout" else ""))
+                         + (" (or --keep-prob for this TF1 API)" if chosen.converts_keep_prob else ""))
 
 
 def check_replicas(replicas: int | None, eager: bool) -> None:
@@ -228,15 +230,13 @@ def check_replicas(replicas: int | None, eager: bool) -> None:
 
 def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise_shape: str | None = None,
                dtype: str = "float32", input: str = "range", eager: bool = False,
-               max_elements: int = DEFAULT_MAX_ELEMENTS, api: str = "keras", rng: str | None = None,
+               max_elements: int = DEFAULT_MAX_ELEMENTS, api: str = DEFAULT_API, rng: str | None = None,
                keep_prob: str | None = None, training: bool = True, rate_tensor: bool = False,
                layer_dtype: str | None = None, policy: str | None = None, calls: int = 1,
                replicas: int | None = None, max_memory: str | None = None, fmt: str = "text",
                values: str | None = None, export: str | None = None) -> RunSpec:
     """Validate everything before TensorFlow is imported, so bad input fails fast. `fmt`, `values` and `export`
     (--format, --values, --export) say what JSON the run writes, which the memory check counts."""
-    from .apis import APIS
-
     dims = parse_dims(shape, "--shape")
     _check_api(api, rng, keep_prob, rate is not None)
     if keep_prob is not None:
@@ -256,7 +256,7 @@ def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise
         check_noise_broadcast(dims, noise, batch)
     spec = RunSpec(rate=r, shape=dims, batch=batch, seed=seed_value, noise_shape=noise, dtype=dtype,
                    input=input, eager=eager, max_elements=max_elements, api=api,
-                   rng=rng if api == "tf-keras" else None, keep_prob=keep, training=training,
+                   rng=rng if APIS[api].has_rng_branches else None, keep_prob=keep, training=training,
                    rate_tensor=rate_tensor, layer_dtype=layer_dtype, policy=policy, calls=calls,
                    replicas=replicas, max_memory=cap)
     given = {name for name, on in (("rate_tensor", rate_tensor), ("no_training", not training),
@@ -315,7 +315,7 @@ def check_rate_tensor(spec: RunSpec, text: str) -> None:
         return
     from .probabilities import _in_dtype, grid_bits
 
-    v1 = spec.api == "tf.compat.v1.nn.dropout"
+    v1 = APIS[spec.api].converts_keep_prob
     keep = spec.keep_prob if spec.keep_prob is not None else 1 - spec.rate
     rate = _in_dtype(1 - _in_dtype(keep, spec.dtype), spec.dtype) if v1 else _in_dtype(spec.rate, spec.dtype)
     if rate < 1:

@@ -56,9 +56,14 @@ class Api:
     landmarks: dict[str, tuple[str, str]] = {}  # its own landmark functions, added to the registry's table
     local_names: dict[str, tuple[str, ...]] = {}  # the locals its own stages read, per landmark
     summary = ""  # one line for `versions`: how it reaches TensorFlow
-    replays_drawn_seed = False
+    replays_drawn_seed = False  # an unseeded call can be replayed from the seed it drew (Keras 3 layers)
     takes_rate_tensor = False  # its rate may be a tensor (--rate-tensor)
-    converts_keep_prob = False  # takes TF1's keep_prob and turns it into rate before dropout runs  # an unseeded call can be replayed from the seed it drew (Keras 3 layers)
+    converts_keep_prob = False  # takes TF1's keep_prob and turns it into rate before dropout runs
+
+    @property
+    def has_rng_branches(self) -> bool:
+        """It has RandomGenerator branches that --rng chooses between (tf-keras)."""
+        return self.rngs != (None,)
 
     def landmark_keys(self, rng) -> tuple[str, ...]:
         raise NotImplementedError
