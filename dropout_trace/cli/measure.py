@@ -50,7 +50,8 @@ def compare(
         raise typer.Exit(int(ExitStatus.CHECK_FAILED))
 
 
-@app.command(cls=Command, short_help="Show the installed versions and how dropout changed since TF 2.9.", epilog=exits())
+@app.command(cls=Command, short_help="Show the installed versions and how dropout changed since TF 2.9.",
+             epilog=exits())
 def versions(
     ctx: typer.Context,
     fmt: str = _format(("text", "json")), debug: bool = _debug(),
