@@ -266,9 +266,9 @@ def _raised_cap(params: dict) -> str | None:
 
 
 # -- playing ----------------------------------------------------------------------------------------
-def play(lesson: Lesson, out, step: bool = False, start: int = 1, env=None) -> int:
+def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
     """Show the prose and run each block in order, on out's console (recorded when out exports); each
-    command runs through the one runner in the lesson's env: its console, and streams that write onto it."""
+    command runs through the one runner in the lesson's env: out's, with its console and streams onto it."""
     from rich.markdown import Markdown
 
     from .pause import Pauser, Quit
@@ -279,7 +279,7 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1, env=None) -> i
     if out.path is not None and out.path.suffix.lower() == ".json":
         raise UsageError("--export: a played lesson is text and pictures; use .svg, .html or .txt")
     console = _recording(out) if out.path is not None else out.console
-    env = env if env is not None else out.env
+    env = out.env
     pauser = Pauser(step, out.console, env.stdin)  # its prompts go to the screen only, never into the export
     parts = list(lesson.parts)
     if start > 1:  # the title, then the prose that introduces block `start` (from its heading on)

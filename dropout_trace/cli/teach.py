@@ -138,5 +138,5 @@ def _walkthrough_play(
 
     out = _output(ctx, export, width, force, theme)
     lesson = lessons.load(lessons.find(name))
-    raise typer.Exit(lessons.play(lesson, out, step=step, start=start, env=env_of(ctx)))
+    raise typer.Exit(lessons.play(lesson, out, step=step, start=start))
 
