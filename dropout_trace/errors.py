@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from contextvars import ContextVar
 from enum import IntEnum
 
 PROG = "dropout-trace"
@@ -39,29 +37,20 @@ def exits(*statuses: ExitStatus) -> str:
     return "Exit status: " + ", ".join(f"{int(s)} {EXIT_MEANINGS[s]}" for s in chosen) + "."
 
 
-
-class Checked(Exception):
-    """A command checked only (see checking): every value it was given is valid, and nothing ran."""
-
-
-# Set while a lesson's commands are checked before it plays: each command validates all it was given,
-# then stops at _output, the one point every command passes before it does any work.
-checking: ContextVar[bool] = ContextVar("checking", default=False)
-
-
-def fail(message: str, status: ExitStatus) -> int:
-    """The one-line error. It may echo what the user typed, so controls are escaped and long values cut."""
+def fail(message: str, status: ExitStatus, env) -> int:
+    """The one-line error on env's stderr (env: an env.Env, or anything with stdout and stderr), and its
+    status. It may echo what the user typed, so controls are escaped and long values cut."""
     from .untrusted import one_line
 
-    sys.stdout.flush()
-    sys.stderr.write(f"{PROG}: error: {one_line(message)}\n")
+    env.stdout.flush()  # what the command printed comes first
+    env.stderr.write(f"{PROG}: error: {one_line(message)}\n")
     return int(status)
 
 
-def refused(kind: str, message: str) -> int:
+def refused(kind: str, message: str, env) -> int:
     """The library raised inside the call: one line with its exception type and the first line of its message."""
     first = (message.strip().splitlines() or [""])[0]
-    return fail(f"the library refused the call: {kind}: {first}", ExitStatus.REFUSED)
+    return fail(f"the library refused the call: {kind}: {first}", ExitStatus.REFUSED, env)
 
 
 def is_usage_error(exc: BaseException) -> bool:

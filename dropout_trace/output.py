@@ -12,12 +12,11 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import sys
 import tempfile
-from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
 
+from .env import Env, from_process
+from .errors import PROG
 from .spec import UsageError
 from .streams import ASCII, ascii_stream  # noqa: F401 (callers import them from here)
 
@@ -105,33 +104,22 @@ def check_theme(theme: str | None) -> None:
         raise UsageError(f"--theme {theme!r} is not known; choose {' or '.join(THEMES)}")
 
 
-# The console commands draw on instead of their own while a caller (a played lesson, the shell) holds one.
-_current: ContextVar = ContextVar("dropout_trace_console", default=None)
-
-
-@contextmanager
-def using_console(console):
-    """Within the block, every Output draws on `console` (its --width and --theme are the caller's)."""
-    token = _current.set(console)
-    try:
-        yield console
-    finally:
-        _current.reset(token)
-
-
 class Output:
     """A command's console and its optional export."""
 
     def __init__(self, export: str | None = None, width: int | None = None, force: bool = False,
-                 theme: str | None = None):
+                 theme: str | None = None, env: Env | None = None):
         check_width(width)
         check_theme(theme)
         self.path = check_export(export, force)
         self.width, self.theme = width, theme
-        from .render import make_console
+        self.env = env = env if env is not None else from_process()
+        if env.console is not None:  # a caller's (a played lesson): its --width and --theme are the caller's
+            self.console = env.console
+        else:
+            from .render import make_console
 
-        held = _current.get()
-        self.console = held if held is not None else make_console(width=width, theme=theme)
+            self.console = make_console(env.stdout, width=width or env.columns, color=env.colour, theme=theme)
 
     def emit(self, fmt: str, text=None, data=None, raw: str | None = None) -> None:
         """Print as --format asks (text(console), data() as JSON, or a raw string), then export if asked."""
@@ -143,10 +131,10 @@ class Output:
 
             try:
                 if fmt == "json":
-                    write(data(), sys.stdout)
+                    write(data(), self.env.stdout)
                 else:
-                    sys.stdout.write(raw + "\n")
-                sys.stdout.flush()
+                    self.env.stdout.write(raw + "\n")
+                self.env.stdout.flush()
             except BrokenPipeError:  # the reader stopped (`| head`); without its errno, so that typer's own
                 raise BrokenPipeError() from None  # handler (exit 1) lets it through to main's quiet exit 0
         else:
@@ -176,7 +164,7 @@ class Output:
                                theme=self.theme, record=True)
         text(console)
         if suffix == ".svg":
-            return console.export_svg(title="dropout-trace")
+            return console.export_svg(title=PROG)
         if suffix == ".html":
             return console.export_html(inline_styles=True)
         return "\n".join(line.rstrip() for line in console.export_text(styles=False).splitlines()) + "\n"

@@ -6,12 +6,11 @@ import os
 import shlex
 import shutil
 import stat
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from .errors import ExitStatus
+from .errors import PROG, ExitStatus, fail
 
 PROMPT = "dropout-trace> "
 LEAVE = ("exit", "quit")
@@ -19,50 +18,51 @@ HISTORY_LENGTH = 1000
 INTERRUPTED, TERMINATED = ExitStatus.INTERRUPTED, ExitStatus.TERMINATED  # a command stopped by a signal
 
 
-def shell(stdin=None, timing: bool = False) -> int:
-    """Read commands until exit, quit or end of input.
+def shell(stdin=None, timing: bool = False, env=None) -> int:
+    """Read commands until exit, quit or end of input, and run each through the one runner in `env` (an
+    env.Env, the process's by default; `stdin` replaces its stdin).
 
     From a pipe, the status is 0 if every command succeeded, else the last failure's, as a script
     needs; at a terminal each error was already shown where it happened, so leaving is 0.
     """
-    from .errors import ExitStatus
-    from .errors import fail as _fail
+    from .env import from_process
     from .spec import MAX_REPLICAS
     from .untrusted import one_line
     from .tfenv import DeviceSetupError, TensorFlowImportError, import_tensorflow
 
-    stdin = stdin or sys.stdin
-    interactive = stdin.isatty()
+    env = env if env is not None else from_process()
+    env = env.but(stdin=stdin) if stdin is not None else env
+    stdin, interactive = env.stdin, env.stdin_isatty
     if interactive:
-        print("Loading TensorFlow once for the whole session...", flush=True)
+        _say(env, "Loading TensorFlow once for the whole session...")
     try:  # split the CPU now, before TensorFlow starts, so run --replicas works here too
         tf, keras = import_tensorflow(MAX_REPLICAS)
     except DeviceSetupError:  # it started earlier in this process (a test): --replicas will say so itself
         tf, keras = import_tensorflow()
     except TensorFlowImportError as exc:
-        return _fail(str(exc).splitlines()[0], ExitStatus.ERROR)
+        return fail(str(exc).splitlines()[0], ExitStatus.ERROR, env)
     if interactive:
-        print(f"Ready: TensorFlow {tf.__version__}, Keras {keras.__version__}. Type help for the commands, "
-              "exit or Ctrl-D to leave.", flush=True)
+        _say(env, f"Ready: TensorFlow {tf.__version__}, Keras {keras.__version__}. Type help for the commands, "
+             "exit or Ctrl-D to leave.")
     status = int(ExitStatus.OK)
     with _History(interactive):
-        for line in _lines(stdin, interactive):
+        for line in _lines(stdin, interactive, env):
             if isinstance(line, Undecodable):
                 where = f"line {line.number}" if line.number else "that line"
-                status = _fail(f"{where} is not {getattr(stdin, 'encoding', None) or 'UTF-8'} text; skipped it",
-                               ExitStatus.USAGE)
+                status = fail(f"{where} is not {getattr(stdin, 'encoding', None) or 'UTF-8'} text; skipped it",
+                              ExitStatus.USAGE, env)
                 continue
             try:
                 words = argv(line)
             except ValueError as exc:  # an unclosed quote: a bad line, reported like any bad input
-                status = _fail(str(exc).lower(), ExitStatus.USAGE)
+                status = fail(str(exc).lower(), ExitStatus.USAGE, env)
                 continue
             if words and words[0] in LEAVE:
                 break
             start = time.perf_counter()
-            done = execute(words)
+            done = execute(words, env)
             if timing and done is not None:
-                sys.stderr.write(f"timing {time.perf_counter() - start:.3f} s {one_line(' '.join(words))}\n")
+                env.stderr.write(f"timing {time.perf_counter() - start:.3f} s {one_line(' '.join(words))}\n")
             if done:  # None: nothing ran (a blank line); 0: success
                 status = done
             if done == INTERRUPTED and not interactive:  # Ctrl-C stops a script, as in any shell
@@ -72,7 +72,12 @@ def shell(stdin=None, timing: bool = False) -> int:
     return status if not interactive else int(ExitStatus.OK)
 
 
-def _lines(stdin, interactive: bool):
+def _say(env, text: str = "") -> None:
+    env.stdout.write(text + "\n")
+    env.stdout.flush()
+
+
+def _lines(stdin, interactive: bool, env):
     """Lines typed at the prompt (Ctrl-C cancels the line) or read from a pipe (no prompt); ends at EOF."""
     if not interactive:  # not `yield from`: leaving the loop would close the caller's stdin through it
         raw = getattr(stdin, "buffer", None)
@@ -89,11 +94,11 @@ def _lines(stdin, interactive: bool):
         try:
             yield input(PROMPT)
         except KeyboardInterrupt:  # the terminal has echoed ^C; start a fresh line
-            print(flush=True)
+            _say(env)
         except UnicodeDecodeError:  # the terminal sent bytes that are not text in its encoding
             yield Undecodable(None)
         except EOFError:  # Ctrl-D
-            print(flush=True)
+            _say(env)
             return
 
 
@@ -108,54 +113,41 @@ class Undecodable(str):
 
 def argv(line: str) -> list[str]:
     """The command's words: shell-style quoting and # comments, without a leading dropout-trace."""
-    from .errors import PROG
-
     words = shlex.split(line, comments=True)
     return words[1:] if words[:1] == [PROG] else words
 
 
-def execute(words: list[str]) -> int | None:
-    """Run one command as `dropout-trace WORDS` would, in this process; None when there was nothing to run."""
-    from .errors import ExitStatus
-    from .errors import fail as _fail
-    from .program import main
-
+def execute(words: list[str], env) -> int | None:
+    """Run one command as `dropout-trace WORDS` would, through the one runner in `env`; None when there was
+    nothing to run. Each command starts from a fresh process's TensorFlow and Keras state (the runner
+    isolates it), so it prints what it would alone."""
     from .cmdline import named
+    from .program import main
 
     if not words:
         return None
     line = named(words)
     if words[0] == "shell" or line.command == "shell":  # in any spelling: --debug shell, shell --help
-        return _fail("already in the shell; type a command, or help for the list", ExitStatus.USAGE)
+        return fail("already in the shell; type a command, or help for the list", ExitStatus.USAGE, env)
     completion = next((g.flag for g in line.given if g.name in ("install_completion", "show_completion")), None)
     if completion:  # it would edit the login shell's files from here; this prompt completes with Tab itself
-        return _fail(f"{completion} is for your login shell: run 'dropout-trace {completion}' there; "
-                     "here, Tab completes commands and options", ExitStatus.USAGE)
+        return fail(f"{completion} is for your login shell: run 'dropout-trace {completion}' there; "
+                    "here, Tab completes commands and options", ExitStatus.USAGE, env)
     try:
         if words[0] in ("help", "?"):
-            return _help(words[1:])
-        _fresh_state()
-        return main(words)
+            return _help(words[1:], env)
+        return main(words, env)
     except (Exception, KeyboardInterrupt) as exc:  # main lets these through only with --debug
-        if "--debug" in words:
+        if line.asks("debug"):
             import traceback
 
-            traceback.print_exc()
+            traceback.print_exc(file=env.stderr)
             return int(ExitStatus.ERROR)
-        return _fail(f"{type(exc).__name__}: {exc}", ExitStatus.ERROR)
+        return fail(f"{type(exc).__name__}: {exc}", ExitStatus.ERROR, env)
     except SystemExit as exc:  # no command should end the shell
         if exc.code is None:
             return int(ExitStatus.OK)
         return exc.code if isinstance(exc.code, int) else int(ExitStatus.ERROR)
-
-
-def _fresh_state() -> None:
-    """Reset Keras's global state (layer-name counters, default graph), so a command prints what it would alone."""
-    import keras
-
-    keras.backend.clear_session(free_memory=False)  # a full gc per command costs time and changes nothing shown
-    if "tf_keras" in sys.modules:
-        sys.modules["tf_keras"].backend.clear_session()
 
 
 def commands() -> list[tuple[str, str]]:
@@ -168,20 +160,19 @@ def commands() -> list[tuple[str, str]]:
     return [(n, c.get_short_help_str(limit=max(room, 30))) for n, c in found]
 
 
-def _help(topic: list[str]) -> int:
+def _help(topic: list[str], env) -> int:
     """`help` lists the commands; `help COMMAND` is `COMMAND --help`."""
     from .program import main
 
     if topic:
-        return main([*topic[:1], "--help"])
+        return main([*topic[:1], "--help"], env)
     listed = commands()
     width = max(len(n) for n, _ in listed)
     out = ["Commands (type them as you would after dropout-trace):"]
     out += [f"  {n:<{width}}  {h}" for n, h in listed]
     out += ["COMMAND --help (or help COMMAND) shows a command's options.",
             "exit, quit or Ctrl-D leaves; Ctrl-C cancels the line."]
-    sys.stdout.write("\n".join(out) + "\n")
-    sys.stdout.flush()
+    _say(env, "\n".join(out))
     return 0
 
 
@@ -252,8 +243,6 @@ def _complete_commands(readline) -> None:
     names = [n for n, _ in commands()] + ["help", *LEAVE]
 
     def options(command: str) -> list[str]:
-        pass
-
         from .program import command_tree
 
         found = command_tree().commands.get(command)  # typer vendors click: no click import
@@ -261,7 +250,7 @@ def _complete_commands(readline) -> None:
 
     def complete(text: str, state: int):
         before = readline.get_line_buffer()[:readline.get_begidx()].split()
-        if before[:1] == ["dropout-trace"]:
+        if before[:1] == [PROG]:
             before = before[1:]
         pool = options(before[0]) if before else names
         hits = [w for w in pool if w.startswith(text)]

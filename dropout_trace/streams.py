@@ -78,7 +78,7 @@ class LineStream:
 def ascii_stream(file):
     """`file` itself if it can encode every symbol the views draw; else `file` writing their ASCII forms
     (for text that reaches the stream without a console, such as --help)."""
-    if isinstance(file, LineStream):  # wrapped already: main() runs again inside the shell and lessons
+    if isinstance(file, LineStream):  # wrapped already (an env's stdout, handed on to a console)
         return file
     table = ascii_symbols(getattr(file, "encoding", None))
     return LineStream(file, strip=False, table=table) if table else file

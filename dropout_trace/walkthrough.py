@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
 import re
@@ -229,10 +228,10 @@ def sandbox(argv) -> str | None:
     """Why `dropout-trace ARGV` may not run from a lesson, or None when it only reads and prints.
 
     The CLI's own parser says which command and options it names; then the command itself checks
-    every value, as it would before any work, and stops there (errors.checking), so a bad value is
+    every value, as it would before any work, and stops there (cmdline.checked), so a bad value is
     refused before the lesson plays and before TensorFlow starts.
     """
-    from .cmdline import named
+    from .cmdline import checked, named
 
     line = named(argv)
     if line.command is not None and line.command not in LESSON_COMMANDS:
@@ -243,7 +242,7 @@ def sandbox(argv) -> str | None:
                     f"'{PROG} walkthrough play NAME --export FILE'")
         if given.name not in LESSON_OPTIONS:
             return f"{given.flag} cannot be used from inside a lesson"
-    return _raised_cap({g.name: g.value for g in line.given}) or _checked(argv)
+    return _raised_cap({g.name: g.value for g in line.given}) or checked(argv)
 
 
 def _raised_cap(params: dict) -> str | None:
@@ -266,37 +265,12 @@ def _raised_cap(params: dict) -> str | None:
     return None
 
 
-def _checked(argv) -> str | None:
-    """The command's own verdict on its values, with nothing run: None, or its one-line error."""
-    from . import errors, program
-
-    token = errors.checking.set(True)
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            program.command_tree().main(args=list(argv), prog_name=PROG, standalone_mode=False)
-    except errors.Checked:
-        return None
-    except UsageError as exc:
-        return str(exc)
-    except Exception as exc:
-        if type(exc).__name__ == "NoArgsIsHelpError" or getattr(exc, "exit_code", None) == 0:
-            return None  # it asks for help (a bare command): help only prints
-        if hasattr(exc, "format_message"):  # the parser's own usage errors
-            return " ".join(exc.format_message().split()).rstrip(".")
-        if hasattr(exc, "exit_code"):  # a command that stopped with its own status before any work
-            return f"'{PROG} {' '.join(argv)}' stops with exit status {exc.exit_code} before it runs"
-        return f"{type(exc).__name__}: {exc}"
-    finally:
-        errors.checking.reset(token)
-    return None
-
-
 # -- playing ----------------------------------------------------------------------------------------
-def play(lesson: Lesson, out, step: bool = False, start: int = 1, stdin=None) -> int:
-    """Show the prose and run each block in order, on out's console (recorded when out exports)."""
+def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
+    """Show the prose and run each block in order, on out's console (recorded when out exports); each
+    command runs through the one runner in the lesson's env: out's, with its console and streams onto it."""
     from rich.markdown import Markdown
 
-    from .output import using_console
     from .pause import Pauser, Quit
 
     blocks = lesson.blocks
@@ -305,7 +279,8 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1, stdin=None) ->
     if out.path is not None and out.path.suffix.lower() == ".json":
         raise UsageError("--export: a played lesson is text and pictures; use .svg, .html or .txt")
     console = _recording(out) if out.path is not None else out.console
-    pauser = Pauser(step, out.console, stdin)  # its prompts go to the screen only, never into the export
+    env = out.env
+    pauser = Pauser(step, out.console, env.stdin)  # its prompts go to the screen only, never into the export
     parts = list(lesson.parts)
     if start > 1:  # the title, then the prose that introduces block `start` (from its heading on)
         first = parts.index(blocks[start - 1])
@@ -314,21 +289,21 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1, stdin=None) ->
         intro = "\n".join(before.splitlines()[heads[-1]:]) if heads else before
         parts = [f"# {lesson.title}\n\n{intro}"] + parts[first:]
     started = False
-    with using_console(console):
-        for part in parts:
-            if isinstance(part, str):
-                console.print(Markdown(part, hyperlinks=False))  # a link's target is shown, not hidden
-                continue
-            try:
-                pauser.wait(f"block {part.number} of {len(blocks)}")
-            except Quit:
-                console.print(f"stopped before block {part.number}; go on with: {PROG} walkthrough play "
-                              f"{_name(lesson)} --from {part.number}", style="dim", markup=False, highlight=False)
-                break
-            if not started:
-                _start_tensorflow(lesson)
-                started = True
-            _run_block(part, console)
+    lesson_env = env.but(stdout=_Through(console), stderr=_Through(console, "red"), console=console)
+    for part in parts:
+        if isinstance(part, str):
+            console.print(Markdown(part, hyperlinks=False))  # a link's target is shown, not hidden
+            continue
+        try:
+            pauser.wait(f"block {part.number} of {len(blocks)}")
+        except Quit:
+            console.print(f"stopped before block {part.number}; go on with: {PROG} walkthrough play "
+                          f"{_name(lesson)} --from {part.number}", style="dim", markup=False, highlight=False)
+            break
+        if not started:
+            _start_tensorflow(lesson)
+            started = True
+        _run_block(part, console, lesson_env)
     if out.path is not None:
         _save(out, console)
     return 0
@@ -338,7 +313,7 @@ def _name(lesson: Lesson) -> str:
     return lesson.path.stem if lesson.path.parent == FOLDER else visible(str(lesson.path))
 
 
-def _run_block(block: Block, console) -> None:
+def _run_block(block: Block, console, env) -> None:
     from .program import main
 
     for step in block.steps:
@@ -346,8 +321,7 @@ def _run_block(block: Block, console) -> None:
             console.print(step, style="dim", markup=False, highlight=False)
             continue
         console.print(f"$ {step.text}", style="bold cyan", markup=False, highlight=False)
-        with contextlib.redirect_stdout(_Through(console)), contextlib.redirect_stderr(_Through(console, "red")):
-            status = main(list(step.argv))
+        status = main(list(step.argv), env)
         if status in (INTERRUPTED, TERMINATED):  # a signal stops the whole lesson, not just this command
             from .pause import Terminated
 
@@ -360,7 +334,7 @@ def _run_block(block: Block, console) -> None:
 
 
 class _Through(io.TextIOBase):
-    """sys.stdout or sys.stderr for a lesson's command: what it writes directly (JSON, --help, its one-line
+    """The stdout or stderr of a lesson's command: what it writes directly (JSON, --help, its one-line
     error) goes onto the lesson's console, so an export records it too."""
 
     def __init__(self, console, style: str | None = None):
@@ -387,7 +361,8 @@ def _start_tensorflow(lesson: Lesson) -> None:
 def _recording(out):
     from .render import make_console
 
-    return make_console(width=out.width, theme=out.theme, record=True)
+    env = out.env
+    return make_console(env.stdout, width=out.width or env.columns, color=env.colour, theme=out.theme, record=True)
 
 
 def _save(out, console) -> None:

@@ -1,4 +1,4 @@
-"""The program: main(argv) runs one command line and turns every error into one line and a status."""
+"""The program: main(argv, env) runs one command line in an env and turns every error into one line and a status."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import sys
 import typer
 
 from .. import program
+from ..cmdline import named
+from ..env import Env, from_process
 from ..errors import PROG, ExitStatus, fail, is_usage_error
 from ..spec import UsageError
 from .base import app
@@ -26,9 +28,9 @@ def command_tree():
     return typer.main.get_command(app)
 
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; every error becomes one line on stderr and an exit status (see ExitStatus).
+def main(argv: list[str] | None = None, env: Env | None = None) -> int:
+    """Run one command line in `env` (the process's by default); every error becomes one line on env's
+    stderr and an exit status (see ExitStatus).
 
     Ctrl-C and SIGTERM raise (pause.signals_raise) so that every `finally` on the way out runs: the
     temporary file is removed, the cursor shown, child processes ended. This call reports the signal it
@@ -36,10 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     lesson) was reported there already.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in argv
-    from ..output import ascii_stream
-
-    sys.stdout = ascii_stream(sys.stdout)  # --help and errors too: ASCII symbols on a stream that lacks ours
+    env = env if env is not None else from_process()
     import signal
 
     from ..pause import Terminated, signals_raise
@@ -49,45 +48,58 @@ def main(argv: list[str] | None = None) -> int:
     with signals_raise() as signals:
         try:
             with isolated():  # the caller's TensorFlow settings neither shape the trace nor are changed by it
-                result = app(args=argv, prog_name=PROG, standalone_mode=False)  # typer makes Ctrl-C 130
-            sys.stdout.flush()
+                result = app(args=argv, prog_name=PROG, standalone_mode=False,  # typer makes Ctrl-C 130
+                             obj=env)  # each command finds its env here (base.env_of)
+            env.stdout.flush()
             status = int(result) if isinstance(result, int) else int(ExitStatus.OK)
         except Terminated:
             status = int(ExitStatus.TERMINATED)
         except KeyboardInterrupt:
             status = int(ExitStatus.INTERRUPTED)
-        except UsageError as exc:
-            if debug:
-                raise
-            status = fail(str(exc), ExitStatus.USAGE)
-        except typer.Exit as exc:
-            status = int(exc.exit_code)
         except BrokenPipeError:  # the reader stopped early (`| head`): not an error, and nothing to say
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot complain
+            _quiet(env.stdout)
             status = int(ExitStatus.OK)
         except Exception as exc:
-            if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command asks for its help
-                ctx = getattr(exc, "ctx", None)
-                sys.stdout.write((ctx.get_help() if ctx else "") + "\n")
-                status = int(ExitStatus.OK)
-            elif is_usage_error(exc) and not debug:
-                ctx = getattr(exc, "ctx", None)
-                where = ctx.command_path if ctx is not None else PROG  # e.g. 'dropout-trace walkthrough play'
-                message = " ".join(exc.format_message().split()).rstrip(".")
-                joint = " See" if message.endswith(("?", "!")) else "; see"  # no '?; see' pile-up
-                status = fail(f"{message}{joint} '{where} --help'", ExitStatus.USAGE)
-            elif debug:
+            status = _status_for(exc, env, argv)
+            if status is None:  # --debug: the traceback, as Python shows it
                 raise
-            else:
-                first = str(exc).splitlines()[0] if str(exc) else ""
-                status = fail(f"{type(exc).__name__}: {first} (run with --debug for the traceback)",
-                               ExitStatus.ERROR)
     if signals.pending in signalled and status not in signalled.values():  # it came as the command ended
         status, signals.caught = int(signalled[signals.pending]), signals.pending
     if signals.caught in signalled and status == signalled[signals.caught]:  # received here: say so once
-        fail("interrupted" if signals.caught == signal.SIGINT else "terminated", ExitStatus(status))
+        fail("interrupted" if signals.caught == signal.SIGINT else "terminated", ExitStatus(status), env)
     return status
+
+
+def _status_for(exc: Exception, env: Env, argv: list[str]) -> int | None:
+    """The status for what a command raised, and its one line on env's stderr (--help for a bare command);
+    None when the line asks for --debug: the error is raised, with its traceback."""
+    if isinstance(exc, typer.Exit):
+        return int(exc.exit_code)
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a bare command asks for its help
+        env.stdout.write((ctx.get_help() if ctx else "") + "\n")
+        return int(ExitStatus.OK)
+    if named(argv).asks("debug"):  # as the parser reads the line, wherever --debug stands
+        return None
+    if isinstance(exc, UsageError):
+        return fail(str(exc), ExitStatus.USAGE, env)
+    if is_usage_error(exc):  # the parser's (typer's click)
+        where = ctx.command_path if ctx is not None else PROG  # e.g. 'dropout-trace walkthrough play'
+        message = " ".join(exc.format_message().split()).rstrip(".")
+        joint = " See" if message.endswith(("?", "!")) else "; see"  # no '?; see' pile-up
+        return fail(f"{message}{joint} '{where} --help'", ExitStatus.USAGE, env)
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return fail(f"{type(exc).__name__}: {first} (run with --debug for the traceback)", ExitStatus.ERROR, env)
+
+
+def _quiet(stream) -> None:
+    """Point the stream's file at /dev/null, so that the interpreter's final flush cannot complain."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, AttributeError):  # a stream in memory: nothing will flush it later
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
 
 
 def entry() -> None:

@@ -1,13 +1,50 @@
-"""The typer app, its root callback (--version, --debug) and the one gate every command passes before work."""
+"""The typer app, its root callback (--version, --debug), the env each command runs in (click's ctx.obj)
+and the one gate every command passes before work."""
 
 from __future__ import annotations
 
 import sys
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from ..errors import PROG, Checked, ExitStatus, checking, exits
+from ..env import Checked, Env, from_process
+from ..errors import PROG, ExitStatus, exits, fail
 from .options import _debug
+
+
+def env_of(ctx) -> Env:
+    """The env main was given (click's ctx.obj); the process's when the click tree is driven without main."""
+    found = ctx.find_object(Env) if ctx is not None else None
+    return found if found is not None else from_process()
+
+
+def failed(ctx, message: str, status: ExitStatus) -> int:
+    """The one-line error on the command's env, and its status."""
+    return fail(message, status, env_of(ctx))
+
+
+def _show_help(ctx, param, value) -> None:
+    """--help, written to the command's env (click's own writes to sys.stdout)."""
+    if value and not ctx.resilient_parsing:
+        typer.echo(ctx.get_help(), file=env_of(ctx).stdout, color=ctx.color)
+        ctx.exit()
+
+
+def _help_to_env(option):
+    if option is not None:
+        option.callback = _show_help
+    return option
+
+
+class Command(TyperCommand):
+    def get_help_option(self, ctx):
+        return _help_to_env(super().get_help_option(ctx))
+
+
+class Group(TyperGroup):
+    def get_help_option(self, ctx):
+        return _help_to_env(super().get_help_option(ctx))
 
 
 def _version(ctx: typer.Context, value: bool) -> None:
@@ -24,12 +61,13 @@ def _version(ctx: typer.Context, value: bool) -> None:
 
     libraries = ", ".join(f"{name} {installed(name)}" for name in ("tensorflow", "keras", "tf-keras"))
     python = ".".join(str(n) for n in sys.version_info[:3])
-    sys.stdout.write(f"{PROG} {installed(PROG)} ({libraries}; Python {python})\n")
+    env_of(ctx).stdout.write(f"{PROG} {installed(PROG)} ({libraries}; Python {python})\n")
     raise typer.Exit(int(ExitStatus.OK))
 
 
 app = typer.Typer(
     name=PROG,
+    cls=Group,
     help="Step through TensorFlow/Keras Dropout as the library really runs it: every value on screen is "
          "captured from the installed library, not re-implemented.",
     no_args_is_help=True,
@@ -39,15 +77,16 @@ app = typer.Typer(
 )
 
 
+def _output(ctx, export, width, force, theme):
+    """Validate --export, --width and --theme before any work, and give the command its console.
 
-
-
-def _output(export, width, force, theme):
-    """Validate --export, --width and --theme before any work, and give the command its console."""
+    The one point every command passes before it does any work: a command run with check_only (a
+    lesson checked before it plays) stops here, every value it was given checked."""
     from ..output import Output
 
-    out = Output(export, width, force, theme)
-    if checking.get():
+    env = env_of(ctx)
+    out = Output(export, width, force, theme, env=env)
+    if env.check_only:
         raise Checked
     return out
 

@@ -6,16 +6,17 @@ import math
 
 import typer
 
-from ..errors import ExitStatus, exits, fail
+from ..errors import ExitStatus, exits
 from ..spec import build_spec, check_values
-from .base import _output, app
+from .base import Command, _output, app, failed
 from .options import (_api, _batch, _check_format, _debug, _defaults, _dtype, _eager, _export, _force, _format, _input,
                       _max_elements, _max_memory, _noise, _rate, _rng, _seed, _shape, _theme, _values, _width)
 
 
-@app.command(short_help="Run every API on one input and compare their masks.",
+@app.command(cls=Command, short_help="Run every API on one input and compare their masks.",
              epilog=exits(ExitStatus.CHECK_FAILED))
 def compare(
+    ctx: typer.Context,
     rate: str = _rate("0.3"), shape: str = _shape("None,4"), seed: str = _seed(), batch: int = _batch(),
     dtype: str = _dtype(), input: str = _input(), eager: bool = _eager(), fmt: str = _format(("text", "json")),
     max_elements: int = _max_elements(), max_memory: str = _max_memory(), values: str = _values(),
@@ -38,7 +39,7 @@ def compare(
     check_values(values)
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, dtype=dtype, input=input, eager=eager,
                       max_elements=max_elements, max_memory=max_memory)
-    out = _output(export, width, force, theme)
+    out = _output(ctx, export, width, force, theme)
     from ..compare import compare as run_compare
     from ..render_json import compare_json
     from ..render_views import render_compare
@@ -49,15 +50,17 @@ def compare(
         raise typer.Exit(int(ExitStatus.CHECK_FAILED))
 
 
-@app.command(short_help="Show the installed versions and how dropout changed since TF 2.9.", epilog=exits())
+@app.command(cls=Command, short_help="Show the installed versions and how dropout changed since TF 2.9.",
+             epilog=exits())
 def versions(
+    ctx: typer.Context,
     fmt: str = _format(("text", "json")), debug: bool = _debug(),
     export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),
 ) -> None:
     """Show the installed versions, which APIs are available, and where the installed dropout differs
     from the widely read TF 2.9 / Keras 2.9 account (read from the installed source)."""
     _check_format(fmt, ("text", "json"))
-    out = _output(export, width, force, theme)
+    out = _output(ctx, export, width, force, theme)
     from ..render_json import versions_json
     from ..render_views import render_versions
     from ..versions import report
@@ -66,9 +69,10 @@ def versions(
     out.emit(fmt, text=lambda console: render_versions(result, console), data=lambda: versions_json(result))
 
 
-@app.command(short_help="Call one Dropout many times and test its masks statistically.",
+@app.command(cls=Command, short_help="Call one Dropout many times and test its masks statistically.",
              epilog=exits(ExitStatus.REFUSED))
 def stats(
+    ctx: typer.Context,
     api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape(None), batch: int = _batch(),
     trials: int = typer.Option(1000, "--trials", metavar="T", help="How many masks: the same layer or function "
                                "is called T times, 2 to 1,000,000."),
@@ -102,7 +106,7 @@ def stats(
     from .. import stats as core
 
     core.check_trials(trials, math.prod(spec.run_shape))  # before any work, as every value is
-    out = _output(export, width, force, theme)
+    out = _output(ctx, export, width, force, theme)
     from ..render_json import stats_json
     from ..render_views import draw_stats, render_stats
 
@@ -115,5 +119,5 @@ def stats(
         if out.path is not None and fmt != "json":
             out.save(text=lambda console: draw_stats(result, console), data=lambda: stats_json(result))
     except core.Refused as exc:
-        raise typer.Exit(fail(f"the library refused the call: {exc}", ExitStatus.REFUSED)) from None
+        raise typer.Exit(failed(ctx, f"the library refused the call: {exc}", ExitStatus.REFUSED)) from None
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from ..errors import ExitStatus, exits, fail, refused
+from ..errors import ExitStatus, exits, refused
 from ..spec import build_spec, check_values
-from .base import _output, app
+from .base import Command, _output, app, env_of, failed
 from .options import (_api, _batch, _calls, _check_format, _debug, _defaults, _dtype, _eager, _export, _force, _format,
                       _input, _keep_prob, _layer_dtype, _max_elements, _max_memory, _noise, _plumbing, _policy, _rate,
                       _rate_tensor, _rng, _seed, _shape, _theme, _training, _values, _width)
 
 
-@app.command(no_args_is_help=True, short_help="Trace one Dropout call, stage by stage.",
+@app.command(cls=Command, no_args_is_help=True, short_help="Trace one Dropout call, stage by stage.",
              epilog=exits(ExitStatus.CHECK_FAILED, ExitStatus.REFUSED, ExitStatus.MISSING))
 def run(
+    ctx: typer.Context,
     rate: str = _rate(None), shape: str = _shape(...), batch: int = _batch(), seed: str = _seed(),
     calls: int = _calls(), layer_dtype: str = _layer_dtype(), policy: str = _policy(),
     noise_shape: str = _noise(), dtype: str = _dtype(), input: str = _input(), eager: bool = _eager(),
@@ -69,14 +70,14 @@ def run(
                       keep_prob=keep_prob, training=training, rate_tensor=rate_tensor, layer_dtype=layer_dtype,
                       policy=policy, calls=calls, replicas=replicas, max_memory=max_memory, fmt=fmt, values=values,
                       export=export)
-    out = _output(export, width, force, theme)
+    out = _output(ctx, export, width, force, theme)
     from ..tfenv import DeviceSetupError
     from ..trace import trace_run
 
     try:
         trace = trace_run(spec)
     except DeviceSetupError as exc:  # TensorFlow started earlier in this process: say so, no traceback
-        raise typer.Exit(fail(str(exc), ExitStatus.ERROR)) from None
+        raise typer.Exit(failed(ctx, str(exc), ExitStatus.ERROR)) from None
     from ..pause import Quit
     from ..render import render_trace
     from ..render_json import trace_json
@@ -102,9 +103,10 @@ def _exit_for(trace) -> None:
         raise typer.Exit(int(ExitStatus.CHECK_FAILED))
 
 
-@app.command(short_help="Show the captured call tree of one Dropout call.",
+@app.command(cls=Command, short_help="Show the captured call tree of one Dropout call.",
              epilog=exits(ExitStatus.CHECK_FAILED, ExitStatus.REFUSED, ExitStatus.MISSING))
 def chain(
+    ctx: typer.Context,
     api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape(None),
     batch: int = _batch(), seed: str = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(),
     eager: bool = _eager(), keep_prob: str = _keep_prob(), training: bool = _training(),
@@ -132,7 +134,7 @@ def chain(
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
                       eager=eager, max_elements=max_elements, api=api, rng=rng, keep_prob=keep_prob,
                       training=training, rate_tensor=rate_tensor, max_memory=max_memory)
-    out = _output(export, width, force, theme)
+    out = _output(ctx, export, width, force, theme)
     from ..trace import trace_run
 
     trace = trace_run(spec)
@@ -143,13 +145,14 @@ def chain(
              data=lambda: chain_json(trace, source))
     refusal = trace.facts.refusal
     if refusal is not None:  # the tree shows where; the status alone would not say what TensorFlow said
-        refused(refusal.type, refusal.message)
+        refused(refusal.type, refusal.message, env_of(ctx))
     _exit_for(trace)
 
 
-@app.command(short_help="List the ops of the traced graph, the dropout ops marked.",
+@app.command(cls=Command, short_help="List the ops of the traced graph, the dropout ops marked.",
              epilog=exits(ExitStatus.REFUSED))
 def graph(
+    ctx: typer.Context,
     api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape(None),
     seed: str = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(), keep_prob: str = _keep_prob(),
     training: bool = _training(), rate_tensor: bool = _rate_tensor(),
@@ -172,7 +175,7 @@ def graph(
     rate, shape = _defaults(api, rate, keep_prob, shape)
     spec = build_spec(rate=rate, shape=shape, seed=seed, noise_shape=noise_shape, dtype=dtype, api=api, rng=rng,
                       keep_prob=keep_prob, training=training, rate_tensor=rate_tensor)
-    out = _output(export, width, force, theme)
+    out = _output(ctx, export, width, force, theme)
     from .. import graphview
     from ..render_json import graph_json
     from ..render_views import render_graph
@@ -182,7 +185,7 @@ def graph(
     except Exception as exc:  # tracing the library's call raised: the library refused it, as `run` reports
         if debug:
             raise
-        raise typer.Exit(refused(type(exc).__name__, str(exc))) from None
+        raise typer.Exit(refused(type(exc).__name__, str(exc), env_of(ctx))) from None
     raw = {"dot": graphview.to_dot, "mermaid": graphview.to_mermaid}.get(fmt)
     out.emit(fmt, text=lambda console: render_graph(view, console), data=lambda: graph_json(view),
              raw=raw(view) if raw else None)

@@ -6,13 +6,14 @@ import typer
 
 from ..errors import exits
 from ..spec import UsageError
-from .base import _output, app
+from .base import Command, Group, _output, app, env_of
 from .options import _check_format, _debug, _export, _force, _format, _rate, _theme, _width
 
 
-@app.command(short_help="Teach one idea with a live computation; without a topic, list them.",
+@app.command(cls=Command, short_help="Teach one idea with a live computation; without a topic, list them.",
              epilog=exits())
 def explain(
+    ctx: typer.Context,
     topic: str = typer.Argument(None, metavar="[TOPIC]", help="The topic; without one, the topics are listed."),
     rate: str = _rate("0.3"),
     seed: str = typer.Option("42", "--seed", metavar="S", help="The seed the topic's runs use: any 64-bit integer."),
@@ -35,7 +36,7 @@ def explain(
     from ..render_views import render_lesson, render_topics
 
     if topic is None:
-        out = _output(export, width, force, theme)
+        out = _output(ctx, export, width, force, theme)
         topics = [(name, lessons.summary(name)) for name in lessons.available()]
         out.emit(fmt, text=lambda console: render_topics(topics, console),
                  data=lambda: topics_json(topics))
@@ -50,7 +51,7 @@ def explain(
     if chosen is None:
         raise UsageError("--seed none: explain topics compare runs with one seed; give an integer, e.g. 42")
     params = lessons.Params(rate=parse_rate(rate), seed=chosen)
-    out = _output(export, width, force, theme)
+    out = _output(ctx, export, width, force, theme)
     lesson = lessons.compute(topic, params)
     from ..render_json import lesson_json
 
@@ -58,8 +59,9 @@ def explain(
              data=lambda: lesson_json(lesson))
 
 
-@app.command(short_help="A prompt with TensorFlow loaded once, for live teaching.")
+@app.command(cls=Command, short_help="A prompt with TensorFlow loaded once, for live teaching.")
 def shell(
+    ctx: typer.Context,
     timing: bool = typer.Option(False, "--timing", hidden=True, help="After each command, write its time to stderr "
                                 "(for benchmarks/run)."),
 ) -> None:
@@ -79,10 +81,10 @@ def shell(
     """
     from ..shell import shell as read_commands
 
-    raise typer.Exit(read_commands(timing=timing))
+    raise typer.Exit(read_commands(timing=timing, env=env_of(ctx)))
 
 
-walkthroughs = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
+walkthroughs = typer.Typer(cls=Group, rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
 app.add_typer(walkthroughs, name="walkthrough", short_help="Play a lesson for a class, block by block.")
 
 
@@ -104,12 +106,13 @@ def _walkthroughs(ctx: typer.Context, debug: bool = _debug()) -> None:
     from ..render_views import render_walkthroughs
 
     render_walkthroughs([lessons.load(path, check=False) for path in lessons.bundled()],  # ours: listed, not run
-                        _output(None, None, False, None).console)
+                        _output(ctx, None, None, False, None).console)
 
 
-@walkthroughs.command("play", short_help="Play a lesson, running its commands block by block.",
+@walkthroughs.command("play", cls=Command, short_help="Play a lesson, running its commands block by block.",
                        epilog=exits())
 def _walkthrough_play(
+    ctx: typer.Context,
     name: str = typer.Argument(..., metavar="NAME", help="A lesson's number (1 or 01), its name "
                                "(01-unknown-batch) or the path to a lesson of your own (.md)."),
     step: bool = typer.Option(False, "--step", help="Pause before each block until Enter is pressed; q quits. "
@@ -133,7 +136,7 @@ def _walkthrough_play(
     """
     from .. import walkthrough as lessons
 
-    out = _output(export, width, force, theme)
+    out = _output(ctx, export, width, force, theme)
     lesson = lessons.load(lessons.find(name))
     raise typer.Exit(lessons.play(lesson, out, step=step, start=start))
 

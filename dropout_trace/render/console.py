@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import IO
 
 from rich.console import Console
 from rich.theme import Theme
 
+from ..env import wants_colour
 from ..streams import LineStream, ascii_symbols
 
 # Literal styles re-mapped for a light background, where dim, yellow and cyan wash out. Rich looks
@@ -23,15 +23,6 @@ class _Console(Console):
         """The reader stopped early (`| head`): stop quietly; the CLI turns this into exit 0."""
         self.quiet = True
         raise BrokenPipeError
-
-
-def wants_colour(file) -> bool:
-    """Colour on a terminal; never with NO_COLOR; forced through a pager with FORCE_COLOR or CLICOLOR_FORCE."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if any(os.environ.get(k, "0") not in ("", "0") for k in ("FORCE_COLOR", "CLICOLOR_FORCE")):
-        return True
-    return bool(getattr(file, "isatty", lambda: False)())
 
 
 def make_console(file: IO | None = None, width: int | None = None, color: bool | None = None,
