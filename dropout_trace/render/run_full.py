@@ -12,7 +12,7 @@ from ..model import Excerpt, Frame, Stage, TensorView, Trace
 from .grids import grid, grid_caption
 from .layout import PLACE_MIN, Headline, Pause, Prose, indented, shorten
 from .numbers import dims
-from .run_parts import GRID_KIND, picked_stages, plain_table, refusal_block, skipped_run, state_text
+from .run_parts import GRID_KIND, Column, picked_stages, plain_table, refusal_block, skipped_run, state_text
 from .values import is_small, values_block
 
 
@@ -176,11 +176,12 @@ def replicas_block(trace: Trace) -> Group | None:
     columns = [("replica", lambda r: str(r.replica)), ("device", lambda r: r.device.rsplit("device:", 1)[-1]),
                ("rows", lambda r: f"{r.first_row + 1}–{r.first_row + r.rows}")]
     optional = [("state before", "state_before", state_text), ("state after", "state_after", state_text),
-                ("seed used", "seed_used", state_text), ("key, replica hashed in", "key_out", narrate.ints)]
-    for name, attr, show in optional:  # a column only where some replica has the value
+                ("seed used", "seed_used", state_text),
+                (Column("key, replica hashed in"), "key_out", narrate.ints)]  # the long key may wrap
+    for column, attr, show in optional:  # a column only where some replica has the value
         if any(getattr(r, attr) is not None for r in f.replicas):
-            columns.append((name, lambda r, attr=attr, show=show: show(getattr(r, attr))))
-    states = plain_table([name for name, _ in columns])
+            columns.append((column, lambda r, attr=attr, show=show: show(getattr(r, attr))))
+    states = plain_table([column for column, _ in columns])
     masks = plain_table(["replica", "mask", "vs replica 0", "check"])
     for r, rec in zip(f.replicas, trace.snapshot.replicas):
         states.add_row(*[cell(r) for _, cell in columns])
