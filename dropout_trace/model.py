@@ -61,8 +61,7 @@ class Excerpt:
 
 @dataclass(frozen=True)
 class NamedValue:
-    key: str  # an identifier, fixed whatever the words: the JSON key
-    label: str  # the words the views show for it (narrate's notes are looked up by them)
+    key: str  # an identifier, fixed whatever the words: the JSON key; narrate holds the words shown for it
     value: Value
 
 
@@ -85,7 +84,7 @@ class Stage:
     status: str  # "ran", "not_reached", "missing" (not in the installed version) or "raised"
     excerpts: tuple[Excerpt, ...] = ()
     values: tuple[NamedValue, ...] = ()
-    subject: str | None = None  # label of the value whose shapes summarise the stage
+    subject: str | None = None  # key of the value whose shapes summarise the stage
     stopped: StopPoint | None = None  # not reached: where the library returned instead
     missing: str | None = None  # missing: what the installed version lacks
     static_shape: list | None = None  # of the subject, as known at trace time (None = unknown)
@@ -96,8 +95,8 @@ class Stage:
     def reached(self) -> bool:
         return self.status == "ran"
 
-    def value(self, label: str) -> Value | None:
-        return next((v.value for v in self.values if v.label == label), None)
+    def value(self, key: str) -> Value | None:
+        return next((v.value for v in self.values if v.key == key), None)
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,8 @@ EXCERPT_CAP = 8
 DROPOUT_SEGMENTS = (("rate", None), ("noise_shape", "noise_shape"), ("uniform", "random_tensor"),
                     ("keep_mask", "keep_mask"), ("output", "zero_tensor"))
 STAGE_NAMES = ("call", "seed", "dropout_op", "rate", "noise_shape", "uniform", "keep_mask", "output")
-# Each stage value is known by an identifier (a local's own name, or one given here): its JSON key, fixed
-# whatever the words. The views show these words for it where they are not the identifier itself.
-VALUE_WORDS = {"self_rate": "self.rate", "state_while_tracing": "state while tracing", "state_before": "state before",
-               "state_after": "state after", "seed_drawn": "seed drawn", "seed_passed_on": "seed passed on",
-               "rng_type": "rng type", "op_seed": "op seed", "global_op_seeds": "(global, op) seeds",
-               "keras_noise_shape": "keras noise shape", "layer_noise_shape": "layer noise shape"}
+# Each stage value is known by an identifier (a local's own name, or one given in the builders below): its JSON
+# key, fixed whatever the words. narrate.value_words gives the words the views show for it.
 
 
 def build_trace(snap: Snapshot) -> Trace:
@@ -161,13 +157,12 @@ class Builder:
             status = "raised"
         else:
             status = "ran" if ok else "not_reached"
-        vals = tuple(NamedValue(key=name, label=VALUE_WORDS.get(name, name), value=v)
-                     for name, v in values if v is not None) if ok else ()
+        vals = tuple(NamedValue(key=name, value=v) for name, v in values if v is not None) if ok else ()
         main = next((v for name, v in values if name == subject), None) if ok else None
         static, dynamic, dtype = _shapes(main, holds_shape)
         return Stage(key, fkey, lm.ref if lm else None, status,
                      tuple(e for e in excerpts if e) if ok else (), vals,
-                     VALUE_WORDS.get(subject, subject) if ok else None,
+                     subject if ok else None,
                      None if ok or status == "missing" else self.stopped(),
                      lm.missing if lm is not None and status == "missing" else None, static, dynamic, dtype)
 

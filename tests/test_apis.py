@@ -99,7 +99,7 @@ def test_spatial_mask_is_constant_across_spatial_axes(traced, api, axes):
         assert mask.shape[axis] == 1  # one draw per (sample, channel), shared along the spatial axes
     stage = trace.stage("noise_shape")
     assert [stage.dynamic_shape[a] for a in axes] == [1] * len(axes)
-    assert any(v.label == "layer noise shape" for v in stage.values)  # the layer computed it
+    assert any(v.key == "layer_noise_shape" for v in stage.values)  # the layer computed it
 
 
 @pytest.mark.parametrize("api", ["keras", "tf-keras", "tf.nn.dropout", "tf.compat.v1.nn.dropout", "stateless"])

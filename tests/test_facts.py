@@ -29,8 +29,8 @@ def idea(trace, key) -> str:
 def test_state_while_tracing_is_the_state_before_the_run(traced, options):
     trace = traced(rate="0.3", shape="None,4", seed=7, **options)
     stage = trace.stage("seed")
-    during = stage.value("state while tracing")
-    after = stage.value("state after")
+    during = stage.value("state_while_tracing")
+    after = stage.value("state_after")
     assert during is not None and after is not None
     assert after.static_shape is None and after.static_value is None  # did not exist while tracing
     if options:  # tf.random.Generator.from_seed(7): its state before any draw, read independently

@@ -294,8 +294,9 @@ def test_every_topic_json_is_checked_somewhere():
 
 
 def test_stage_values_are_keyed_by_the_identifier_they_carry(runs, capsys, traced):
-    """A stage value's JSON key is the identifier the trace gives it, not its words made into one."""
-    from dropout_trace.stages import VALUE_WORDS
+    """A stage value's JSON key is the identifier the trace gives it, not its words made into one; the words
+    are narrate's, looked up by that identifier."""
+    from dropout_trace.narrate.stage import VALUE_WORDS, value_words
 
     assert all(IDENTIFIER.match(k) and words != k for k, words in VALUE_WORDS.items())
     for name, options in {"keras": {}, "tf_keras_stateful": {"api": "tf-keras", "rng": "stateful"},
@@ -304,7 +305,8 @@ def test_stage_values_are_keyed_by_the_identifier_they_carry(runs, capsys, trace
         data = runs(name, capsys)
         for stage, got in zip(trace.stages, data["stages"]):
             assert list(got["values"]) == [v.key for v in stage.values]
-            assert all(v.label == VALUE_WORDS.get(v.key, v.key) for v in stage.values)
+            assert all(IDENTIFIER.fullmatch(v.key) and value_words(v.key) == VALUE_WORDS.get(v.key, v.key)
+                       for v in stage.values)
     seed = next(s for s in runs("keras", capsys)["stages"] if s["name"] == "seed")
     assert {"state_while_tracing", "state_after", "seed_passed_on"} <= set(seed["values"])
 

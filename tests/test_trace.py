@@ -130,9 +130,9 @@ def test_rate_zero_stops_at_the_layer(traced):
 
 def test_seed_state_advances(traced):
     stage = traced(rate="0.3", shape="None,4", seed=7).stage("seed")
-    assert stage.value("state before").value.tolist() == [7, 0]
-    assert stage.value("state after").value.tolist() == [7, 1]
-    assert stage.value("seed passed on").dtype == "int32"
+    assert stage.value("state_before").value.tolist() == [7, 0]
+    assert stage.value("state_after").value.tolist() == [7, 1]
+    assert stage.value("seed_passed_on").dtype == "int32"
 
 
 @pytest.mark.parametrize("options", [dict(rate="0.3", shape="None,4"), dict(rate="0", shape="None"),

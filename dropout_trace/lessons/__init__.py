@@ -43,6 +43,11 @@ def absent_when_none():
     return field(default=None, metadata={"omit_none": True})  # read by render_json.identified
 
 
+def not_in_json():
+    """A fact the views read that the JSON already gives in another field's words: left out of the JSON."""
+    return field(default=None, metadata={"not_in_json": True})  # read by render_json.identified
+
+
 def keyed(key: str):
     """A fact whose JSON key is not a Python name (`class`): the field is named otherwise, the JSON says `key`."""
     return field(metadata={"key": key})  # read by render_json.identified
@@ -67,7 +72,12 @@ def stopped(at) -> Stopped | None:
 class Failed:
     """A measurement that could not be made, and why (the exception's type and message)."""
 
-    error: str
+    error: str  # the words shown, e.g. "ValueError: Seed must be between 0 and 2**32 - 1"
+    error_type: str | None = not_in_json()  # the exception's class name, when an exception stopped it
+
+    @classmethod
+    def of(cls, exc: BaseException) -> "Failed":
+        return cls(f"{type(exc).__name__}: {exc}", type(exc).__name__)
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ def _repeat(spec_options: dict) -> Repeat | Failed:
     try:
         trace = trace_run(build_spec(shape="None,4", calls=3, **spec_options))
     except Exception as exc:  # e.g. tf-keras not installed: shown on the page as a fact
-        return Failed(f"{type(exc).__name__}: {exc}")
+        return Failed.of(exc)
     f = trace.facts
     return Repeat(trace_count=f.trace_count, masks_repeat=f.masks_repeat, state_kind=f.state_kind,
                   calls=[Call(c.state_before, c.seed_used, c.kept, c.same_mask_as_first) for c in f.calls],
@@ -119,7 +119,7 @@ def _unseeded(tf, keras, x, rate: float, seed: int) -> dict[str, Fresh | Failed]
                     starts.append(_start(layer))
                     masks.append(np.asarray(layer(x, training=True)) != 0)
             except (ValueError, TypeError, OverflowError) as exc:  # e.g. NumPy refuses seeds outside [0, 2**32)
-                out[name] = Failed(f"{type(exc).__name__}: {exc}")
+                out[name] = Failed.of(exc)
             else:
                 out[name] = Fresh(starts, bool(np.array_equal(*masks)))
             random.seed()  # forget this setter's seeding before the next one is measured alone

@@ -14,7 +14,7 @@ from .commands import (GRAPH_MARKS, compare_difference, compare_reason, graph_ma
                        version_differences)
 from .header import library_version, mode_brief, mode_line, notes, notes_brief
 from .replica_lines import replica_rows, replicas_agreement, replicas_lesson, replicas_why
-from .stage import idea, missing, stopped, title, value_note
+from .stage import idea, missing, stopped, title, value_note, value_words
 from .stage_brief import brief, not_reached_brief
 from .words import ints, listed, num, plural
 
@@ -22,4 +22,5 @@ __all__ = ["GRAPH_MARKS", "brief", "calls_summary", "check_brief", "check_rows",
            "compare_difference", "compare_reason", "graph_mark", "idea", "in_short", "in_short_brief", "ints",
            "kept_line", "library_version", "listed", "missing", "mode_brief", "mode_line", "not_reached_brief", "notes", "notes_brief",
            "num", "plural", "probabilities_line", "refusal", "replica_rows", "replicas_agreement", "replicas_lesson",
-           "replicas_why", "stopped", "title", "value_note", "version_differences"]
+           "replicas_why", "stopped", "title", "value_note", "value_words",
+           "version_differences"]

@@ -9,8 +9,9 @@ from .words import listed, num
 
 SUMMARY = "why a mask changes every batch, or repeats"
 
-CONSTANT_CALLS = {"keras.random.dropout": "keras.random.dropout, seed={s}",
-                  "tf-keras stateless": "tf_keras Dropout, stateless rng"}
+# Each call with a constant seed: what it is called, and how it is set up ("{s}": the seed).
+CONSTANT_CALLS = {"keras.random.dropout": ("keras.random.dropout", "seed={s}"),
+                  "tf-keras stateless": ("tf_keras Dropout", "stateless rng")}
 
 
 def _same(v) -> str:
@@ -52,15 +53,16 @@ def _layer(f: Seeds) -> list:
 def _constant(f: Seeds) -> list:
     rows, repeat = [], []
     for name, run in f.constant.items():
-        label = CONSTANT_CALLS[name].format(s=f.seed)
+        who, how = CONSTANT_CALLS[name]
+        label = f"{who}, {how.format(s=f.seed)}"
         if isinstance(run, Failed):
-            rows.append((label, "could not run: " + run.error.split(":")[0], "-"))
+            rows.append((label, "could not run: " + run.error_type, "-"))
             continue
         seeds = {tuple(c.seed_used or ()) for c in run.calls}
         got = [listed(c.seed_used or []) for c in run.calls]
         rows.append((label, f"{got[0]} each call" if len(set(got)) == 1 else " ".join(got), _same(run.masks_repeat)))
         if run.masks_repeat and len(seeds) == 1:
-            repeat.append(label.split(",")[0])
+            repeat.append(who)
     blocks = [Heading("The same mask every batch: a constant seed"),
               Table(("call, 3 times", "seed the op got", "masks"), tuple(rows))]
     if repeat:
@@ -75,7 +77,7 @@ def _unseeded(f: Seeds) -> list:
               Say(f"Set a global seed to {s}, build Dropout({r}) with no seed; again; compare (on "
                   f"{f.elements} elements):"),
               Table(("global seed set by", "seeds drawn", "masks"),
-                    tuple((name, "refused: " + v.error.split(":")[0], "-") if isinstance(v, Failed) else
+                    tuple((name, "refused: " + v.error_type, "-") if isinstance(v, Failed) else
                           (name, _seeds(v.starts), _same(v.same_mask)) for name, v in u.items()))]
     k, t, py = u["keras.utils.set_random_seed"], u["tf.random.set_seed"], u["random.seed"]
     refused = [(name, v.error) for name, v in u.items() if isinstance(v, Failed)]

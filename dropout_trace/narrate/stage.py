@@ -11,6 +11,11 @@ from .words import listed, num, plural
 SAMPLER_NAMES = {"tf.stateless_random_uniform": "stateless_random_uniform (StatelessRandomUniformV2)",
                  "tf.random_uniform": "random_uniform (a stateful RandomUniform op)",
                  "tf.Generator.uniform": "tf.random.Generator.uniform"}
+# The words the views show for a stage value, by its identifier, where they are not the identifier itself.
+VALUE_WORDS = {"self_rate": "self.rate", "state_while_tracing": "state while tracing", "state_before": "state before",
+               "state_after": "state after", "seed_drawn": "seed drawn", "seed_passed_on": "seed passed on",
+               "rng_type": "rng type", "op_seed": "op seed", "global_op_seeds": "(global, op) seeds",
+               "keras_noise_shape": "keras noise shape", "layer_noise_shape": "layer noise shape"}
 
 
 def title(stage: Stage, f: Facts) -> str:
@@ -143,29 +148,35 @@ def idea(stage: Stage, f: Facts) -> str:
     return IDEAS[stage.key](stage, f)
 
 
-def value_note(stage: Stage, label: str, f: Facts) -> str:
-    if label == "training":
+def value_words(key: str) -> str:
+    """What the views call a stage value."""
+    return VALUE_WORDS.get(key, key)
+
+
+def value_note(stage: Stage, key: str, f: Facts) -> str:
+    """The note beside a stage value, by the value's identifier."""
+    if key == "training":
         if f.training is False:
             return "off: the layer passes its input through"
         return "on" if f.dropped else "on, but rate 0 returns the input"
     if stage.key == "noise_shape":
         return {"x": "the input" if f.noise_given or f.shared_axes else "the input whose shape the mask takes",
-                "keras noise shape": "returned by Keras's _get_concrete_noise_shape",
-                "layer noise shape": "returned by the layer's _get_noise_shape",
+                "keras_noise_shape": "returned by Keras's _get_concrete_noise_shape",
+                "layer_noise_shape": "returned by the layer's _get_noise_shape",
                 "noise_shape": ("returned unchanged by _get_noise_shape: the same object it was given"
                                 if f.noise_passed_through else "what _get_noise_shape returned to _dropout")
-                }.get(label, "")
-    notes = {"state while tracing": "the variable's value while the graph was built",
-             "state before": "read by SeedGenerator.next" if f.state_kind == "seed_generator" else "before call 1",
-             "state after": "read after call 1",
-             "seed passed on": "as the stateless op received it",
-             "seed drawn": "draw_seed([seed, 0]): a constant",
+                }.get(key, "")
+    notes = {"state_while_tracing": "the variable's value while the graph was built",
+             "state_before": "read by SeedGenerator.next" if f.state_kind == "seed_generator" else "before call 1",
+             "state_after": "read after call 1",
+             "seed_passed_on": "as the stateless op received it",
+             "seed_drawn": "draw_seed([seed, 0]): a constant",
              "keep_prob": "given" if stage.key == "call" else "1 - rate", "rate_from_keep_prob": "1. - keep_prob",
              "scale": f"1 / keep_prob, in {f.compute_dtype}",
-             "op seed": "the seed= argument",
-             "(global, op) seeds": "what the RandomUniform op gets" if f.dropped else "no random op used them",
-             "rng type": f"the {f.rng} branch" if f.rng else ""}
-    return notes.get(label, "")
+             "op_seed": "the seed= argument",
+             "global_op_seeds": "what the RandomUniform op gets" if f.dropped else "no random op used them",
+             "rng_type": f"the {f.rng} branch" if f.rng else ""}
+    return notes.get(key, "")
 
 
 def stopped(stop: StopPoint | None) -> str:

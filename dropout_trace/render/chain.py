@@ -19,8 +19,6 @@ def tree_block(trace: Trace, plumbing: bool, width: int = 80) -> Group:
     """The captured call tree, in the order the calls ran: each call under the caller's line that made it,
     siblings joined by ├─ and └─. A call from an earlier line than the one before it says why."""
     nodes = trace.tree if plumbing else fold_plumbing(trace.tree)
-    head = Text("Call tree", style="bold")
-    head.append("  captured from the real stack; each call under the line that made it", style="dim")
     lines: list[Text] = []
 
     def add(node: CallNode, guide: str, branch: str, previous: CallNode | None) -> None:
@@ -43,15 +41,15 @@ def tree_block(trace: Trace, plumbing: bool, width: int = 80) -> Group:
 
     for node in nodes:
         add(node, "", "", None)
-    return Group(Text(trace.call, style="bold cyan"), Headline(head), *lines)
+    return Group(Text(trace.call, style="bold cyan"), Headline("Call tree", "captured from the real stack; each call under the line that made it"),
+                 *lines)
 
 
 def source_block(ex: Excerpt) -> Group:
     """A landmark's full installed source; the lines that ran in this call are marked ▶."""
-    head = Text(ex.function.qualname, style="bold cyan")
-    head.append(f"  {ex.function.file}:{ex.function.line}", style="dim")
     ran = sum(line.ran for line in ex.lines)
-    head.append(f"  {ran} of {plural(len(ex.lines), 'line')} ran", style="dim")
+    head = Headline(Text(ex.function.qualname, style="bold cyan"), f"{ex.function.file}:{ex.function.line}",
+                    f"{ran} of {plural(len(ex.lines), 'line')} ran")
     width = max((len(str(line.lineno)) for line in ex.lines), default=1)
     body = Text(no_wrap=True, overflow="ellipsis")
     for line in ex.lines:
@@ -59,7 +57,7 @@ def source_block(ex: Excerpt) -> Group:
         body.append(f"{line.lineno:>{width}} │ ", style="dim")
         body.append(line.text + "\n", style="bold" if line.ran else "dim")
     body.rstrip()
-    return Group(Headline(head), body)
+    return Group(head, body)
 
 
 def render_chain(trace: Trace, console: Console, plumbing: bool = False, source: bool = False) -> None:

@@ -20,10 +20,8 @@ def render_compare(c, console: Console) -> None:
 
 def compare_blocks(c, width: int):
     spec = c.spec
-    title = Text("Compare", style="bold")
-    title.append(f"  rate {spec.rate:g} · shape {dims(spec.shape)} → {dims(spec.run_shape)} · seed {spec.seed} · "
-                 f"{'eager' if spec.eager else 'graph'} · {spec.dtype}", style="dim")
-    yield Headline(title)
+    yield Headline("Compare", f"rate {spec.rate:g} · shape {dims(spec.shape)} → {dims(spec.run_shape)} · "
+                              f"seed {spec.seed} · {'eager' if spec.eager else 'graph'} · {spec.dtype}")
     letter = {label: g.letter for g in c.groups for label in g.labels}
     blocks = []
     for e in c.entries:

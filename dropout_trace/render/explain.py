@@ -34,9 +34,7 @@ def render_lesson(lesson, blocks: list, console: Console) -> None:
 
 
 def lesson_blocks(lesson, blocks: list, width: int):
-    head = Text(f"explain {lesson.topic}", style="bold")
-    head.append(f"  rate {lesson.params.rate:g} · seed {lesson.params.seed}", style="dim")
-    yield Headline(head)
+    yield Headline(f"explain {lesson.topic}", f"rate {lesson.params.rate:g} · seed {lesson.params.seed}")
     v = lesson.versions
     yield indented(Text(f"computed now with TensorFlow {v.get('tensorflow')} · Keras {v.get('keras')} · "
                         f"tf-keras {v.get('tf_keras') or 'not installed'}", style="dim"), (0, 0, 0, 2))

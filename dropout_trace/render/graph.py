@@ -21,9 +21,7 @@ def render_graph(view, console: Console) -> None:
 
 def graph_blocks(view, width: int):
     yield Text(view.call, style="bold cyan")
-    head = Text("Graph ops", style="bold")
-    head.append(f"  tf.function(input_signature=[{view.signature}]), in creation order", style="dim")
-    yield Headline(head)
+    yield Headline("Graph ops", f"tf.function(input_signature=[{view.signature}]), in creation order")
     table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="dim")
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("type", no_wrap=True)

@@ -110,18 +110,22 @@ class Prose(Text):
 
 
 class Headline:
-    """A rule with its title, "Title  note": the note beside the title, or below the rule when it would be cut."""
+    """A rule with its title, "Title  note": the notes beside the title, or below the rule when they would be cut.
+    A note is its words (dim) or (words, style); each follows two spaces."""
 
-    def __init__(self, head: Text | str):
-        self.head = Text(head, style="bold") if isinstance(head, str) else head
+    def __init__(self, title: Text | str, *notes: str | tuple[str, str]):
+        self.head = Text(title, style="bold") if isinstance(title, str) else title.copy()
+        self.cut = len(self.head) if notes else None  # where the notes start
+        for note in notes:
+            words, style = (note, "dim") if isinstance(note, str) else note
+            self.head.append(f"  {words}", style=style)
 
     def __rich_console__(self, console: Console, options):
-        cut = self.head.plain.find("  ")
-        if self.head.cell_len + 4 <= options.max_width or cut < 0:
+        if self.head.cell_len + 4 <= options.max_width or self.cut is None:
             yield Rule(self.head, align="left", style="dim")
             return
-        yield Rule(self.head[:cut], align="left", style="dim")
-        yield self.head[cut + 2:]
+        yield Rule(self.head[:self.cut], align="left", style="dim")
+        yield self.head[self.cut + 2:]
 
 
 def indented(renderable, pad) -> Padding:

@@ -12,7 +12,7 @@ from ..model import Excerpt, Frame, Stage, TensorView, Trace
 from .grids import grid, grid_caption
 from .layout import PLACE_MIN, Headline, Pause, Prose, indented, shorten
 from .numbers import dims
-from .run_parts import GRID_KIND, picked_stages, plain_table, refusal_block, skipped_run, state_text
+from .run_parts import GRID_KIND, Column, picked_stages, plain_table, refusal_block, skipped_run, state_text
 from .values import is_small, values_block
 
 
@@ -51,8 +51,6 @@ def signature(trace: Trace) -> str:
 def chain_block(chain: tuple[Frame, ...], plumbing: bool, width: int = 80) -> Group:
     shown = [f for f in chain if plumbing or not f.plumbing]
     folded = len(chain) - len(shown)
-    head = Text("Call chain", style="bold")
-    head.append("  captured from the real stack, outermost first", style="dim")
     sub = Text(f"  {folded} plumbing frames (error handlers, dispatch) folded; --plumbing shows them"
                if folded else "  plumbing frames shown dim", style="dim")
     names = [("→ " if i else "  ") + f.function for i, f in enumerate(shown)]
@@ -65,7 +63,7 @@ def chain_block(chain: tuple[Frame, ...], plumbing: bool, width: int = 80) -> Gr
         body.append("  " + shorten(name, name_width).ljust(name_width) + "  ",
                     style="dim" if f.plumbing else ("bold cyan" if f.landmark else ""))
         body.append(shorten(f"{f.file}:{f.line}", place_width, keep_end=True), style="dim")
-    return Group(Headline(head), sub, body)
+    return Group(Headline("Call chain", "captured from the real stack, outermost first"), sub, body)
 
 
 def stage_block(index: int, stage: Stage, trace: Trace, width: int, shown: set) -> Group:
@@ -148,8 +146,6 @@ def calls_block(trace: Trace, width: int) -> Group | None:
     f = trace.facts
     if len(trace.calls) < 2:
         return None
-    head = Text("Calls", style="bold")
-    head.append("  the same layer or function, called again on the same input", style="dim")
     table = Table(box=None, show_header=True, header_style="dim", pad_edge=False, padding=(0, 2, 0, 0))
     for name in ("call", "state before", "state after", "seed used", "kept"):
         table.add_column(name, no_wrap=True)
@@ -160,7 +156,8 @@ def calls_block(trace: Trace, width: int) -> Group | None:
         same = Text("  same as call 1" if cf.same_mask_as_first and c.index > 1 else "", style="dim")
         table.add_row(str(c.index), state_text(cf.state_before), state_text(cf.state_after), state_text(cf.seed_used),
                       "-" if cf.kept is None else f"{cf.kept:,}", Text.assemble(mask, same))
-    parts = [Headline(head), indented(table, (0, 0, 0, 2))]
+    parts = [Headline("Calls", "the same layer or function, called again on the same input"),
+             indented(table, (0, 0, 0, 2))]
     for line in narrate.calls_summary(f):
         parts.append(indented(Prose(line), (1, 0, 0, 2)))
     return Group(*parts)
@@ -171,16 +168,15 @@ def replicas_block(trace: Trace) -> Group | None:
     f = trace.facts
     if not f.replicas or not trace.calls:  # the library refused: no replica finished a call
         return None
-    head = Text("Replicas", style="bold")
-    head.append("  MirroredStrategy: strategy.run inside the tf.function, call 1", style="dim")
     columns = [("replica", lambda r: str(r.replica)), ("device", lambda r: r.device.rsplit("device:", 1)[-1]),
                ("rows", lambda r: f"{r.first_row + 1}–{r.first_row + r.rows}")]
     optional = [("state before", "state_before", state_text), ("state after", "state_after", state_text),
-                ("seed used", "seed_used", state_text), ("key, replica hashed in", "key_out", narrate.ints)]
-    for name, attr, show in optional:  # a column only where some replica has the value
+                ("seed used", "seed_used", state_text),
+                (Column("key, replica hashed in"), "key_out", narrate.ints)]  # the long key may wrap
+    for column, attr, show in optional:  # a column only where some replica has the value
         if any(getattr(r, attr) is not None for r in f.replicas):
-            columns.append((name, lambda r, attr=attr, show=show: show(getattr(r, attr))))
-    states = plain_table([name for name, _ in columns])
+            columns.append((column, lambda r, attr=attr, show=show: show(getattr(r, attr))))
+    states = plain_table([column for column, _ in columns])
     masks = plain_table(["replica", "mask", "vs replica 0", "check"])
     for r, rec in zip(f.replicas, trace.snapshot.replicas):
         states.add_row(*[cell(r) for _, cell in columns])
@@ -192,7 +188,8 @@ def replicas_block(trace: Trace) -> Group | None:
         ok = r.check is not None and r.check.passed
         mark = Text("✓", style="bold green") if ok else Text("✗", style="bold red")
         masks.add_row(str(r.replica), mask, same, mark)
-    parts = [Headline(head), indented(states, (0, 0, 0, 2)), indented(masks, (1, 0, 0, 2))]
+    parts = [Headline("Replicas", "MirroredStrategy: strategy.run inside the tf.function, call 1"),
+             indented(states, (0, 0, 0, 2)), indented(masks, (1, 0, 0, 2))]
     reps = narrate.replica_rows(f)
     for line in (narrate.replicas_agreement(f.replicas_agree, reps), narrate.replicas_why(f.replica_reason, reps),
                  narrate.replicas_lesson(f.replicas_agree, f.replica_reason, reps)):
@@ -211,8 +208,6 @@ def answer_block(trace: Trace) -> Group | None:
 
 def check_block(trace: Trace) -> Group:
     c = trace.check
-    head = Text("Check", style="bold")
-    head.append("  does the explanation reproduce the library, bit for bit?", style="dim")
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True)
     table.add_column(overflow="fold")
@@ -221,7 +216,8 @@ def check_block(trace: Trace) -> Group:
         table.add_row(Text(mark[0], style=mark[1]), Prose(label))
     passed = c.passed and trace.facts.replica_checks_passed
     verdict = Text("check passed" if passed else "check FAILED", style="bold green" if passed else "bold red")
-    return Group(Headline(head), indented(table, (0, 0, 0, 2)), indented(verdict, (0, 0, 0, 2)))
+    return Group(Headline("Check", "does the explanation reproduce the library, bit for bit?"),
+                 indented(table, (0, 0, 0, 2)), indented(verdict, (0, 0, 0, 2)))
 
 
 def trace_blocks(trace: Trace, width: int, plumbing: bool = False, stages: tuple[str, ...] | None = None):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -27,10 +29,20 @@ def skipped_run(picked: list, i: int, stage: Stage) -> list[Stage]:
     return skipped
 
 
-def plain_table(names: list[str]) -> Table:
+@dataclass(frozen=True)
+class Column:
+    """A column of a plain table whose cells may break over lines (a long list of integers)."""
+
+    title: str
+    wrap: bool = True
+
+
+def plain_table(columns: list[str | Column]) -> Table:
+    """A header and rows, no box; a column given as a title never wraps, a Column says whether it does."""
     table = Table(box=None, show_header=True, header_style="dim", pad_edge=False, padding=(0, 2, 0, 0))
-    for name in names:
-        table.add_column(name, no_wrap=name != "key, replica hashed in")
+    for c in columns:
+        c = c if isinstance(c, Column) else Column(c, wrap=False)
+        table.add_column(c.title, no_wrap=not c.wrap)
     return table
 
 

@@ -48,9 +48,7 @@ def draw_stats(s, console: Console) -> None:
 
 
 def stats_blocks(s):
-    head = Text("Stats", style="bold")
-    head.append(f"  {s.call}", style="bold cyan")
-    yield Headline(head)
+    yield Headline("Stats", (s.call, "bold cyan"))
     rows = Table.grid(padding=(0, 2))
     rows.add_column(style="dim", no_wrap=True)
     rows.add_column(overflow="fold")

@@ -74,8 +74,8 @@ NOTE_MIN = 24  # the notes beside a value table get at least this many columns (
 def _value_rows(stage: Stage, trace: Trace) -> tuple[list[str], list[tuple[Text, Text, Text, str]]]:
     heads = ["value", "while tracing (static)" if trace.mode == "graph" else "static (eager: concrete)",
              "at run time" if len(trace.calls) < 2 else "at run time, call 1"]
-    rows = [(Text(nv.label), static_cell(nv.value, trace.mode), dynamic_cell(nv.value),
-             narrate.value_note(stage, nv.label, trace.facts)) for nv in stage.values]
+    rows = [(Text(narrate.value_words(nv.key)), static_cell(nv.value, trace.mode), dynamic_cell(nv.value),
+             narrate.value_note(stage, nv.key, trace.facts)) for nv in stage.values]
     return heads, rows
 
 

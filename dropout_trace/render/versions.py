@@ -48,9 +48,7 @@ def versions_blocks(r, width: int):
     yield Headline("APIs")
     yield _marked([(ok, name, Prose(detail, style="dim" if ok else "yellow")) for name, ok, detail in r.apis], width)
     yield None
-    head = Text("Compared with the TF 2.9 / Keras 2.9 account", style="bold")
-    head.append("  read from the installed source", style="dim")
-    yield Headline(head)
+    yield Headline("Compared with the TF 2.9 / Keras 2.9 account", "read from the installed source")
     for d in r.differences:
         line = Text("  ≠ " if d.differs else "  = ", style="bold yellow" if d.differs else "bold green")
         line.append(d.topic, style="bold")
@@ -62,9 +60,7 @@ def versions_blocks(r, width: int):
         detail.add_row("installed", Prose(d.installed))
         yield indented(detail, (0, 0, 0, 6))
     yield None
-    head = Text("Landmarks", style="bold")
-    head.append("  every function and local name the trace reads, in the installed version", style="dim")
-    yield Headline(head)
+    yield Headline("Landmarks", "every function and local name the trace reads, in the installed version")
     rows = []
     for key, function, ok, detail, names in r.landmarks:
         absent = [n for n, found in names if not found]

@@ -21,11 +21,12 @@ def document(body: dict) -> dict:
 def identified(obj):
     """Every key an identifier: a mapping keyed by names (an API, a call such as model.fit) becomes a list of
     {"name": key, "value": value}, in order. A dataclass (an explain topic's facts) is an object of its fields,
-    in order; a field marked `omit_none` (lessons.absent_when_none) is left out while it is None, and one with a
-    `key` (lessons.keyed) is written under that key."""
+    in order; a field marked `omit_none` (lessons.absent_when_none) is left out while it is None, one marked
+    `not_in_json` (lessons.not_in_json) always, and one with a `key` (lessons.keyed) is written under that key."""
     if is_dataclass(obj) and not isinstance(obj, type):
         return {f.metadata.get("key", f.name): identified(getattr(obj, f.name)) for f in fields(obj)
-                if not (f.metadata.get("omit_none") and getattr(obj, f.name) is None)}
+                if not (f.metadata.get("omit_none") and getattr(obj, f.name) is None)
+                and not f.metadata.get("not_in_json")}
     if isinstance(obj, dict):
         if all(isinstance(k, str) and IDENTIFIER.fullmatch(k) for k in obj):
             return {k: identified(v) for k, v in obj.items()}

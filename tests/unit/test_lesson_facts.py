@@ -49,3 +49,5 @@ def test_the_json_is_the_fields_in_order():
                                            "version": "3"})  # error: None, so left out; a name-keyed dict: a list
     assert list(identified(_Facts(_Inner(1, "x"), "K", error="E"))) == ["inner", "class", "flags", "error"]
     assert identified(lessons.Failed("ValueError: no")) == {"error": "ValueError: no"}
+    failed = lessons.Failed.of(ValueError("no"))  # the type is a field of its own, already in the error's words
+    assert failed.error_type == "ValueError" and identified(failed) == {"error": "ValueError: no"}
