@@ -4,14 +4,14 @@ Each function takes facts (and the stage or check they are about) and returns wo
 anywhere branches on what these words say.
 
 words: numbers, lists and counts; header, stage, stage_brief, answer, replica_lines: the run views;
-commands: compare, graph and versions; stats: the stats command; one module per explain topic.
+compare: the compare command; commands: graph and versions; stats: the stats command; one module per explain topic.
 The names below are the ones callers use.
 """
 
 from .answer import (calls_summary, check_brief, check_rows, in_short, in_short_brief, kept_line,
                      probabilities_line, refusal)
-from .commands import (GRAPH_MARKS, compare_difference, compare_reason, graph_mark,
-                       version_differences)
+from .commands import GRAPH_MARKS, graph_mark, version_differences
+from .compare import compare_difference, compare_reason
 from .header import library_version, mode_brief, mode_line, notes, notes_brief
 from .replica_lines import replica_rows, replicas_agreement, replicas_lesson, replicas_why
 from .stage import idea, missing, stopped, title, value_note

@@ -1,31 +1,8 @@
-"""The words of the compare, graph and versions commands."""
+"""The words of the graph and versions commands."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-
-def compare_reason(causes: set, members: int) -> str:
-    """Why the APIs in one group share a mask, from each one's (sampler, seeding, noise shape)."""
-    if len(causes) > 1:
-        return "the same mask from different samplers or seeds: a coincidence of a small sample"
-    sampler, randomness, noise = next(iter(causes))
-    if sampler is None:
-        return "no draw at all: the input came back unchanged"
-    shape = f", noise shape {noise}" if noise else ""
-    if members > 1:
-        return (f"the same sampler, {sampler}, with the same {randomness}{shape}: the same derivation gives "
-                "the same draws")
-    return f"its own draws: {sampler} with {randomness}{shape}"
-
-
-def compare_difference(d) -> str:
-    if d.kind == "sampler":
-        return f"{d.a} vs {d.b}: different samplers ({d.left} vs {d.right})"
-    if d.kind == "noise_shape":
-        return (f"{d.a} vs {d.b}: the same sampler and {d.shared}, but different noise shapes ({d.left} vs "
-                f"{d.right}): the draws fill a different shape")
-    return f"{d.a} vs {d.b}: the same sampler, {d.shared}, seeded differently ({d.left} vs {d.right})"
 
 
 GRAPH_MARKS = {

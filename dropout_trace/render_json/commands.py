@@ -8,20 +8,19 @@ from .tensors import Tensors
 
 def compare_json(c, values: str | None = None) -> dict:
     """`compare --format json`: each API's mask is named in `tensors`; APIs whose masks agree share one."""
-    from .. import narrate
-    from ..compare import differences
+    from ..narrate import compare as words
 
     letter = {label: g.letter for g in c.groups for label in g.labels}
     tensors = Tensors(values)
     return document({
         "rate": c.spec.rate, "shape": list(c.spec.shape), "run_shape": list(c.spec.run_shape), "seed": c.spec.seed,
         "entries": [{"api": e.label, "group": letter.get(e.label), "skipped": e.skipped, "sampler": e.sampler,
-                     "randomness": e.randomness,
+                     "randomness": None if e.seeding is None else words.seeding(e.seeding),
                      "mask": None if e.mask is None else tensors.add(e.mask, f"mask_{letter[e.label].lower()}"),
                      "check": None if e.trace is None else e.trace.check.passed} for e in c.entries],
-        "groups": [{"group": g.letter, "apis": list(g.labels), "reason": g.reason} for g in c.groups],
-        "differences": [{"groups": [d.a, d.b], "kind": d.kind, "sentence": narrate.compare_difference(d)}
-                        for d in differences(c)],
+        "groups": [{"group": g.letter, "apis": list(g.labels), "reason": words.compare_reason(g)} for g in c.groups],
+        "differences": [{"groups": [d.a, d.b], "kind": d.kind, "sentence": words.compare_difference(d)}
+                        for d in c.differences],
         "tensors": tensors.table,
     })
 
