@@ -26,13 +26,15 @@ def compare_json(c, values: str | None = None) -> dict:
 
 
 def versions_json(r) -> dict:
-    return document({"versions": r.versions, "tf_keras_is": r.tf_keras_is,
-            "apis": [{"api": n, "available": ok, "detail": d} for n, ok, d in r.apis],
+    from ..narrate import versions as words
+
+    return document({"versions": r.versions, "tf_keras_is": words.tf_keras_is(r.source),
+            "apis": [{"api": n, "available": ok, "detail": words.api_detail(n, missing)} for n, ok, missing in r.apis],
             "landmarks": [{"landmark": k, "function": fn, "found": ok, "detail": d,
                            "locals": [{"name": n, "found": f} for n, f in locs]}
                           for k, fn, ok, d, locs in r.landmarks],
             "differences": [{"topic": d.topic, "account": d.account, "installed": d.installed,
-                             "differs": d.differs} for d in r.differences]})
+                             "differs": d.differs} for d in words.differences(r)]})
 
 
 def lesson_json(lesson) -> dict:
