@@ -6,6 +6,7 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 import time
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
@@ -44,11 +45,19 @@ class Interval:
         return self.low <= self.exact <= self.high
 
 
+class Along(Enum):
+    """Which neighbours a correlation pairs."""
+    SAMPLES = "samples"  # along axis 0
+    FEATURES = "features"  # along the last axis
+    AXIS = "axis"  # along an axis between them
+    CALLS = "calls"  # consecutive calls, same element
+
+
 @dataclass(frozen=True)
 class Correlation:
     """Pearson r of masks between neighbours: along an axis (i and i+1, all else equal) or between calls."""
 
-    name: str  # "samples" (axis 0), "features" (last axis), "axis i", or "calls"
+    along: Along
     axis: int | None  # None: consecutive calls, same element
     value: float | None  # None: undefined, the mask never varied (rate 0)
     low: float | None
@@ -120,8 +129,8 @@ class Stats:
     def mask_elements(self) -> int:
         return self.trials * self.elements
 
-    def correlation(self, name: str) -> Correlation | None:
-        return next((c for c in self.correlations if c.name == name), None)
+    def correlation(self, along: Along) -> Correlation | None:
+        return next((c for c in self.correlations if c.along is along), None)
 
 
 def check_trials(trials: int, elements: int) -> None:
@@ -306,13 +315,13 @@ def _summarise(spec, trials, run_shape, sums: _Sums, per_run, runs, seconds, cal
     draws = elements // repeat if drawn else 0  # nothing drawn: no draw to count, whatever the shape
     correlations = []
     for a, (n, sa, sb, ab, r) in per_axis.items():
-        name = "samples" if a == 0 else "features" if a == len(run_shape) - 1 else f"axis {a}"
+        along = Along.SAMPLES if a == 0 else Along.FEATURES if a == len(run_shape) - 1 else Along.AXIS
         independent = trials * draws if a in shared else n // repeat  # a shared pair is one draw twice
         independent = independent if drawn else 0  # no draws, no pairs of draws
-        correlations.append(_correlation(name, a, r, independent, sa + sb - 2 * ab, z))
+        correlations.append(_correlation(along, a, r, independent, sa + sb - 2 * ab, z))
     n_calls = (trials - 1) * elements
     r = correlation(n_calls, t_prev, t_cur, t_both)
-    correlations.append(_correlation("calls", None, r, (trials - 1) * draws, t_prev + t_cur - 2 * t_both, z))
+    correlations.append(_correlation(Along.CALLS, None, r, (trials - 1) * draws, t_prev + t_cur - 2 * t_both, z))
     n = trials * draws
     estimate = kept / (trials * elements)
     mean = sums.ysum / (trials * elements)
@@ -335,10 +344,9 @@ def _summarise(spec, trials, run_shape, sums: _Sums, per_run, runs, seconds, cal
         stopped=None if drawn else stopped)
 
 
-def _correlation(name, axis, r, n, differing, z) -> Correlation:
-    band = None if r is None else fisher_band(r, n, z)
-    return Correlation(name, axis, r, None if band is None else band[0], None if band is None else band[1], n,
-                       differing)
+def _correlation(along, axis, r, n, differing, z) -> Correlation:
+    low, high = (None if r is None else fisher_band(r, n, z)) or (None, None)
+    return Correlation(along, axis, r, low, high, n, differing)
 
 
 def _representatives(counts: np.ndarray, shared: tuple[int, ...]) -> np.ndarray:

@@ -68,13 +68,14 @@ def stats_json(s) -> dict:
     features, calls, axes: [{name, axis, r, low, high, pairs, differing}]}, identical_calls, binomial {chi2,
     dof, p_value, passed, draws, bins: [{keep_counts, observed, expected}]} or null, findings (the sentences)."""
     from ..narrate import stats as words
+    from ..stats import Along
 
     def interval(iv) -> dict:
         return {"estimate": iv.estimate, "low": iv.low, "high": iv.high, "exact": iv.exact, "inside": iv.inside,
                 "draws": iv.n}
 
     def corr(c) -> dict | None:
-        return None if c is None else {"name": c.name, "axis": c.axis, "r": c.value, "low": c.low, "high": c.high,
+        return None if c is None else {"name": words.correlation_name(c), "axis": c.axis, "r": c.value, "low": c.low, "high": c.high,
                                        "pairs": c.pairs, "differing": c.differing}
 
     f = s.fit
@@ -88,8 +89,8 @@ def stats_json(s) -> dict:
         "exact": {"p_keep": s.p_keep, "rate_in_dtype": s.rate_in_dtype, "scale": s.scale,
                   "output_ratio": s.ratio.exact},
         "kept_fraction": interval(s.kept), "output_ratio": interval(s.ratio),
-        "correlation": {"samples": corr(s.correlation("samples")), "features": corr(s.correlation("features")),
-                        "calls": corr(s.correlation("calls")),
+        "correlation": {"samples": corr(s.correlation(Along.SAMPLES)), "features": corr(s.correlation(Along.FEATURES)),
+                        "calls": corr(s.correlation(Along.CALLS)),
                         "axes": [corr(c) for c in s.correlations if c.axis is not None]},
         "identical_calls": s.identical,
         "binomial": None if f is None else {
