@@ -3,17 +3,44 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
-from . import narrate
 from .apis import APIS
-from .model import ListView, PyValue, TensorView, Trace
+from .model import Trace
 from .spec import RunSpec, UsageError, build_spec, check_memory, format_dims, shape_text
+
 
 def variants() -> tuple[tuple[str, dict], ...]:
     """(label, build_spec options): each API, and each tf-keras branch, once; each API says which."""
     return tuple(v for api in APIS.values() for v in api.variants())
+
+
+class SeedKind(Enum):
+    """What seeded a sampler, as captured."""
+
+    SEED = "seed"  # a seed tensor passed to a stateless sampler
+    OP_SEEDS = "op_seeds"  # a stateful op's (global, op) seeds
+    UNSEEDED_OP = "unseeded_op"  # a stateful op, unseeded: get_seed gave (None, None)
+    GENERATOR = "generator"  # a tf.random.Generator from the call's seed
+    GENERATOR_DRAWN = "generator_drawn"  # a tf.random.Generator from a seed tf-keras drew at random
+
+
+@dataclass(frozen=True)
+class Seeding:
+    kind: SeedKind
+    values: object = None  # the seed tensor's values (nested tuples), (global, op), or the Generator's seed
+    state: object = None  # the Generator's state before the first call (nested tuples), if captured
+
+
+@dataclass(frozen=True)
+class Draw:
+    """What drew one mask: the sampler function, what seeded it, and the noise shape it filled at run time."""
+
+    sampler: str  # the qualname of the function that drew the uniforms
+    seeding: Seeding
+    noise: tuple[int, ...] | None
 
 
 @dataclass(frozen=True)
@@ -21,17 +48,48 @@ class Entry:
     label: str
     trace: Trace | None
     skipped: str | None  # why this API did not run on this input
-    sampler: str | None  # the function that drew the uniforms
-    randomness: str | None  # what seeded it, as captured
+    draw: Draw | None  # None: skipped, or nothing was drawn
     mask: np.ndarray | None  # the keep mask broadcast to the input's shape
-    noise: str | None = None  # the noise shape the sampler drew, at run time
+
+    @property
+    def sampler(self) -> str | None:
+        return None if self.draw is None else self.draw.sampler
+
+    @property
+    def seeding(self) -> Seeding | None:
+        return None if self.draw is None else self.draw.seeding
+
+    @property
+    def noise(self) -> tuple[int, ...] | None:
+        return None if self.draw is None else self.draw.noise
+
+
+class Agreement(Enum):
+    """Why the APIs of one group share a mask."""
+
+    COINCIDENCE = "coincidence"  # different samplers or seeds gave the same mask
+    NO_DRAW = "no_draw"  # nothing was drawn: the input came back unchanged
+    SAME_DERIVATION = "same_derivation"  # several APIs, one sampler, seeding and noise shape
+    OWN = "own"  # one API alone
 
 
 @dataclass(frozen=True)
 class Group:
     letter: str
     labels: tuple[str, ...]
-    reason: str
+    agreement: Agreement
+    draw: Draw | None  # what all members drew with (None: nothing drawn, or a coincidence)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Why two groups' masks differ, as captured: the sampler, its seeding, or the noise shape."""
+
+    a: str  # group letters
+    b: str
+    kind: str  # "sampler", "noise_shape" or "seed"
+    left: Draw  # what group a drew with
+    right: Draw
 
 
 @dataclass(frozen=True)
@@ -39,30 +97,36 @@ class Comparison:
     spec: RunSpec
     entries: tuple[Entry, ...]
     groups: tuple[Group, ...]
+    differences: tuple[Difference, ...] = ()
 
 
-def _values(v) -> str:
-    if isinstance(v, TensorView):
-        return str(np.asarray(v.value).tolist())
-    if isinstance(v, ListView):
-        return "[" + ", ".join(_values(i) for i in v.items) + "]"
-    return v.text if isinstance(v, PyValue) else "?"
+def _frozen(v):
+    """A nested list from tolist() as nested tuples, so it can be compared and hashed."""
+    return tuple(_frozen(i) for i in v) if isinstance(v, list) else v
 
 
-def _randomness(trace: Trace) -> str:
+def _seeding(trace: Trace) -> Seeding:
     """What the captured call seeded its sampler with."""
     t = trace.tensors
     if t.get("seed") is not None:
-        return f"seed {np.asarray(t['seed']).tolist()}"
+        return Seeding(SeedKind.SEED, _frozen(np.asarray(t["seed"]).tolist()))
     if t.get("op_seed") is not None:
-        return f"(global, op) seeds ({int(t['global_seed'])}, {int(t['op_seed'])})"
+        return Seeding(SeedKind.OP_SEEDS, (int(t["global_seed"]), int(t["op_seed"])))
     first = trace.calls[0]
     if "Generator" not in trace.stage("uniform").function.qualname:  # a stateful op, unseeded: get_seed
-        return "no seed: get_seed gave (None, None), so the op picked seeds of its own"  # gave (None, None)
-    state = "" if first.state_before is None else f", state {np.asarray(first.state_before).tolist()}"
+        return Seeding(SeedKind.UNSEEDED_OP)  # gave (None, None)
+    state = None if first.state_before is None else _frozen(np.asarray(first.state_before).tolist())
     if trace.seed is None:  # tf-keras drew the Generator's seed itself (random.randint)
-        return f"tf.random.Generator from a seed tf-keras drew at random{state}"
-    return f"tf.random.Generator from_seed({trace.seed}){state}"
+        return Seeding(SeedKind.GENERATOR_DRAWN, state=state)
+    return Seeding(SeedKind.GENERATOR, trace.seed, state)
+
+
+def _draw(trace: Trace) -> Draw | None:
+    uniform = trace.stage("uniform")
+    if not uniform.reached:
+        return None
+    noise = trace.stage("noise_shape").dynamic_shape
+    return Draw(uniform.function.qualname, _seeding(trace), tuple(noise) if noise else None)
 
 
 def compare(spec: RunSpec) -> Comparison:
@@ -88,61 +152,49 @@ def compare(spec: RunSpec) -> Comparison:
     entries = []
     for label, one, why in plan:
         if one is None:
-            entries.append(Entry(label, None, why, None, None, None))
+            entries.append(Entry(label, None, why, None, None))
             continue
         trace = trace_run(one)
         drawn = trace.tensors["keep_mask"]
         mask = (np.broadcast_to(drawn, trace.run_shape) if drawn is not None
                 else np.ones(trace.run_shape, dtype=bool))
-        uniform = trace.stage("uniform")
-        noise = trace.stage("noise_shape").dynamic_shape
-        entries.append(Entry(label, trace, None, uniform.function.qualname if uniform.reached else None,
-                             _randomness(trace) if uniform.reached else None, mask,
-                             str(noise) if uniform.reached and noise else None))
-    return Comparison(spec, tuple(entries), _groups(entries))
+        entries.append(Entry(label, trace, None, _draw(trace), mask))
+    groups = _groups(entries)
+    return Comparison(spec, tuple(entries), groups, _differences(entries, groups))
 
 
 def _groups(entries: list[Entry]) -> tuple[Group, ...]:
-    ran = [e for e in entries if e.mask is not None]
     buckets: dict[bytes, list[Entry]] = {}
-    for e in ran:
-        buckets.setdefault(e.mask.tobytes(), []).append(e)
+    for e in entries:
+        if e.mask is not None:
+            buckets.setdefault(e.mask.tobytes(), []).append(e)
     groups = []
     for i, members in enumerate(buckets.values()):
-        letter = chr(ord("A") + i)
-        labels = tuple(e.label for e in members)
-        causes = {(e.sampler, e.randomness, e.noise) for e in members}
-        groups.append(Group(letter, labels, narrate.compare_reason(causes, len(members))))
+        draws = {e.draw for e in members}
+        draw = next(iter(draws)) if len(draws) == 1 else None
+        if len(draws) > 1:
+            agreement = Agreement.COINCIDENCE
+        elif draw is None:
+            agreement = Agreement.NO_DRAW
+        else:
+            agreement = Agreement.SAME_DERIVATION if len(members) > 1 else Agreement.OWN
+        groups.append(Group(chr(ord("A") + i), tuple(e.label for e in members), agreement, draw))
     return tuple(groups)
 
 
-@dataclass(frozen=True)
-class Difference:
-    """Why two groups' masks differ, as captured: the sampler, its seeding, or the noise shape."""
-
-    a: str  # group letters
-    b: str
-    kind: str  # "sampler", "noise_shape" or "seed"
-    left: str  # what group a had of that kind
-    right: str
-    shared: str | None = None  # what both had (for "noise_shape": the shared seeding)
-
-
-def differences(c: Comparison) -> list[Difference]:
+def _differences(entries, groups) -> tuple[Difference, ...]:
     """Why the groups differ, from what each captured: a different sampler, or the same one seeded differently."""
-    firsts = []
-    for g in c.groups:
-        entry = next(e for e in c.entries if e.label == g.labels[0])
-        firsts.append((g.letter, entry))
+    firsts = [(g.letter, next(e for e in entries if e.label == g.labels[0]).draw) for g in groups]
     out = []
-    for i, (a, ea) in enumerate(firsts):
-        for b, eb in firsts[i + 1:]:
-            if ea.sampler is None or eb.sampler is None:
+    for i, (a, da) in enumerate(firsts):
+        for b, db in firsts[i + 1:]:
+            if da is None or db is None:
                 continue
-            if ea.sampler != eb.sampler:
-                out.append(Difference(a, b, "sampler", ea.sampler, eb.sampler))
-            elif ea.randomness == eb.randomness and ea.noise != eb.noise:
-                out.append(Difference(a, b, "noise_shape", ea.noise, eb.noise, ea.randomness))
+            if da.sampler != db.sampler:
+                kind = "sampler"
+            elif da.seeding == db.seeding and da.noise != db.noise:
+                kind = "noise_shape"
             else:
-                out.append(Difference(a, b, "seed", ea.randomness, eb.randomness, ea.sampler))
-    return out
+                kind = "seed"
+            out.append(Difference(a, b, kind, da, db))
+    return tuple(out)

@@ -6,10 +6,13 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 import time
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
 from .model import StopPoint
+from .stats_sums import Sums
+from .stop_point import stopped_at
 from .spec import UsageError
 from .stats_math import (binomial_pmf, chi2_sf, correlation, fisher_band, gamma_q,  # noqa: F401  (gamma_q: tests)
                          normal_quantile, wilson)
@@ -44,11 +47,19 @@ class Interval:
         return self.low <= self.exact <= self.high
 
 
+class Along(Enum):
+    """Which neighbours a correlation pairs."""
+    SAMPLES = "samples"  # along axis 0
+    FEATURES = "features"  # along the last axis
+    AXIS = "axis"  # along an axis between them
+    CALLS = "calls"  # consecutive calls, same element
+
+
 @dataclass(frozen=True)
 class Correlation:
     """Pearson r of masks between neighbours: along an axis (i and i+1, all else equal) or between calls."""
 
-    name: str  # "samples" (axis 0), "features" (last axis), "axis i", or "calls"
+    along: Along
     axis: int | None  # None: consecutive calls, same element
     value: float | None  # None: undefined, the mask never varied (rate 0)
     low: float | None
@@ -112,7 +123,7 @@ class Stats:
     identical: int  # consecutive calls that returned the very same mask (of trials - 1)
     fit: Fit | None  # None when nothing was drawn, P(keep) is 0 or 1, or too few draws for two bins
     seconds: float
-    drawn: bool  # the library drew uniforms (from the tool's trace of one call); False: it returned early
+    drawn: bool  # the library drew uniforms (read while tracing the call); False: it returned early
     stopped: StopPoint | None  # where the traced call returned early, when nothing was drawn
     level: float = LEVEL
 
@@ -120,8 +131,8 @@ class Stats:
     def mask_elements(self) -> int:
         return self.trials * self.elements
 
-    def correlation(self, name: str) -> Correlation | None:
-        return next((c for c in self.correlations if c.name == name), None)
+    def correlation(self, along: Along) -> Correlation | None:
+        return next((c for c in self.correlations if c.along is along), None)
 
 
 def check_trials(trials: int, elements: int) -> None:
@@ -143,12 +154,13 @@ def _axes(run_shape) -> list[int]:
     return [a for a, n in enumerate(run_shape) if n >= 2]
 
 
-def _chunk_function(tf, spec, call, args, looped: bool):
+def _chunk_function(tf, spec, call, args, looped: bool, record):
     """tf.function(x, k) -> the outputs of k calls, stacked along a new axis 0 (looped), or of one call.
 
     The k calls run in a tf.while_loop, not unrolled: each unrolled tf.nn.dropout(seed=s) would be
     its own op with the same seeds, so one graph run would return k identical masks. In the loop one
     op runs k times and its state advances, exactly as when the same call is made k times.
+    Each trace runs under record(code), a fresh Recorder: the Python of the call runs only while tracing.
     """
     dtype = tf.as_dtype(spec.dtype)
 
@@ -156,6 +168,10 @@ def _chunk_function(tf, spec, call, args, looped: bool):
         return i + 1, outputs.write(i, call(x, *args)), x
 
     def chunk(x, k):
+        with record(chunk.__code__):  # entered in the thread that traces: the worker's
+            return traced(x, k)
+
+    def traced(x, k):
         if not looped:  # a big input: one call per run costs little overhead, and stacking would copy it
             return call(x, *args)
         outputs = tf.TensorArray(dtype, size=k, element_shape=x.shape)
@@ -168,67 +184,14 @@ def _chunk_function(tf, spec, call, args, looped: bool):
     return tf.function(chunk, input_signature=signature, autograph=False)
 
 
-def _per_row(rows: np.ndarray, what) -> np.ndarray:
-    """what(row) for each row: a loop of flat counts for a few big rows, numpy's axis form for many small ones."""
-    if len(rows) <= 64:
-        return np.array([what(r) for r in rows], np.int64)
-    return what(rows, axis=1)
-
-
-class _Sums:
-    """Exact integer sums over every mask so far; one graph run's outputs at a time, never all of them."""
-
-    def __init__(self, run_shape, axes):
-        self.axes = axes
-        self.counts = np.zeros(run_shape, np.int32)  # keep count per element (trials <= MAX_TRIALS < 2**31)
-        self.kept = 0
-        self.calls = [0, 0, 0, 0]  # consecutive calls, same element: both kept, first kept, second kept, identical
-        self.pairs = {a: [0, 0, 0] for a in axes}  # neighbours along a: both kept, first kept, second kept
-        self.prev = self.prev_kept = None
-        self.ysum = self.ysq = 0.0
-        self.buffer = None
-
-    def add(self, outputs: np.ndarray) -> None:
-        """outputs: the k outputs of one graph run on ones, stacked along axis 0."""
-        if self.buffer is None or self.buffer.shape != outputs.shape:  # reused: fresh pages cost more than the test
-            self.buffer = np.empty(outputs.shape, bool)
-        masks = np.not_equal(outputs, 0, out=self.buffer)  # x is ones: an element was kept where the output is nonzero
-        wide = outputs.reshape(-1).astype(np.float64 if outputs.dtype == np.float64 else np.float32, copy=False)
-        self.ysum += float(wide.sum())  # numpy sums pairwise: float32 stays within ~1e-7 of the exact sum
-        self.ysq += float(np.dot(wide, wide))
-        flat = masks.reshape(len(masks), -1)
-        kept = _per_row(flat, np.count_nonzero)
-        total = int(kept.sum())
-        self.kept += total
-        if len(masks) <= 64:
-            for m in masks:
-                np.add(self.counts, m, out=self.counts, casting="unsafe")
-        else:
-            self.counts += masks.sum(axis=0, dtype=np.int32)
-        pairs = [(flat[:-1] & flat[1:], kept[:-1], kept[1:])] if len(flat) > 1 else []
-        if self.prev is not None:  # the first call of this run follows the last call of the one before
-            pairs.append((self.prev[None] & flat[:1], np.array([self.prev_kept]), kept[:1]))
-        for both_kept, before, after in pairs:
-            both = _per_row(both_kept, np.count_nonzero)
-            c = self.calls
-            c[0], c[1], c[2] = c[0] + int(both.sum()), c[1] + int(before.sum()), c[2] + int(after.sum())
-            c[3] += int(np.count_nonzero(before + after == 2 * both))  # no element differs from the call before
-        for a in self.axes:
-            lead = (slice(None),) * (a + 1)
-            both = int(np.count_nonzero(masks[lead + (slice(None, -1),)] & masks[lead + (slice(1, None),)]))
-            last = int(np.count_nonzero(masks[lead + (-1,)]))
-            first = int(np.count_nonzero(masks[lead + (0,)]))
-            p = self.pairs[a]
-            p[0], p[1], p[2] = p[0] + both, p[1] + total - last, p[2] + total - first
-        self.prev, self.prev_kept = flat[-1].copy(), int(kept[-1])
-
-
 def measure(spec, trials: int, progress=None) -> Stats:
     """Call spec's API `trials` times on ones, through one tf.function, and measure the masks it returns.
 
     `progress(done, total)` is called after each graph run; nothing here prints.
     """
     from .apis import call_text, effective_rng, make_call
+    from .capture import Recorder
+    from .harness import landmarks_for
     from .probabilities import probabilities
     from .tfenv import import_tensorflow
 
@@ -240,9 +203,16 @@ def measure(spec, trials: int, progress=None) -> Stats:
     looped = math.prod(run_shape) < LOOP_BELOW
     per_run = max(1, min(trials, CHUNK_ELEMENTS // math.prod(run_shape))) if looped else 1
     _, call, args = make_call(spec, tf)
-    fn = _chunk_function(tf, spec, call, args, looped)
+    landmarks = landmarks_for(spec)
+    recorders = []  # the last trace's: tf.function traces again when the first trace created variables
+
+    def record(boundary):
+        recorders[:] = [Recorder({lm.code: key for key, lm in landmarks.items() if lm.found}, boundary)]
+        return recorders[0]
+
+    fn = _chunk_function(tf, spec, call, args, looped, record)
     x = tf.ones(run_shape, tf.as_dtype(spec.dtype))
-    sums = _Sums(run_shape, axes)
+    sums = Sums(run_shape, axes)
     done = runs = 0
     if progress:
         progress(0, trials)
@@ -270,27 +240,22 @@ def measure(spec, trials: int, progress=None) -> Stats:
             if progress:
                 progress(done, trials)
     seconds = time.perf_counter() - start
-    traced = _traced(spec)
     return _summarise(spec, trials, run_shape, sums, per_run, runs, seconds, call_text(spec),
-                      probabilities(spec.dtype, spec.rate), effective_rng(spec), traced)
+                      probabilities(spec.dtype, spec.rate), effective_rng(spec), _drawn(recorders[0], landmarks))
 
 
-def _traced(spec):
-    """The tool's own trace of one call with the same spec: did the library draw, or where did it return?
+def _drawn(rec, landmarks) -> tuple[bool, StopPoint | None]:
+    """From the trace's own capture: did `_dropout` draw (it holds a random_tensor), or where did it return?"""
+    from .freeze import landmark_info
 
-    Which branch runs does not depend on the batch size, so every None takes size 1 here: a trace of
-    the full batch (its capture, check and grid count) would cost more than the masks measured.
-    """
-    from dataclasses import replace
-
-    from .trace import trace_run
-
-    facts = trace_run(replace(spec, batch=1) if spec.noise_shape is None else spec).facts  # a noise shape may
-    # name the batch size itself (8,1 with --batch 8), so with one the trace keeps the real batch
-    return facts.dropped, facts.stopped
+    ev = rec.first("tf._dropout")
+    pool = None if ev is None else ev.call_locals if ev.return_locals is None else ev.return_locals
+    if pool is not None and pool.get("random_tensor") is not None:
+        return True, None
+    return False, stopped_at(rec.events, {key: landmark_info(lm) for key, lm in landmarks.items()})
 
 
-def _summarise(spec, trials, run_shape, sums: _Sums, per_run, runs, seconds, call, probs, rng, traced) -> Stats:
+def _summarise(spec, trials, run_shape, sums: Sums, per_run, runs, seconds, call, probs, rng, traced) -> Stats:
     """From the exact sums to intervals, correlations and the binomial fit."""
     drawn, stopped = traced
     z = normal_quantile(1 - (1 - LEVEL) / 2)
@@ -306,13 +271,13 @@ def _summarise(spec, trials, run_shape, sums: _Sums, per_run, runs, seconds, cal
     draws = elements // repeat if drawn else 0  # nothing drawn: no draw to count, whatever the shape
     correlations = []
     for a, (n, sa, sb, ab, r) in per_axis.items():
-        name = "samples" if a == 0 else "features" if a == len(run_shape) - 1 else f"axis {a}"
+        along = Along.SAMPLES if a == 0 else Along.FEATURES if a == len(run_shape) - 1 else Along.AXIS
         independent = trials * draws if a in shared else n // repeat  # a shared pair is one draw twice
         independent = independent if drawn else 0  # no draws, no pairs of draws
-        correlations.append(_correlation(name, a, r, independent, sa + sb - 2 * ab, z))
+        correlations.append(_correlation(along, a, r, independent, sa + sb - 2 * ab, z))
     n_calls = (trials - 1) * elements
     r = correlation(n_calls, t_prev, t_cur, t_both)
-    correlations.append(_correlation("calls", None, r, (trials - 1) * draws, t_prev + t_cur - 2 * t_both, z))
+    correlations.append(_correlation(Along.CALLS, None, r, (trials - 1) * draws, t_prev + t_cur - 2 * t_both, z))
     n = trials * draws
     estimate = kept / (trials * elements)
     mean = sums.ysum / (trials * elements)
@@ -335,10 +300,9 @@ def _summarise(spec, trials, run_shape, sums: _Sums, per_run, runs, seconds, cal
         stopped=None if drawn else stopped)
 
 
-def _correlation(name, axis, r, n, differing, z) -> Correlation:
-    band = None if r is None else fisher_band(r, n, z)
-    return Correlation(name, axis, r, None if band is None else band[0], None if band is None else band[1], n,
-                       differing)
+def _correlation(along, axis, r, n, differing, z) -> Correlation:
+    low, high = (None if r is None else fisher_band(r, n, z)) or (None, None)
+    return Correlation(along, axis, r, low, high, n, differing)
 
 
 def _representatives(counts: np.ndarray, shared: tuple[int, ...]) -> np.ndarray:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from .apis import APIS, LANDMARKS, LOCALS
 from .apis.tf_keras import default_rng
 from .landmarks import find, function_source
-from .narrate.commands import Difference
 
 
 @dataclass(frozen=True)
@@ -27,13 +26,33 @@ class SourceFacts:
     noise_line: str  # Keras 3's tf.shape(inputs) line
     noise_where: str
 
+    @property
+    def keras3(self) -> bool:
+        """tf.keras is Keras 3 (else Keras 2)."""
+        return self.tf_keras_module.startswith("keras.")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of the widely read TF 2.9 / Keras 2.9 account, and whether the installed source differs."""
+
+    topic: str  # "mask_applied", "scale", "rng_branches", "tf_keras", "noise_shape"
+    differs: bool
+
+
+def points(s: SourceFacts) -> tuple[Point, ...]:
+    """The TF 2.9 / Keras 2.9 account, point by point, against what the installed source says."""
+    return (Point("mask_applied", "where_v2" in s.mask_line), Point("scale", not s.scale_line),
+            Point("rng_branches", bool(s.rng_branches)), Point("tf_keras", s.keras3),
+            Point("noise_shape", bool(s.noise_line)))
+
 
 @dataclass(frozen=True)
 class VersionsReport:
     versions: dict
-    tf_keras_is: str  # what `tf.keras` resolves to
-    apis: tuple  # (name, available, detail)
-    differences: tuple[Difference, ...]
+    apis: tuple  # (name, available, what the installed version lacks, or None)
+    source: SourceFacts
+    points: tuple[Point, ...]
     landmarks: tuple = ()  # (key, function, found, file:line or why missing, ((local, found), ...))
 
 
@@ -68,13 +87,12 @@ def report() -> VersionsReport:
     tf, keras = import_tensorflow()
     found = installed(tf, keras)
     module = tf.keras.layers.Dropout.__module__
-    tf_keras_is = (f"Keras 3 ({module})" if module.startswith("keras.") else f"Keras 2 ({module})")
 
     apis = []
     for name, api in APIS.items():
         missing = [find(k, *LANDMARKS[k]) for rng in api.rngs for k in api.landmark_keys(rng)]
         missing = [lm.missing for lm in missing if not lm.found]
-        apis.append((name, not missing, missing[0] if missing else api.summary))
+        apis.append((name, not missing, missing[0] if missing else None))
     landmarks = []
     for key, (where, qualname) in LANDMARKS.items():
         lm = find(key, where, qualname)
@@ -95,7 +113,4 @@ def report() -> VersionsReport:
         rng_default=default, tf_keras_module=module,
         noise_line=_line_of("keras._get_concrete_noise_shape", r"tf\.shape\(inputs\)"),
         noise_where=_source("keras._get_concrete_noise_shape")[1])
-    from .narrate import version_differences
-
-    diffs = version_differences(facts)
-    return VersionsReport(found, tf_keras_is, tuple(apis), tuple(diffs), tuple(landmarks))
+    return VersionsReport(found, tuple(apis), facts, points(facts), tuple(landmarks))

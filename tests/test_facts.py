@@ -194,15 +194,17 @@ def test_graph_without_training_says_nothing_was_drawn(tf, capsys):
 
 # 12. compare: spatial1d differs from keras by its noise shape, not its seed.
 def test_compare_names_the_noise_shape(tf):
-    from dropout_trace.compare import compare, differences
+    from dropout_trace.compare import compare
+    from dropout_trace.narrate.compare import noise
     from dropout_trace.spec import build_spec
 
     c = compare(build_spec(rate="0.3", shape="None,2,3", batch=2))
-    lines = [narrate.compare_difference(d) for d in differences(c)]
+    lines = [narrate.compare_difference(d) for d in c.differences]
     assert not any("seeded differently (seed [42, 0] vs seed [42, 0])" in d for d in lines)
     spatial = next(e for e in c.entries if e.label == "spatial1d")
     keras = next(e for e in c.entries if e.label == "keras")
-    assert spatial.noise == "[2, 1, 3]" and keras.noise == "[2, 2, 3]"
+    assert spatial.noise == (2, 1, 3) and keras.noise == (2, 2, 3)
+    assert noise(spatial.noise) == "[2, 1, 3]"
     if not np.array_equal(spatial.mask, keras.mask):
         assert any("different noise shapes" in d for d in lines)
 

@@ -10,7 +10,7 @@ import pytest
 
 from dropout_trace.cli import main
 from dropout_trace.spec import build_spec
-from dropout_trace.stats import (binomial_fit, measure)
+from dropout_trace.stats import Along, binomial_fit, measure
 
 T = 60  # trials: small, so every test stays fast
 
@@ -48,9 +48,9 @@ def test_counts_match_plain_keras(tf, keras):
     s = measure(spec(seed=3), T)
     masks = keras_masks(keras, tf, T, 3)
     assert s.kept.estimate == masks.mean()
-    assert s.correlation("samples").value == pytest.approx(pooled_r(masks[:, :-1], masks[:, 1:]), abs=1e-12)
-    assert s.correlation("features").value == pytest.approx(pooled_r(masks[:, :, :-1], masks[:, :, 1:]), abs=1e-12)
-    assert s.correlation("calls").value == pytest.approx(pooled_r(masks[:-1], masks[1:]), abs=1e-12)
+    assert s.correlation(Along.SAMPLES).value == pytest.approx(pooled_r(masks[:, :-1], masks[:, 1:]), abs=1e-12)
+    assert s.correlation(Along.FEATURES).value == pytest.approx(pooled_r(masks[:, :, :-1], masks[:, :, 1:]), abs=1e-12)
+    assert s.correlation(Along.CALLS).value == pytest.approx(pooled_r(masks[:-1], masks[1:]), abs=1e-12)
     assert s.ratio.estimate == pytest.approx(masks.mean() * s.scale, rel=1e-6)
     assert s.fit.draws == 256 and s.fit.p_value == pytest.approx(
         binomial_fit(masks.sum(axis=0).ravel(), T, s.p_keep).p_value)
@@ -58,7 +58,7 @@ def test_counts_match_plain_keras(tf, keras):
 
 def test_correlations_near_zero_by_default(tf):
     s = measure(spec(seed=11), T)
-    for name in ("samples", "features", "calls"):
+    for name in (Along.SAMPLES, Along.FEATURES, Along.CALLS):
         c = s.correlation(name)
         assert abs(c.value) < 0.05 and c.low <= 0 <= c.high, name
     assert s.shared_axes == () and s.draws == 256 and s.fit.passed
@@ -66,9 +66,9 @@ def test_correlations_near_zero_by_default(tf):
 
 def test_shared_axis_gives_correlation_exactly_one(tf):
     s = measure(spec(noise_shape="1,16"), T)
-    samples = s.correlation("samples")
+    samples = s.correlation(Along.SAMPLES)
     assert samples.value == 1.0 and samples.differing == 0 and (samples.low, samples.high) == (1.0, 1.0)
-    assert abs(s.correlation("features").value) < 0.1
+    assert abs(s.correlation(Along.FEATURES).value) < 0.1
     assert s.shared_axes == (0,) and s.draws == 16 and s.kept.n == T * 16
 
 
@@ -76,7 +76,7 @@ def test_shared_axis_gives_correlation_exactly_one(tf):
                                      {"api": "tf-keras", "rng": "stateless"}])
 def test_stateless_apis_repeat_one_mask(tf, options):
     s = measure(spec(**options), T)
-    assert s.identical == T - 1 and s.correlation("calls").value == 1.0
+    assert s.identical == T - 1 and s.correlation(Along.CALLS).value == 1.0
     assert not s.fit.passed
 
 
@@ -85,7 +85,7 @@ def test_stateless_apis_repeat_one_mask(tf, options):
 def test_stateful_apis_draw_fresh_masks(tf, options):
     """tf.nn.dropout(seed=s) called in a loop: one op whose state advances, not k ops with equal seeds."""
     s = measure(spec(**options), T)
-    assert s.identical == 0 and abs(s.correlation("calls").value) < 0.05 and s.kept.inside
+    assert s.identical == 0 and abs(s.correlation(Along.CALLS).value) < 0.05 and s.kept.inside
 
 
 def test_bfloat16_uses_the_exact_probability(tf):
@@ -101,7 +101,7 @@ def test_large_input_one_call_per_run(tf):
 
 def test_rate_zero_has_nothing_to_test(tf):
     s = measure(spec(rate="0"), 5)
-    assert s.kept.estimate == 1.0 and s.fit is None and s.correlation("samples").value is None
+    assert s.kept.estimate == 1.0 and s.fit is None and s.correlation(Along.SAMPLES).value is None
 
 
 def test_rate_zero_draws_nothing_whatever_the_shape(tf, keras, capsys):

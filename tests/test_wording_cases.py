@@ -67,6 +67,7 @@ def test_stats_of_a_stateful_op_repeats_with_its_seed(tf):
 
 def test_compare_without_a_seed_names_no_generator_for_the_stateful_ops(tf):
     from dropout_trace.compare import compare
+    from dropout_trace.narrate.compare import seeding
     from dropout_trace.spec import build_spec
 
     result = compare(build_spec(rate="0.3", shape="None,4", seed="none"))
@@ -74,9 +75,9 @@ def test_compare_without_a_seed_names_no_generator_for_the_stateful_ops(tf):
         if entry.trace is None or entry.sampler is None:
             continue
         if "Generator" in entry.sampler:
-            assert "drew at random" in entry.randomness
+            assert "drew at random" in seeding(entry.seeding)
         elif entry.trace.tensors.get("seed") is None and entry.trace.tensors.get("op_seed") is None:
-            assert "Generator" not in entry.randomness and "(None, None)" in entry.randomness
+            assert "Generator" not in seeding(entry.seeding) and "(None, None)" in seeding(entry.seeding)
 
 
 def test_one_draw_is_counted_in_the_singular(tf, capsys):

@@ -67,8 +67,10 @@ class Independence:
 
 
 def _facts(s) -> Case:
-    def corr(name):
-        c = s.correlation(name)
+    from ..stats import Along
+
+    def corr(along):
+        c = s.correlation(along)
         return None if c is None else Corr(r=c.value, low=c.low, high=c.high, differing=c.differing, pairs=c.pairs)
 
     fit = s.fit
@@ -76,7 +78,7 @@ def _facts(s) -> Case:
         call=s.call, trials=s.trials, run_shape=list(s.run_shape), draws=s.draws,
         shared_axes=list(s.shared_axes), p_keep=s.p_keep,
         kept=Kept(estimate=s.kept.estimate, low=s.kept.low, high=s.kept.high, inside=s.kept.inside),
-        samples=corr("samples"), features=corr("features"), calls=corr("calls"),
+        samples=corr(Along.SAMPLES), features=corr(Along.FEATURES), calls=corr(Along.CALLS),
         identical=s.identical,
         fit=None if fit is None else Fit(chi2=fit.chi2, dof=fit.dof, p_value=fit.p_value, passed=fit.passed,
                                          draws=fit.draws),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..narrate.commands import Difference
+from ..narrate.versions import Difference
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,8 @@ class VersionsTopic:
 
 
 def compute(p) -> VersionsTopic:
+    from ..narrate.versions import differences, tf_keras_is
     from ..versions import report
 
-    r = report()
-    return VersionsTopic(versions=dict(r.versions), tf_keras_is=r.tf_keras_is, differences=list(r.differences))
+    r = report()  # this topic's JSON writes its facts as they are shown, so they are worded here
+    return VersionsTopic(versions=dict(r.versions), tf_keras_is=tf_keras_is(r.source), differences=list(differences(r)))

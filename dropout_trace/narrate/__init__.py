@@ -4,14 +4,14 @@ Each function takes facts (and the stage or check they are about) and returns wo
 anywhere branches on what these words say.
 
 words: numbers, lists and counts; header, stage, stage_brief, answer, replica_lines: the run views;
-commands: compare, graph and versions; stats: the stats command; one module per explain topic.
+commands: graph; compare, versions and stats: those commands; one module per explain topic.
 The names below are the ones callers use.
 """
 
 from .answer import (calls_summary, check_brief, check_rows, in_short, in_short_brief, kept_line,
                      probabilities_line, refusal)
-from .commands import (GRAPH_MARKS, compare_difference, compare_reason, graph_mark,
-                       version_differences)
+from .commands import GRAPH_MARKS, graph_mark
+from .compare import compare_difference, compare_reason
 from .header import library_version, mode_brief, mode_line, notes, notes_brief
 from .replica_lines import replica_rows, replicas_agreement, replicas_lesson, replicas_why
 from .stage import idea, missing, stopped, title, value_note, value_words
@@ -22,5 +22,4 @@ __all__ = ["GRAPH_MARKS", "brief", "calls_summary", "check_brief", "check_rows",
            "compare_difference", "compare_reason", "graph_mark", "idea", "in_short", "in_short_brief", "ints",
            "kept_line", "library_version", "listed", "missing", "mode_brief", "mode_line", "not_reached_brief", "notes", "notes_brief",
            "num", "plural", "probabilities_line", "refusal", "replica_rows", "replicas_agreement", "replicas_lesson",
-           "replicas_why", "stopped", "title", "value_note", "value_words",
-           "version_differences"]
+           "replicas_why", "stopped", "title", "value_note", "value_words"]

@@ -1,31 +1,6 @@
-"""The words of the compare, graph and versions commands."""
+"""The words of the graph command."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-
-
-def compare_reason(causes: set, members: int) -> str:
-    """Why the APIs in one group share a mask, from each one's (sampler, seeding, noise shape)."""
-    if len(causes) > 1:
-        return "the same mask from different samplers or seeds: a coincidence of a small sample"
-    sampler, randomness, noise = next(iter(causes))
-    if sampler is None:
-        return "no draw at all: the input came back unchanged"
-    shape = f", noise shape {noise}" if noise else ""
-    if members > 1:
-        return (f"the same sampler, {sampler}, with the same {randomness}{shape}: the same derivation gives "
-                "the same draws")
-    return f"its own draws: {sampler} with {randomness}{shape}"
-
-
-def compare_difference(d) -> str:
-    if d.kind == "sampler":
-        return f"{d.a} vs {d.b}: different samplers ({d.left} vs {d.right})"
-    if d.kind == "noise_shape":
-        return (f"{d.a} vs {d.b}: the same sampler and {d.shared}, but different noise shapes ({d.left} vs "
-                f"{d.right}): the draws fill a different shape")
-    return f"{d.a} vs {d.b}: the same sampler, {d.shared}, seeded differently ({d.left} vs {d.right})"
 
 
 GRAPH_MARKS = {
@@ -48,42 +23,3 @@ def graph_mark(mark: str, view) -> str:
     if mark == "shape":
         return "no Shape op: the noise shape was built from known sizes only"
     return f"{GRAPH_MARKS[mark]}: no such op in this graph"
-
-
-
-
-@dataclass(frozen=True)
-class Difference:
-    """One point of the TF 2.9 / Keras 2.9 account, against what the installed source says."""
-
-    topic: str
-    account: str  # what the widely read TF 2.9 / Keras 2.9 account says
-    installed: str  # what the installed source does, with where it was read
-    differs: bool
-
-
-def version_differences(s) -> tuple:
-    """The TF 2.9 / Keras 2.9 account, point by point, against what the installed source says."""
-    keras3 = s.tf_keras_module.startswith("keras.")
-    default = {"stateful": "stateful", "legacy": "legacy (tf.nn.dropout)", None: "tf-keras not installed"}
-    return (
-        Difference("how the mask is applied",
-                   "x * scale * cast(keep_mask): a Mul by the mask cast to x's dtype (TF 2.10 and earlier)",
-                   f"`{s.mask_line}` ({s.dropout_where})" if s.mask_line else f"not found in {s.dropout_where}",
-                   "where_v2" in s.mask_line),
-        Difference("the scale", "scale = 1 / (1 - rate) in Python, cast to x's dtype, multiplied in",
-                   f"`{s.scale_line}` ({s.dropout_where})" if s.scale_line
-                   else f"no `scale = 1 / keep_prob` line in {s.dropout_where}", not s.scale_line),
-        Difference("Keras 2's RandomGenerator.dropout",
-                   "Keras 2.9: no rng_type branches; without a tf.random.Generator it calls tf.nn.dropout "
-                   "(stateless_dropout only with the generator enabled)",
-                   (f"branches on {', '.join(s.rng_branches)} and legacy ({s.rng_where}); default here: "
-                    f"{default[s.rng_default]}" if s.rng_branches else f"no rng_type branches ({s.rng_where})"),
-                   bool(s.rng_branches)),
-        Difference("which Keras tf.keras is", "Keras 2 (keras 2.9): Dropout.call -> BaseRandomLayer's RandomGenerator",
-                   f"Keras {'3' if keras3 else '2'} ({s.tf_keras_module})", keras3),
-        Difference("where tf.shape(x) is taken", "nn_ops._get_noise_shape returns array_ops.shape(x)",
-                   (f"Keras 3 takes `{s.noise_line}` first ({s.noise_where}) when no noise shape is given; "
-                    "_get_noise_shape then returns that tensor unchanged" if s.noise_line
-                    else f"no tf.shape(inputs) in {s.noise_where}"), bool(s.noise_line)),
-    )

@@ -92,9 +92,15 @@ def repeated(s) -> bool:
     return s.identical == s.trials - 1
 
 
+def correlation_name(c) -> str:
+    """'samples', 'features', 'axis i' or 'calls': a correlation's row in the table."""
+    return f"axis {c.axis}" if c.along.value == "axis" else c.along.value
+
+
 def correlation_verdict(c, s) -> str:
+    named = c.along.value in ("samples", "features")  # the axis has a name of its own
     between = "consecutive calls, same element" if c.axis is None else (
-        f"neighbouring {c.name}" if c.name in ("samples", "features") else f"neighbours along {c.name}")
+        f"neighbouring {correlation_name(c)}" if named else f"neighbours along {correlation_name(c)}")
     if c.value is None and not s.drawn:
         return f"{between}: undefined, nothing was drawn."
     if c.value is None:
@@ -104,7 +110,7 @@ def correlation_verdict(c, s) -> str:
         if c.axis is None:
             return f"{between}: r = 1 exactly, every call returned the same mask."
         return (f"{between}: r = 1 exactly, the mask was constant along axis {c.axis} in every call: one draw "
-                f"shared by all {s.run_shape[c.axis]:,} {c.name if c.name != f'axis {c.axis}' else 'positions'}.")
+                f"shared by all {s.run_shape[c.axis]:,} {correlation_name(c) if named else 'positions'}.")
     if repeated(s) and c.axis is not None:
         return (f"{between}: r = {fixed(c.value, 4)}, measured on one mask repeated {s.trials:,} times; its band "
                 "assumes independent calls.")

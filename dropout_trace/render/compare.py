@@ -7,7 +7,6 @@ from rich.console import Console
 from rich.text import Text
 
 from .. import narrate
-from ..compare import differences
 from .grids import DROPPED, KEPT, grid
 from .layout import Headline, Prose, show
 from .numbers import dims
@@ -37,9 +36,9 @@ def compare_blocks(c, width: int):
     for g in c.groups:
         line = Prose(f"{g.letter} ", style="bold magenta")
         line.append(", ".join(g.labels), style="bold")
-        line.append(f": {g.reason}")
+        line.append(f": {narrate.compare_reason(g)}")
         yield line
-    for d in differences(c):
+    for d in c.differences:
         yield Prose(narrate.compare_difference(d), style="dim")
     for e in c.entries:
         if e.skipped:

@@ -72,7 +72,7 @@ def stats_blocks(s):
                           ("pairs", "right")):
         table.add_column(name, justify=justify, no_wrap=True)
     for c in s.correlations:
-        table.add_row(c.name, "-" if c.value is None else words.fixed(c.value, 4), words.interval(c.low, c.high, 4),
+        table.add_row(words.correlation_name(c), "-" if c.value is None else words.fixed(c.value, 4), words.interval(c.low, c.high, 4),
                       f"{c.pairs:,}")
     yield indented(table, (0, 0, 0, 2))
     yield None

@@ -6,6 +6,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from ..narrate import versions as words
 from .layout import DETAIL_MIN, Headline, Prose, indented, show
 
 
@@ -41,15 +42,16 @@ def versions_blocks(r, width: int):
     table.add_row("TensorFlow", Text(v["tensorflow"]))
     table.add_row("Keras", Text(v["keras"]))
     table.add_row("tf-keras", Text(v["tf_keras"] or "not installed"))
-    table.add_row("tf.keras is", Prose(r.tf_keras_is))
+    table.add_row("tf.keras is", Prose(words.tf_keras_is(r.source)))
     yield Headline("Installed")
     yield indented(table, (0, 0, 0, 2))
     yield None
     yield Headline("APIs")
-    yield _marked([(ok, name, Prose(detail, style="dim" if ok else "yellow")) for name, ok, detail in r.apis], width)
+    yield _marked([(ok, name, Prose(words.api_detail(name, missing), style="dim" if ok else "yellow"))
+                   for name, ok, missing in r.apis], width)
     yield None
     yield Headline("Compared with the TF 2.9 / Keras 2.9 account", "read from the installed source")
-    for d in r.differences:
+    for d in words.differences(r):
         line = Text("  ≠ " if d.differs else "  = ", style="bold yellow" if d.differs else "bold green")
         line.append(d.topic, style="bold")
         yield line

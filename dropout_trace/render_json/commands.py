@@ -8,32 +8,33 @@ from .tensors import Tensors
 
 def compare_json(c, values: str | None = None) -> dict:
     """`compare --format json`: each API's mask is named in `tensors`; APIs whose masks agree share one."""
-    from .. import narrate
-    from ..compare import differences
+    from ..narrate import compare as words
 
     letter = {label: g.letter for g in c.groups for label in g.labels}
     tensors = Tensors(values)
     return document({
         "rate": c.spec.rate, "shape": list(c.spec.shape), "run_shape": list(c.spec.run_shape), "seed": c.spec.seed,
         "entries": [{"api": e.label, "group": letter.get(e.label), "skipped": e.skipped, "sampler": e.sampler,
-                     "randomness": e.randomness,
+                     "randomness": None if e.seeding is None else words.seeding(e.seeding),
                      "mask": None if e.mask is None else tensors.add(e.mask, f"mask_{letter[e.label].lower()}"),
                      "check": None if e.trace is None else e.trace.check.passed} for e in c.entries],
-        "groups": [{"group": g.letter, "apis": list(g.labels), "reason": g.reason} for g in c.groups],
-        "differences": [{"groups": [d.a, d.b], "kind": d.kind, "sentence": narrate.compare_difference(d)}
-                        for d in differences(c)],
+        "groups": [{"group": g.letter, "apis": list(g.labels), "reason": words.compare_reason(g)} for g in c.groups],
+        "differences": [{"groups": [d.a, d.b], "kind": d.kind, "sentence": words.compare_difference(d)}
+                        for d in c.differences],
         "tensors": tensors.table,
     })
 
 
 def versions_json(r) -> dict:
-    return document({"versions": r.versions, "tf_keras_is": r.tf_keras_is,
-            "apis": [{"api": n, "available": ok, "detail": d} for n, ok, d in r.apis],
+    from ..narrate import versions as words
+
+    return document({"versions": r.versions, "tf_keras_is": words.tf_keras_is(r.source),
+            "apis": [{"api": n, "available": ok, "detail": words.api_detail(n, missing)} for n, ok, missing in r.apis],
             "landmarks": [{"landmark": k, "function": fn, "found": ok, "detail": d,
                            "locals": [{"name": n, "found": f} for n, f in locs]}
                           for k, fn, ok, d, locs in r.landmarks],
             "differences": [{"topic": d.topic, "account": d.account, "installed": d.installed,
-                             "differs": d.differs} for d in r.differences]})
+                             "differs": d.differs} for d in words.differences(r)]})
 
 
 def lesson_json(lesson) -> dict:
@@ -67,13 +68,14 @@ def stats_json(s) -> dict:
     features, calls, axes: [{name, axis, r, low, high, pairs, differing}]}, identical_calls, binomial {chi2,
     dof, p_value, passed, draws, bins: [{keep_counts, observed, expected}]} or null, findings (the sentences)."""
     from ..narrate import stats as words
+    from ..stats import Along
 
     def interval(iv) -> dict:
         return {"estimate": iv.estimate, "low": iv.low, "high": iv.high, "exact": iv.exact, "inside": iv.inside,
                 "draws": iv.n}
 
     def corr(c) -> dict | None:
-        return None if c is None else {"name": c.name, "axis": c.axis, "r": c.value, "low": c.low, "high": c.high,
+        return None if c is None else {"name": words.correlation_name(c), "axis": c.axis, "r": c.value, "low": c.low, "high": c.high,
                                        "pairs": c.pairs, "differing": c.differing}
 
     f = s.fit
@@ -87,8 +89,8 @@ def stats_json(s) -> dict:
         "exact": {"p_keep": s.p_keep, "rate_in_dtype": s.rate_in_dtype, "scale": s.scale,
                   "output_ratio": s.ratio.exact},
         "kept_fraction": interval(s.kept), "output_ratio": interval(s.ratio),
-        "correlation": {"samples": corr(s.correlation("samples")), "features": corr(s.correlation("features")),
-                        "calls": corr(s.correlation("calls")),
+        "correlation": {"samples": corr(s.correlation(Along.SAMPLES)), "features": corr(s.correlation(Along.FEATURES)),
+                        "calls": corr(s.correlation(Along.CALLS)),
                         "axes": [corr(c) for c in s.correlations if c.axis is not None]},
         "identical_calls": s.identical,
         "binomial": None if f is None else {

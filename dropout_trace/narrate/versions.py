@@ -1,0 +1,62 @@
+"""Words for the versions command: the TF 2.9 / Keras 2.9 account, point by point, and what is installed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One point of the TF 2.9 / Keras 2.9 account, worded, against what the installed source says."""
+
+    topic: str
+    account: str  # what the widely read TF 2.9 / Keras 2.9 account says
+    installed: str  # what the installed source does, with where it was read
+    differs: bool
+
+
+ACCOUNT = {  # point -> (its topic, what the widely read TF 2.9 / Keras 2.9 account says)
+    "mask_applied": ("how the mask is applied",
+                     "x * scale * cast(keep_mask): a Mul by the mask cast to x's dtype (TF 2.10 and earlier)"),
+    "scale": ("the scale", "scale = 1 / (1 - rate) in Python, cast to x's dtype, multiplied in"),
+    "rng_branches": ("Keras 2's RandomGenerator.dropout",
+                     "Keras 2.9: no rng_type branches; without a tf.random.Generator it calls tf.nn.dropout "
+                     "(stateless_dropout only with the generator enabled)"),
+    "tf_keras": ("which Keras tf.keras is", "Keras 2 (keras 2.9): Dropout.call -> BaseRandomLayer's RandomGenerator"),
+    "noise_shape": ("where tf.shape(x) is taken", "nn_ops._get_noise_shape returns array_ops.shape(x)"),
+}
+_DEFAULT_RNG = {"stateful": "stateful", "legacy": "legacy (tf.nn.dropout)", None: "tf-keras not installed"}
+
+
+def tf_keras_is(s) -> str:
+    """What `tf.keras` resolves to, from the versions SourceFacts."""
+    return f"Keras {'3' if s.keras3 else '2'} ({s.tf_keras_module})"
+
+
+def installed(topic: str, s) -> str:
+    """What the installed source does on one point, with where it was read."""
+    if topic == "mask_applied":
+        return f"`{s.mask_line}` ({s.dropout_where})" if s.mask_line else f"not found in {s.dropout_where}"
+    if topic == "scale":
+        return (f"`{s.scale_line}` ({s.dropout_where})" if s.scale_line
+                else f"no `scale = 1 / keep_prob` line in {s.dropout_where}")
+    if topic == "rng_branches":
+        return (f"branches on {', '.join(s.rng_branches)} and legacy ({s.rng_where}); default here: "
+                f"{_DEFAULT_RNG[s.rng_default]}" if s.rng_branches else f"no rng_type branches ({s.rng_where})")
+    if topic == "tf_keras":
+        return tf_keras_is(s)
+    return (f"Keras 3 takes `{s.noise_line}` first ({s.noise_where}) when no noise shape is given; "
+            "_get_noise_shape then returns that tensor unchanged" if s.noise_line
+            else f"no tf.shape(inputs) in {s.noise_where}")
+
+
+def differences(r) -> tuple[Difference, ...]:
+    """A VersionsReport's points, worded."""
+    return tuple(Difference(*ACCOUNT[p.topic], installed(p.topic, r.source), p.differs) for p in r.points)
+
+
+def api_detail(name: str, missing: str | None) -> str:
+    """What the installed version lacks for an API, or the API's summary."""
+    from ..apis import APIS
+
+    return missing if missing is not None else APIS[name].summary
