@@ -11,6 +11,8 @@ import numpy as np
 from ..apis import KERAS_RANDOM, TF_KERAS
 from . import Failed
 
+TF_KERAS_STATELESS = f"{TF_KERAS.name} stateless"  # tf-keras with rng_type="stateless": a constant seed too
+
 SHAPE = (4, 32)  # 128 elements: two independent masks coincide by chance only at tiny rates
 
 
@@ -134,8 +136,8 @@ def compute(p) -> Seeds:
     return Seeds(
         rate=p.rate, seed=p.seed, elements=int(x.size),
         layer=_repeat({"rate": str(p.rate), "seed": p.seed}),
-        constant={"keras.random.dropout": _repeat({"rate": str(p.rate), "seed": p.seed, "api": KERAS_RANDOM.name}),
-                  "tf-keras stateless": _repeat({"rate": str(p.rate), "seed": p.seed, "api": TF_KERAS.name,
+        constant={KERAS_RANDOM.name: _repeat({"rate": str(p.rate), "seed": p.seed, "api": KERAS_RANDOM.name}),
+                  TF_KERAS_STATELESS: _repeat({"rate": str(p.rate), "seed": p.seed, "api": TF_KERAS.name,
                                                  "rng": "stateless"})},
         unseeded=_unseeded(tf, keras, x, p.rate, p.seed),
         same_seed=_two_fresh(keras, x, p.rate, p.seed),

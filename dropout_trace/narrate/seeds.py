@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from ..lessons import Failed
-from ..lessons.seeds import Seeds
+from ..apis import KERAS_RANDOM
+from ..lessons.seeds import TF_KERAS_STATELESS, Seeds
 from ..page import Heading, Mask, Say, Table, Try
 from .words import listed, num
 
 SUMMARY = "why a mask changes every batch, or repeats"
 
 # Each call with a constant seed: what it is called, and how it is set up ("{s}": the seed).
-CONSTANT_CALLS = {"keras.random.dropout": ("keras.random.dropout", "seed={s}"),
-                  "tf-keras stateless": ("tf_keras Dropout", "stateless rng")}
+CONSTANT_CALLS = {KERAS_RANDOM.name: (KERAS_RANDOM.name, "seed={s}"),
+                  TF_KERAS_STATELESS: ("tf_keras Dropout", "stateless rng")}
 
 
 def _same(v) -> str:
