@@ -9,7 +9,15 @@ from dataclasses import dataclass
 
 from .apis import APIS, LANDMARKS, LOCALS
 from .apis.tf_keras import default_rng
-from .landmarks import find, function_source
+from .landmarks import FunctionRef, find, function_source
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a landmark lives in the installed version, or why it is missing."""
+
+    ref: FunctionRef | None
+    missing: str | None = None
 
 
 @dataclass(frozen=True)
@@ -17,14 +25,14 @@ class SourceFacts:
     """What the installed source says on the points where the TF 2.9 account and today differ."""
 
     mask_line: str  # the line of _dropout that applies the mask ('' if none matched)
-    dropout_where: str  # where _dropout lives, or why it is missing
+    dropout_where: Where  # where _dropout lives, or why it is missing
     scale_line: str
     rng_branches: tuple[str, ...]  # RandomGenerator.dropout's rng_type branches
-    rng_where: str
+    rng_where: Where
     rng_default: str | None  # tf_keras's default branch here
     tf_keras_module: str  # the module tf.keras.layers.Dropout comes from
     noise_line: str  # Keras 3's tf.shape(inputs) line
-    noise_where: str
+    noise_where: Where
 
     @property
     def keras3(self) -> bool:
@@ -66,13 +74,13 @@ def installed(tf, keras) -> dict:
     return found
 
 
-def _source(key: str) -> tuple[str, str]:
-    """(source text, 'file:line') of a landmark in the installed version, or ('', reason)."""
+def _source(key: str) -> tuple[str, Where]:
+    """(source text, where it lives) of a landmark in the installed version, or ('', why it is missing)."""
     lm = find(key, *LANDMARKS[key])
     if not lm.found:
-        return "", lm.missing
+        return "", Where(None, lm.missing)
     lines, _ = function_source(lm.code)
-    return "".join(lines), f"{lm.ref.qualname} in {lm.ref.file}:{lm.ref.line}"
+    return "".join(lines), Where(lm.ref)
 
 
 def _line_of(key: str, pattern: str) -> str:

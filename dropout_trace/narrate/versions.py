@@ -33,21 +33,27 @@ def tf_keras_is(s) -> str:
     return f"Keras {'3' if s.keras3 else '2'} ({s.tf_keras_module})"
 
 
+def where(w) -> str:
+    """'qualname in file:line' of a versions.Where, or why the landmark is missing."""
+    return w.missing if w.ref is None else f"{w.ref.qualname} in {w.ref.file}:{w.ref.line}"
+
+
 def installed(topic: str, s) -> str:
     """What the installed source does on one point, with where it was read."""
+    dropout_where, rng_where, noise_where = where(s.dropout_where), where(s.rng_where), where(s.noise_where)
     if topic == "mask_applied":
-        return f"`{s.mask_line}` ({s.dropout_where})" if s.mask_line else f"not found in {s.dropout_where}"
+        return f"`{s.mask_line}` ({dropout_where})" if s.mask_line else f"not found in {dropout_where}"
     if topic == "scale":
-        return (f"`{s.scale_line}` ({s.dropout_where})" if s.scale_line
-                else f"no `scale = 1 / keep_prob` line in {s.dropout_where}")
+        return (f"`{s.scale_line}` ({dropout_where})" if s.scale_line
+                else f"no `scale = 1 / keep_prob` line in {dropout_where}")
     if topic == "rng_branches":
-        return (f"branches on {', '.join(s.rng_branches)} and legacy ({s.rng_where}); default here: "
-                f"{_DEFAULT_RNG[s.rng_default]}" if s.rng_branches else f"no rng_type branches ({s.rng_where})")
+        return (f"branches on {', '.join(s.rng_branches)} and legacy ({rng_where}); default here: "
+                f"{_DEFAULT_RNG[s.rng_default]}" if s.rng_branches else f"no rng_type branches ({rng_where})")
     if topic == "tf_keras":
         return tf_keras_is(s)
-    return (f"Keras 3 takes `{s.noise_line}` first ({s.noise_where}) when no noise shape is given; "
+    return (f"Keras 3 takes `{s.noise_line}` first ({noise_where}) when no noise shape is given; "
             "_get_noise_shape then returns that tensor unchanged" if s.noise_line
-            else f"no tf.shape(inputs) in {s.noise_where}")
+            else f"no tf.shape(inputs) in {noise_where}")
 
 
 def differences(r) -> tuple[Difference, ...]:
