@@ -82,8 +82,9 @@ def _bias(rows) -> list:
                    f"1 and {abs(r.z_expected):.1f} from the exact value.")
     if hidden:
         sizes = ", ".join(_percent(r) for r in hidden)
-        where = [f"{abs(r.z_measured):.1f} {'below' if r.z_measured > 0 else 'above'}" for r in hidden]
-        where[0] = where[0].replace(" ", " standard errors ", 1) + " 1"
+        # the first says its unit and what it is measured from: "1.2 standard errors below 1, 0.8 above"
+        where = [f"{abs(r.z_measured):.1f}{' standard errors' if i == 0 else ''} "
+                 f"{'below' if r.z_measured > 0 else 'above'}{' 1' if i == 0 else ''}" for i, r in enumerate(hidden)]
         out.append(f"{_names(hidden)}: the bias is real ({sizes}), but the measurement does not resolve it: it "
                    f"lies {', '.join(where)} (resolving takes {RESOLVED:g} standard errors on the bias's side), so "
                    "at this size only the exact values show it.")

@@ -15,13 +15,18 @@ def opens_a_call(source: str) -> bool:
     return sum(source.count(c) for c in "([{") > sum(source.count(c) for c in ")]}")
 
 
+# A call's place among its siblings: the glyph before its name, and the guide under it for its children.
+BRANCHES = {"root": ("", ""), "middle": ("├─ ", "│  "), "last": ("└─ ", "   ")}
+
+
 def tree_block(trace: Trace, plumbing: bool, width: int = 80) -> Group:
     """The captured call tree, in the order the calls ran: each call under the caller's line that made it,
     siblings joined by ├─ and └─. A call from an earlier line than the one before it says why."""
     nodes = trace.tree if plumbing else fold_plumbing(trace.tree)
     lines: list[Text] = []
 
-    def add(node: CallNode, guide: str, branch: str, previous: CallNode | None) -> None:
+    def add(node: CallNode, guide: str, place: str, previous: CallNode | None) -> None:
+        branch, below = BRANCHES[place]
         if node.call_line:
             caller = Text(f"{guide}│ ", style="dim", no_wrap=True, overflow="ellipsis")
             caller.append(f"{node.call_line:>5} │ {node.call_source}", style="dim")
@@ -34,15 +39,14 @@ def tree_block(trace: Trace, plumbing: bool, width: int = 80) -> Group:
         room = max(PLACE_MIN, width - name.cell_len - 2)
         name.append("  " + shorten(f"{node.file}:{node.line}", room, keep_end=True), style="dim")
         lines.append(name)
-        inner = guide + ("" if not branch else ("│  " if branch == "├─ " else "   "))
         for i, child in enumerate(node.children):
-            add(child, inner, "└─ " if i == len(node.children) - 1 else "├─ ",
+            add(child, guide + below, "last" if i == len(node.children) - 1 else "middle",
                 node.children[i - 1] if i else None)
 
     for node in nodes:
-        add(node, "", "", None)
-    return Group(Text(trace.call, style="bold cyan"), Headline("Call tree", "captured from the real stack; each call under the line that made it"),
-                 *lines)
+        add(node, "", "root", None)
+    head = Headline("Call tree", "captured from the real stack; each call under the line that made it")
+    return Group(Text(trace.call, style="bold cyan"), head, *lines)
 
 
 def source_block(ex: Excerpt) -> Group:
