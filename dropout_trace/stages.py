@@ -11,6 +11,7 @@ from .apis import APIS, TF_OP_FOR_RNG, sampler_key
 from .model import (CallNode, Excerpt, Frame, ListView, NamedValue, PyValue, SourceLine, Stage, StopPoint,
                     TensorView, Trace, Value)
 from .snapshot import Event, Snapshot, runtime
+from .stop_point import returned_at, stopped_at
 
 EXCERPT_CAP = 8
 # `_dropout` is read as consecutive segments, each starting where the library assigns a local.
@@ -83,10 +84,7 @@ class Builder:
 
     def returned_at(self, key: str) -> list[int]:
         """The `return` statement that ended this call: the last one that ran."""
-        ev, lm = self.event(key), self.lm.get(key)
-        if ev is None or not ev.finished or lm is None or not lm.found:
-            return []
-        return [n for n in ev.lines if n in lm.returns][-1:]
+        return returned_at(self.snap.events, self.lm, key)
 
     def mentioning(self, key: str, lines: list[int], names: tuple[str, ...]) -> list[int]:
         """The lines among `lines` whose installed source uses any of these names."""
@@ -140,13 +138,7 @@ class Builder:
         r = self.snap.refusal
         if r is not None:
             return StopPoint(r.function, r.file, r.line, r.source, raised=True)
-        finished = [e for e in self.snap.events if e.finished and self.returned_at(e.key)]
-        if not finished:
-            return None
-        inner = [e for e in finished if e.key == "tf._dropout"]  # its fast path is where rate 0 stops
-        ev = (inner or finished)[-1]
-        lm, line = self.lm[ev.key], self.returned_at(ev.key)[0]
-        return StopPoint(lm.ref.qualname, lm.ref.file, line, lm.line(line).strip())
+        return stopped_at(self.snap.events, self.lm)
 
     def stage(self, key, fkey, values, subject, excerpts, holds_shape=False, reached=None) -> Stage:
         lm = self.lm.get(fkey)
