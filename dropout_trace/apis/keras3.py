@@ -37,6 +37,7 @@ class Keras3Dropout(Layer):
     landmarks, local_names = LANDMARKS, LOCALS
     summary = "Keras 3 layer: a SeedGenerator state feeds tf.nn.experimental.stateless_dropout"
     replays_drawn_seed = True
+    zeros_at_rate_one = True
 
     def landmark_keys(self, rng):
         return ("keras.Dropout.call", *KERAS3_SEED, "tf.stateless_dropout", *COMMON, "tf.stateless_random_uniform")
@@ -107,6 +108,7 @@ class SpatialDropout(Keras3Dropout):
 class KerasRandomDropout(Function):
     name = "keras.random.dropout"
     landmarks = LANDMARKS
+    zeros_at_rate_one = True
     takes_rate_tensor = False
     summary = ("Keras 3's functional dropout, as custom layers call it; an integer seed is a "
                "constant seed")
