@@ -6,7 +6,7 @@ All three reach `tf.nn.experimental.stateless_dropout` with a seed drawn from a 
 
 from __future__ import annotations
 
-from .base import COMMON, Function, Layer, noise_kw, number, seed_kw, dtype_kw
+from .base import COMMON, Function, Layer, noise_kw, number, rate_arg, seed_kw, dtype_kw
 
 LANDMARKS = {
     "keras.Dropout.call": ("keras.layers", "Dropout.call"),
@@ -109,7 +109,6 @@ class KerasRandomDropout(Function):
     name = "keras.random.dropout"
     landmarks = LANDMARKS
     zeros_at_rate_one = True
-    takes_rate_tensor = False
     summary = ("Keras 3's functional dropout, as custom layers call it; an integer seed is a "
                "constant seed")
 
@@ -118,13 +117,17 @@ class KerasRandomDropout(Function):
 
     def text(self, spec):
         seed = "None" if spec.seed is None else spec.seed
-        return f"keras.random.dropout(x, {number(spec.rate)}{noise_kw(spec)}, seed={seed})"
+        return f"keras.random.dropout(x, {rate_arg(spec)}{noise_kw(spec)}, seed={seed})"
 
     def make(self, spec, tf, seed=None):
         import keras
 
         s = spec.seed if seed is None else seed
-        return None, lambda x: keras.random.dropout(x, spec.rate, noise_shape=spec.noise_shape, seed=s), ()
+        # a --rate-tensor rate is an argument of the tf.function, so in graph mode the backend's `rate == 1.0`
+        # test meets a symbolic tensor, as a custom layer's call() would hand it one; eagerly it has a value
+        args = (tf.constant(spec.rate, tf.as_dtype(spec.dtype)),) if spec.rate_tensor else ()
+        return None, lambda x, *r: keras.random.dropout(x, r[0] if r else spec.rate, noise_shape=spec.noise_shape,
+                                                        seed=s), args
 
     def state_kind(self, spec, rng):
         return "constant_seed" if spec.seed is not None else "global_seed_generator"
@@ -138,8 +141,3 @@ class KerasRandomDropout(Function):
     def front(self, b):
         return [b.function_call("keras.random.dropout", ("inputs", "rate", "noise_shape", "seed")), b.keras_seed(),
                 b.op_stage("tf.stateless_dropout", ("x", "rate", "seed", "noise_shape", "rng_alg"))]
-
-    def validate(self, spec, given):
-        if "rate_tensor" in given:
-            return "--rate-tensor: keras.random.dropout compares rate == 0 in Python, so it takes a float rate"
-        return super().validate(spec, given)
