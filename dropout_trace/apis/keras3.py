@@ -105,6 +105,18 @@ class SpatialDropout(Keras3Dropout):
         return super().validate(spec, given)
 
 
+class GlobalSeedGenerator:
+    """The owner of an unseeded keras.random.dropout's state: Keras's global SeedGenerator, which the first unseeded
+    call creates. Read when asked, never created here, so the capture sees the library create it."""
+
+    @property
+    def seed_generator(self):
+        from keras.src.backend.common import global_state
+        from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
+
+        return global_state.get_global_attribute(GLOBAL_SEED_GENERATOR)
+
+
 class KerasRandomDropout(Function):
     name = "keras.random.dropout"
     landmarks = LANDMARKS
@@ -126,8 +138,11 @@ class KerasRandomDropout(Function):
         # a --rate-tensor rate is an argument of the tf.function, so in graph mode the backend's `rate == 1.0`
         # test meets a symbolic tensor, as a custom layer's call() would hand it one; eagerly it has a value
         args = (tf.constant(spec.rate, tf.as_dtype(spec.dtype)),) if spec.rate_tensor else ()
-        return None, lambda x, *r: keras.random.dropout(x, r[0] if r else spec.rate, noise_shape=spec.noise_shape,
-                                                        seed=s), args
+        owner = GlobalSeedGenerator() if s is None else None
+        return owner, lambda x, *r: keras.random.dropout(x, r[0] if r else spec.rate, noise_shape=spec.noise_shape,
+                                                         seed=s), args
+
+    state = Keras3Dropout.state
 
     def state_kind(self, spec, rng):
         return "constant_seed" if spec.seed is not None else "global_seed_generator"

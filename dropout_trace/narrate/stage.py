@@ -78,6 +78,10 @@ def _idea_seed(stage, f):
     elif f.state_kind == "constant_seed":
         text = ("The seed is a constant: nothing advances between calls, so every call with this seed draws the "
                 "same mask.")
+    elif f.state_kind == "generator" and f.seed is None:  # _create_seed picked it: random.randint, unless set
+        text = ("A tf.random.Generator holds the state in a variable; each draw advances it, so every call gets a "
+                "new mask. No seed was given, so the generator started from a seed the library picked at random: "
+                "another run draws other masks.")
     elif f.state_kind == "generator":
         text = ("A tf.random.Generator holds the state in a variable; each draw advances it, so every call gets a "
                 "new, reproducible mask.")
