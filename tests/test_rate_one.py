@@ -220,3 +220,42 @@ def test_plumbing_subtitle_only_where_the_chain_has_plumbing(traced):
             assert ("plumbing frames" in console.file.getvalue()) == has
             seen.add(has)
     assert seen == {False, True}  # both cases were met
+
+
+# A fresh process: TensorFlow splits the CPU into logical devices only before it starts. It runs plain
+# MirroredStrategy with Keras's Dropout(1.0), then the tool's `run --replicas 2 --rate 1`, text and JSON.
+REPLICAS = """
+import contextlib, io, json, sys
+from dropout_trace.cli import main
+out = {}
+for name, args in (("json", ["--format", "json"]), ("text", ["--width", "200"])):
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        status = main(["run", "--replicas", "2", "--rate", "1", "--shape", "None,4", *args])
+    out[name] = [status, buf.getvalue()]
+import tensorflow as tf, keras
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+with strategy.scope():
+    layer = keras.layers.Dropout(1.0, seed=42)
+step = tf.function(lambda x: strategy.run(lambda v: layer(v, training=True), args=(x,)))
+out["plain"] = [t.numpy().tolist() for t in strategy.experimental_local_results(step(tf.ones((6, 4))))]
+print(json.dumps(out))
+"""
+
+
+def test_rate_one_under_replicas_is_zeros_on_every_replica():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", REPLICAS], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert all(not np.asarray(rep).any() for rep in out["plain"])  # plain Keras: every replica returns zeros
+    status, text = out["json"]
+    data = json.loads(text)
+    assert status == 0 and data["check"]["zeroed"] and data["check"]["passed"]
+    assert all(r["check"]["passed"] for r in data["replicas"])
+    status, text = out["text"]
+    assert status == 0 and "replica 1: its output is all zeros" in " ".join(text.split())

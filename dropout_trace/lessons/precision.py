@@ -21,7 +21,6 @@ class Row:
     input_dtype: str
     compute_dtype: str | None
     probabilities: Probabilities | None  # None: nothing was drawn
-    zeroed: bool  # the layer returned zeros before `_dropout` (rate 1): no rate stored, no draw, no scale
     elements: int
     output_dtype: str
     measured_ratio: float  # mean(output) / mean(input) over ones
@@ -32,6 +31,7 @@ class Row:
     z_expected: float
     z_bias: float
     z_measured: float
+    zeroed: bool = False  # the layer returned zeros before `_dropout` (rate 1): no rate stored, no draw, no scale
 
 
 @dataclass(frozen=True)
