@@ -14,6 +14,7 @@ from dropout_trace.apis import APIS
 from dropout_trace.errors import ExitStatus
 
 from inproc import run
+from test_json_schema import check_document
 
 X = np.arange(1, 13, dtype=np.float32).reshape(3, 4)  # the tool's "range" input for (None, 4) with --batch 3
 ZEROING = [name for name, a in APIS.items() if a.zeros_at_rate_one]
@@ -51,6 +52,7 @@ def test_rate_one_traces_for_keras3(tf, keras, name, eager):
     ran = run(*argv, *(["--eager"] if eager else []))
     assert ran.status == ExitStatus.OK, ran.err
     data = json.loads(ran.out)
+    check_document("run", data)
     out = np.asarray(data["tensors"]["output"]["values"], dtype=np.float32)
     x = tf.constant(np.asarray(data["tensors"]["input"]["values"], dtype=np.float32))
     if name == "keras.random.dropout":
@@ -89,6 +91,7 @@ def test_rate_one_stop_and_sentences_follow_the_source(tf, keras):
 def test_rate_one_is_refused_by_tensorflow(tf, keras, argv):
     ran = run("run", *argv, "--rate", "1", "--shape", "None,4", "--format", "json")
     assert ran.status == ExitStatus.REFUSED, ran.err
+    check_document("run", json.loads(ran.out))
     refusal = json.loads(ran.out)["refusal"]
     assert refusal["function"] == "_dropout" and refusal["type"] == "ValueError"
     assert refusal["message"] == library_message(tf, keras)
@@ -114,7 +117,7 @@ def test_tf_keras_refusal_is_tensorflows_message_not_the_layers_wrapper(tf, kera
 
 
 @pytest.mark.parametrize("command", [["compare"], ["stats", "--trials", "10"], ["explain", "seeds"],
-                                     ["explain", "noise-shape"], ["explain", "scaling"]])
+                                     ["explain", "noise-shape"], ["explain", "scaling"], ["explain", "nan"]])
 def test_commands_with_nothing_to_show_at_rate_one_say_so(command):
     ran = run(*command, "--rate", "1")
     assert ran.status == ExitStatus.USAGE and ran.err.count("\n") == 1 and "Traceback" not in ran.err
@@ -122,7 +125,7 @@ def test_commands_with_nothing_to_show_at_rate_one_say_so(command):
 
 
 @pytest.mark.parametrize("command", [["chain", "--shape", "None,4"], ["graph", "--shape", "None,4"],
-                                     ["explain", "static-vs-dynamic"], ["explain", "nan"]])
+                                     ["explain", "static-vs-dynamic"], ["explain", "xla"]])
 def test_commands_that_trace_at_rate_one_run(tf, command):
     ran = run(*command, "--rate", "1")
     assert ran.status == ExitStatus.OK, ran.err
@@ -131,6 +134,7 @@ def test_commands_that_trace_at_rate_one_run(tf, command):
 def test_explain_precision_at_rate_one_measures_zeros(tf, keras):
     ran = run("explain", "precision", "--rate", "1", "--format", "json")
     assert ran.status == ExitStatus.OK, ran.err
+    check_document("explain", json.loads(ran.out))
     rows = json.loads(ran.out)["facts"]["rows"]
     y = keras.layers.Dropout(1.0, seed=42, dtype="bfloat16")(tf.ones([8], "bfloat16"), training=True)
     assert float(tf.reduce_max(tf.abs(tf.cast(y, "float32")))) == 0.0

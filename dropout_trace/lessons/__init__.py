@@ -31,7 +31,7 @@ TOPICS = {
     "versions": "versions_topic",
 }
 # The topics that show something true at rate 1, where nothing is drawn: the others are about masks and draws.
-AT_RATE_ONE = ("static-vs-dynamic", "precision", "nan", "xla", "versions")
+AT_RATE_ONE = ("static-vs-dynamic", "precision", "xla", "versions")
 
 
 class Facts(Protocol):
