@@ -90,6 +90,7 @@ class FrameEvent:
     returned: object = None
     finished: bool = False
     raised_at: int | None = None  # the line an exception passed through in this frame
+    raised: BaseException | None = None  # that exception, as it passed: a caller may wrap it in one of its own
     thread: int = 0  # the thread it ran in: MirroredStrategy runs each replica in a thread of its own
 
     def at_line(self, lineno: int) -> None:
@@ -229,7 +230,7 @@ class _Monitoring:
             frame = sys._getframe(1)
             record = self.live.get(frame)
             if record is not None:
-                record.raised_at = frame.f_lineno
+                record.raised_at, record.raised = frame.f_lineno, exception
 
 
 class _Tracing:
@@ -293,7 +294,7 @@ class _Local:
         if event == "line":
             self.record.at_line(frame.f_lineno)
         elif event == "exception":
-            self.record.raised_at = frame.f_lineno
+            self.record.raised_at, self.record.raised = frame.f_lineno, arg[1]
         elif event == "return" and frame.f_code.co_code[frame.f_lasti] in _RETURNS:
             self.record.ended(frame, arg)  # an exception leaving the frame also reports 'return', from another opcode
         if self.outer is not None:

@@ -19,9 +19,10 @@ class Check:
     draws: int  # uniforms drawn in call 1 (fewer than total when a noise shape shares draws)
     rate: float  # the rate `_dropout` received
     rate_is_tensor: bool  # True: x / (1 - rate) in the dtype; False: x * float(1/(1-rate))
-    dropped: bool  # False when the library returned its input without drawing
+    dropped: bool  # False when the library returned early, without drawing
     calls: int  # how many calls were checked
     reference_seed: object = None  # the seed the fresh call used, when it was read from the run
+    zeroed: bool = False  # it returned early with zeros, as Keras 3's backend does for rate 1, not its input
 
     @property
     def passed(self) -> bool:
@@ -62,25 +63,28 @@ def recompute(x: np.ndarray, random: np.ndarray | None, rate: float, rate_is_ten
 
 
 def check_calls(snap, rate: float, rate_is_tensor: bool) -> Check:
-    """Every call: mask == random >= rate and output == recompute(input seen by _dropout, random)."""
+    """Every call: mask == random >= rate and output == recompute(input seen by _dropout, random). A call that
+    drew nothing must have returned its input, or zeros of its shape and dtype where the rate it stopped at is 1."""
     calls = snap.calls
     first = calls[0]
     x = _dropout_input(snap)
     dropped = first.random is not None
+    zeroed = not dropped and rate == 1
+    early = np.zeros_like(x) if zeroed else x
     exact = masks = True
     for c in calls:
         if c.random is None:
-            exact &= same_bits(c.output, x)
+            exact &= same_bits(c.output, early)
             masks &= c.keep_mask is None
             continue
         exact &= same_bits(recompute(x, c.random, rate, rate_is_tensor), c.output)
         masks &= c.keep_mask is not None and np.array_equal(c.keep_mask, keep_mask_from(c.random, rate))
     full = (np.broadcast_to(first.keep_mask, first.output.shape) if first.keep_mask is not None
-            else np.ones(first.output.shape, dtype=bool))
+            else np.full(first.output.shape, not zeroed))  # with no mask, every element is kept, or none
     fresh = None if snap.fresh is None else same_bits(snap.fresh, first.output)
     return Check(bool(exact), bool(masks), fresh, int(full.sum()), int(full.size),
                  int(first.random.size) if dropped else 0, rate, rate_is_tensor, dropped, len(calls),
-                 snap.reference_seed)
+                 snap.reference_seed, zeroed)
 
 
 

@@ -57,6 +57,8 @@ class Facts:
     rate: float
     rate_is_tensor: bool
     dropped: bool  # the sampler drew
+    zeroed: bool  # it returned zeros before any draw (Keras 3's backend at rate 1), not its input
+    zeros_out: int  # elements of call 1's captured output that are 0
     stopped: StopPoint | None  # where the library returned early instead
     input_dtype: str
     layer_dtype: str | None  # the layer's dtype= argument, None when not passed
@@ -205,6 +207,8 @@ def derive(trace) -> Facts:
         trace_count=snap.trace_count, calls=calls,
         training=training.data if isinstance(training, PyValue) and isinstance(training.data, bool) else None,
         rate=spec.rate, rate_is_tensor=rate_is_tensor, dropped=dropped,
+        zeroed=trace.check is not None and trace.check.zeroed,
+        zeros_out=int(np.count_nonzero(snap.calls[0].output == 0)) if snap.calls else 0,
         stopped=next((s.stopped for s in trace.stages if s.stopped), None),
         input_dtype=spec.dtype, layer_dtype=spec.layer_dtype_arg if api.kind == "layer" else None,
         compute_dtype=compute, probabilities=probs, shape=spec.shape, run_shape=spec.run_shape,

@@ -196,6 +196,9 @@ class Freezer:
             return None
         rec = self.run.recorders[-1]
         hit = [ev for ev in rec.events if ev.raised_at is not None and not ev.finished]
+        # TensorFlow's own exception, as it left the innermost landmark: tf-keras wraps it in one that adds the
+        # layer's name and call arguments
+        exc = hit[-1].raised if hit and hit[-1].raised is not None else exc
         message = str(exc).strip().splitlines()
         text = next((line.strip() for line in reversed(message) if line.strip()), "")
         if not hit:

@@ -191,7 +191,7 @@ def trace(rate=None, shape=None, *, batch=3, seed=42, noise_shape=None, dtype="f
     """Trace one Dropout call as `dropout-trace run` does, and return it as data that draws itself.
 
     Parameters (each as `run`'s option of the same name):
-      rate (float, or a numeric str): the drop probability in [0, 1); required unless keep_prob is given.
+      rate (float, or a numeric str): the drop probability in [0, 1]; required unless keep_prob is given.
       shape (tuple or list of int or None, an int, or a str such as "None,4"): the input shape, required;
           None is a size unknown while the graph is traced.
       batch (int): the size every None takes at run time.
@@ -215,7 +215,7 @@ def trace(rate=None, shape=None, *, batch=3, seed=42, noise_shape=None, dtype="f
       TypeError: an argument of the wrong type, e.g. eager="False" or seed="7" (bools must be True or False,
           ints real ints, not bools), named as the parameter, e.g. "eager='False' is a str, not a bool".
       ValueError (dropout_trace.spec.UsageError): a value outside what is valid, e.g. "rate=1.5 is outside
-          [0, 1)", "calls=11 is outside 1..10", or an API that does not take an option.
+          [0, 1]", "calls=11 is outside 1..10", or an API that does not take an option.
 
     The caller's TensorFlow and Keras settings (global seed, run_functions_eagerly, policies, layer-name
     counters, Python's random state) neither shape the trace nor are changed by it.

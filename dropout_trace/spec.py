@@ -130,19 +130,23 @@ def check_values(values: str | None) -> None:
 
 
 def parse_rate(text: str) -> float:
-    """The drop probability, a float in [0, 1)."""
+    """The drop probability, a float in [0, 1]. Rate 1 is for the library to take or refuse: Keras 3 returns zeros,
+    TensorFlow's _dropout raises."""
     try:
         rate = float(text)
     except (TypeError, ValueError):
-        raise UsageError(f"--rate {text!r} is not a number; give the drop probability in [0, 1), e.g. 0.3") from None
+        raise UsageError(f"--rate {text!r} is not a number; give the drop probability in [0, 1], e.g. 0.3") from None
     if math.isnan(rate) or rate < 0 or rate > 1:
-        raise UsageError(f"--rate {text} is outside [0, 1); it is the probability of dropping each element, e.g. 0.3")
-    if rate == 1:
-        raise UsageError(
-            "--rate 1 is rejected by TensorFlow's dropout: every element would be dropped and the "
-            "kept-value scale 1/(1-rate) would be infinite; use a rate in [0, 1)"
-        )
+        raise UsageError(f"--rate {text} is outside [0, 1]; it is the probability of dropping each element, e.g. 0.3")
     return rate + 0.0  # -0 is 0: no call text shows Dropout(-0)
+
+
+def check_rate_one(rate: float, command: str, what: str, instead: str = "run --rate 1 traces it per API") -> None:
+    """Refuse rate 1 where `command` has nothing to show: no API draws at rate 1 (Keras 3's backend returns zeros
+    before `_dropout`, and `_dropout` itself raises for it); `what` is what the command looks at."""
+    if rate == 1:
+        raise UsageError(f"{command} --rate 1: no API draws at rate 1 (Keras 3 returns zeros, TensorFlow's _dropout "
+                         f"refuses the rate), so there are no {what}; {instead}, or give a rate in [0, 1), e.g. 0.3")
 
 
 def check_noise_broadcast(shape: Dims, noise: Dims, batch: int) -> None:
@@ -166,14 +170,14 @@ def check_noise_broadcast(shape: Dims, noise: Dims, batch: int) -> None:
 
 
 def parse_keep_prob(text: str) -> float:
-    """TF1's keep probability, in (0, 1]."""
+    """TF1's keep probability, in [0, 1]: keep_prob 0 is rate 1, which TensorFlow's _dropout refuses itself."""
     try:
         keep = float(text)
     except (TypeError, ValueError):
-        raise UsageError(f"--keep-prob {text!r} is not a number; give the keep probability in (0, 1], "
+        raise UsageError(f"--keep-prob {text!r} is not a number; give the keep probability in [0, 1], "
                          "e.g. 0.7") from None
-    if math.isnan(keep) or not 0 < keep <= 1:
-        raise UsageError(f"--keep-prob {text} is outside (0, 1]; it is the probability of keeping each "
+    if math.isnan(keep) or not 0 <= keep <= 1:
+        raise UsageError(f"--keep-prob {text} is outside [0, 1]; it is the probability of keeping each "
                          "element (rate = 1 - keep_prob), e.g. 0.7")
     return keep
 
@@ -212,7 +216,7 @@ def _check_api(api: str, rng: str | None, keep_prob: str | None, rate_given: boo
     if keep_prob is not None and rate_given:
         raise UsageError("give --rate or --keep-prob, not both (rate = 1 - keep_prob)")
     if not rate_given and keep_prob is None:
-        raise UsageError("missing --rate: the drop probability in [0, 1), e.g. --rate 0.3"
+        raise UsageError("missing --rate: the drop probability in [0, 1], e.g. --rate 0.3"
                          + (" (or --keep-prob for this TF1 API)" if chosen.converts_keep_prob else ""))
 
 
@@ -311,7 +315,7 @@ def check_rate_tensor(spec: RunSpec, text: str) -> None:
     """--rate-tensor passes the rate (tf.compat.v1.nn.dropout: keep_prob, and TF takes 1 - keep_prob) as a tensor
     in --dtype, past TensorFlow's check of a float rate: one that is 1 in that dtype drops every element and
     divides by 0."""
-    if not spec.rate_tensor:
+    if not spec.rate_tensor or APIS[spec.api].zeros_at_rate_one:  # Keras's backend tests rate == 1.0 itself
         return
     from .probabilities import _in_dtype, grid_bits
 

@@ -326,8 +326,13 @@ class Builder:
             rate, as_tensor = float(rate_value.value), True
         elif isinstance(rate_value, PyValue) and isinstance(rate_value.data, (int, float)):
             rate, as_tensor = float(rate_value.data), False
-        else:  # `_dropout` never ran: the layer returned early
-            rate, as_tensor = 0.0, False
+        else:  # `_dropout` never ran: the call returned early, at the rate Keras's backend received, if it ran
+            early = self.local("keras.backend.dropout", "rate", call=True)
+            if isinstance(early, TensorView) and early.value is not None:  # an eager rate tensor
+                rate = float(early.value)
+            else:
+                rate = float(early.data) if isinstance(early, PyValue) and isinstance(early.data, (int, float)) else 0.0
+            as_tensor = False
         return checks.check_calls(self.snap, rate, as_tensor)
 
 

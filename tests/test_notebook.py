@@ -94,9 +94,8 @@ def test_brief_and_stages_draw_too(tf):
 
 
 CLI_ERRORS = [
-    (dict(rate=1, shape=(None, 4)), ["--rate", "1", "--shape", "None,4"], ValueError,
-     "rate=1 is rejected by TensorFlow's dropout: every element would be dropped and the kept-value scale "
-     "1/(1-rate) would be infinite; use a rate in [0, 1)"),
+    (dict(rate=1.5, shape=(None, 4)), ["--rate", "1.5", "--shape", "None,4"], ValueError,
+     "rate=1.5 is outside [0, 1]; it is the probability of dropping each element, e.g. 0.3"),
     (dict(rate=0.3, shape=(None, 0)), ["--rate", "0.3", "--shape", "None,0"], ValueError,
      "shape=(None, 0): size 0 is not positive; give positive sizes, or None where the size is unknown while "
      "tracing, e.g. (None, 4)"),
@@ -132,9 +131,9 @@ WRONG_TYPES = [
 
 
 BAD_VALUES = [
-    (dict(rate=1.5), "rate=1.5 is outside [0, 1)"), (dict(rate="abc"), "rate='abc' is not a number"),
-    (dict(rate=None, keep_prob=1.5, api="tf.compat.v1.nn.dropout"), "keep_prob=1.5 is outside (0, 1]"),
-    (dict(rate=None), "missing rate: the drop probability in [0, 1), e.g. rate=0.3"),
+    (dict(rate=1.5), "rate=1.5 is outside [0, 1]"), (dict(rate="abc"), "rate='abc' is not a number"),
+    (dict(rate=None, keep_prob=1.5, api="tf.compat.v1.nn.dropout"), "keep_prob=1.5 is outside [0, 1]"),
+    (dict(rate=None), "missing rate: the drop probability in [0, 1], e.g. rate=0.3"),
     (dict(calls=11), "calls=11 is outside 1..10"), (dict(batch=0), "batch=0 is not positive"),
     (dict(replicas=9), "replicas=9 is outside 2..8"), (dict(replicas=2, eager=True), "replicas runs the call"),
     (dict(dtype="float8"), "dtype='float8' is not supported"), (dict(stages=9), "stages=9: '9' is not a stage"),

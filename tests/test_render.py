@@ -51,7 +51,7 @@ def test_help_does_not_import_tensorflow():
 
 
 def test_bad_input_in_a_real_process_is_one_line():
-    result = run_cli("run", "--rate", "1", "--shape", "None,4")
+    result = run_cli("run", "--rate", "1.5", "--shape", "None,4")
     assert result.returncode == 2
     assert result.stdout == ""
     assert re.fullmatch(r"dropout-trace: error: [^\n]+\n", result.stderr)

@@ -20,6 +20,8 @@ RECORDED = {
     "keras_eager_bf16": dict(rate="0.3", shape="2,3", eager=True, dtype="bfloat16"),
     "keras_noise_rows": dict(rate="0.5", shape="None,3", noise_shape="None,1", batch=4),
     "keras_rate0": dict(rate="0", shape="None,4"),
+    "keras_rate1": dict(rate="1", shape="None,4", calls=2),
+    "tf_keras_rate1": dict(rate="1", shape="None,4", api="tf-keras"),
     "keras_random_calls3": dict(rate="0.3", shape="None,4", api="keras.random.dropout", calls=3),
     "tf_keras_stateful": dict(rate="0.3", shape="None,4", api="tf-keras", rng="stateful", calls=2),
     "tf_keras_stateless": dict(rate="0.3", shape="None,4", api="tf-keras", rng="stateless"),
@@ -88,6 +90,6 @@ def test_narration_and_rendering_need_no_tensorflow():
     assert result.returncode == 0, result.stderr
     done = dict(line.split() for line in result.stdout.splitlines())
     assert set(done) == set(RECORDED)
-    assert done["tf_nn_refused"] == "refused"
+    assert done["tf_nn_refused"] == "refused" and done["tf_keras_rate1"] == "refused"
 
 

@@ -59,6 +59,7 @@ class Api:
     replays_drawn_seed = False  # an unseeded call can be replayed from the seed it drew (Keras 3 layers)
     takes_rate_tensor = False  # its rate may be a tensor (--rate-tensor)
     converts_keep_prob = False  # takes TF1's keep_prob and turns it into rate before dropout runs
+    zeros_at_rate_one = False  # rate 1 returns zeros before `_dropout` (Keras 3's backend); else `_dropout` raises
 
     @property
     def has_rng_branches(self) -> bool:

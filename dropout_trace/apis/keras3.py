@@ -6,7 +6,7 @@ All three reach `tf.nn.experimental.stateless_dropout` with a seed drawn from a 
 
 from __future__ import annotations
 
-from .base import COMMON, Function, Layer, noise_kw, number, seed_kw, dtype_kw
+from .base import COMMON, Function, Layer, noise_kw, number, rate_arg, seed_kw, dtype_kw
 
 LANDMARKS = {
     "keras.Dropout.call": ("keras.layers", "Dropout.call"),
@@ -37,6 +37,7 @@ class Keras3Dropout(Layer):
     landmarks, local_names = LANDMARKS, LOCALS
     summary = "Keras 3 layer: a SeedGenerator state feeds tf.nn.experimental.stateless_dropout"
     replays_drawn_seed = True
+    zeros_at_rate_one = True
 
     def landmark_keys(self, rng):
         return ("keras.Dropout.call", *KERAS3_SEED, "tf.stateless_dropout", *COMMON, "tf.stateless_random_uniform")
@@ -104,10 +105,22 @@ class SpatialDropout(Keras3Dropout):
         return super().validate(spec, given)
 
 
+class GlobalSeedGenerator:
+    """The owner of an unseeded keras.random.dropout's state: Keras's global SeedGenerator, which the first unseeded
+    call creates. Read when asked, never created here, so the capture sees the library create it."""
+
+    @property
+    def seed_generator(self):
+        from keras.src.backend.common import global_state
+        from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
+
+        return global_state.get_global_attribute(GLOBAL_SEED_GENERATOR)
+
+
 class KerasRandomDropout(Function):
     name = "keras.random.dropout"
     landmarks = LANDMARKS
-    takes_rate_tensor = False
+    zeros_at_rate_one = True
     summary = ("Keras 3's functional dropout, as custom layers call it; an integer seed is a "
                "constant seed")
 
@@ -116,13 +129,20 @@ class KerasRandomDropout(Function):
 
     def text(self, spec):
         seed = "None" if spec.seed is None else spec.seed
-        return f"keras.random.dropout(x, {number(spec.rate)}{noise_kw(spec)}, seed={seed})"
+        return f"keras.random.dropout(x, {rate_arg(spec)}{noise_kw(spec)}, seed={seed})"
 
     def make(self, spec, tf, seed=None):
         import keras
 
         s = spec.seed if seed is None else seed
-        return None, lambda x: keras.random.dropout(x, spec.rate, noise_shape=spec.noise_shape, seed=s), ()
+        # a --rate-tensor rate is an argument of the tf.function, so in graph mode the backend's `rate == 1.0`
+        # test meets a symbolic tensor, as a custom layer's call() would hand it one; eagerly it has a value
+        args = (tf.constant(spec.rate, tf.as_dtype(spec.dtype)),) if spec.rate_tensor else ()
+        owner = GlobalSeedGenerator() if s is None else None
+        return owner, lambda x, *r: keras.random.dropout(x, r[0] if r else spec.rate, noise_shape=spec.noise_shape,
+                                                         seed=s), args
+
+    state = Keras3Dropout.state
 
     def state_kind(self, spec, rng):
         return "constant_seed" if spec.seed is not None else "global_seed_generator"
@@ -136,8 +156,3 @@ class KerasRandomDropout(Function):
     def front(self, b):
         return [b.function_call("keras.random.dropout", ("inputs", "rate", "noise_shape", "seed")), b.keras_seed(),
                 b.op_stage("tf.stateless_dropout", ("x", "rate", "seed", "noise_shape", "rng_alg"))]
-
-    def validate(self, spec, given):
-        if "rate_tensor" in given:
-            return "--rate-tensor: keras.random.dropout compares rate == 0 in Python, so it takes a float rate"
-        return super().validate(spec, given)

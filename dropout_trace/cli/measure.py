@@ -7,7 +7,7 @@ import math
 import typer
 
 from ..errors import ExitStatus, exits
-from ..spec import build_spec, check_values
+from ..spec import build_spec, check_rate_one, check_values
 from .base import Command, _output, app, failed
 from .options import (_api, _batch, _check_format, _debug, _defaults, _dtype, _eager, _export, _force, _format, _input,
                       _max_elements, _max_memory, _noise, _rate, _rng, _seed, _shape, _theme, _values, _width)
@@ -39,6 +39,7 @@ def compare(
     check_values(values)
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, dtype=dtype, input=input, eager=eager,
                       max_elements=max_elements, max_memory=max_memory)
+    check_rate_one(spec.rate, "compare", "masks to compare")
     out = _output(ctx, export, width, force, theme)
     from ..compare import compare as run_compare
     from ..render_json import compare_json
@@ -103,6 +104,7 @@ def stats(
     rate, shape = _defaults(api, rate, None, shape)
     spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
                       input="ones", max_elements=max_elements, api=api, rng=rng, max_memory=max_memory)
+    check_rate_one(spec.rate, "stats", "masks to count")
     from .. import stats as core
 
     core.check_trials(trials, math.prod(spec.run_shape))  # before any work, as every value is

@@ -12,7 +12,8 @@ API_NAMES = ", ".join(f"{name} (default)" if name == DEFAULT_API else name for n
 
 
 def _rate(default):
-    return typer.Option(default, "--rate", metavar="RATE", help="Drop probability in [0, 1), e.g. 0.3.")
+    return typer.Option(default, "--rate", metavar="RATE", help="Drop probability in [0, 1], e.g. 0.3. At 1 "
+                        "Keras 3 returns zeros and TensorFlow's own dropout refuses it.")
 
 
 def _shape(default):

@@ -45,12 +45,15 @@ def explain(
         near = lessons.closest(topic)
         hint = f"; did you mean '{near}'" if near in lessons.available() else ""
         raise UsageError(f"no topic {topic!r}{hint}; topics: {', '.join(lessons.available())}")
-    from ..spec import parse_rate, parse_seed
+    from ..spec import check_rate_one, parse_rate, parse_seed
 
     chosen = parse_seed(seed)
     if chosen is None:
         raise UsageError("--seed none: explain topics compare runs with one seed; give an integer, e.g. 42")
     params = lessons.Params(rate=parse_rate(rate), seed=chosen)
+    if topic not in lessons.AT_RATE_ONE:
+        check_rate_one(params.rate, f"explain {topic}", "draws or masks for this topic",
+                       f"the topics {', '.join(lessons.AT_RATE_ONE)} take rate 1")
     out = _output(ctx, export, width, force, theme)
     lesson = lessons.compute(topic, params)
     from ..render_json import lesson_json

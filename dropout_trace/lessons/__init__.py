@@ -30,6 +30,8 @@ TOPICS = {
     "xla": "xla",
     "versions": "versions_topic",
 }
+# The topics that show something true at rate 1, where nothing is drawn: the others are about masks and draws.
+AT_RATE_ONE = ("static-vs-dynamic", "precision", "xla", "versions")
 
 
 class Facts(Protocol):

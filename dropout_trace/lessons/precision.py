@@ -31,6 +31,7 @@ class Row:
     z_expected: float
     z_bias: float
     z_measured: float
+    zeroed: bool = False  # the layer returned zeros before `_dropout` (rate 1): no rate stored, no draw, no scale
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,10 @@ def compute(p) -> Precision:
     for dtype, policy in CASES:
         f = trace_run(build_spec(rate=str(p.rate), shape="None,4", seed=p.seed, dtype=dtype, policy=policy)).facts
         elements, output_dtype, measured, se = _measure(tf, keras, p, dtype, policy)
-        expected = f.probabilities.expected_output_ratio if f.probabilities else 1.0
+        # with no draw the trace's own check says what came back: zeros (rate 1) or the input (rate 0)
+        expected = f.probabilities.expected_output_ratio if f.probabilities else 0.0 if f.zeroed else 1.0
         rows.append(Row(layer_dtype=policy or dtype, input_dtype=f.input_dtype, compute_dtype=f.compute_dtype,
-                        probabilities=f.probabilities, elements=elements, output_dtype=output_dtype,
+                        probabilities=f.probabilities, zeroed=f.zeroed, elements=elements, output_dtype=output_dtype,
                         measured_ratio=measured, standard_error=se, expected_output_ratio=expected,
                         z_expected=(measured - expected) / se if se else 0.0,
                         z_bias=(1.0 - expected) / se if se else 0.0,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..apis import APIS
 from ..facts import Facts
 from . import cases
+from ..spec import shape_text
 from .words import listed, num, plural
 
 
@@ -33,7 +34,15 @@ def kept_line(f: Facts, check) -> str:
     return line + ")"
 
 
+def _zeroed_short(f: Facts) -> str:
+    every = "every one" if f.zeros_out == f.elements else f"{f.zeros_out:,}"
+    return (f"At rate 1 the call returned before any noise shape or draw existed: of the {plural(f.elements, 'element')} "
+            f"of the {shape_text(f.run_shape)} output, {every} is 0.")
+
+
 def in_short(f: Facts) -> str | None:
+    if f.zeroed:
+        return _zeroed_short(f)
     if not f.dropped or f.noise_runtime is None:
         return None
     return f"{cases.noise(f).short(f)}, and the sampler drew {plural(f.draws, 'uniform')}: {cases.sharing(f).short(f)}."
@@ -41,6 +50,8 @@ def in_short(f: Facts) -> str | None:
 
 def in_short_brief(f: Facts) -> str | None:
     """The answer in one or two lines: where the mask's shape came from, and how many draws it got."""
+    if f.zeroed:
+        return _zeroed_short(f)
     if not f.dropped or f.noise_runtime is None:
         return None
     said = cases.noise(f).short_brief(f)
@@ -77,7 +88,10 @@ def check_rows(f: Facts, c) -> list[tuple[bool | None, str]]:
     every = "for the 1 draw" if c.draws == 1 else f"for all {plural(c.draws, 'draw')}"
     rows = [(c.mask_matches, f"keep_mask == (random >= rate) {every}{calls}" if c.dropped
              else "no mask was drawn: the library returned before sampling")]
-    if not c.dropped:
+    if c.zeroed:
+        rows.append((c.bit_exact, f"output == zeros of x's shape and dtype{calls}: rate 1 drops every element, "
+                                  "returned without a draw"))
+    elif not c.dropped:
         why = "training=False" if f.training is False else "rate 0 drops and scales nothing"
         rows.append((c.bit_exact, f"output == the input x, unchanged: {why}"))
     elif c.rate_is_tensor:
@@ -91,6 +105,7 @@ def check_rows(f: Facts, c) -> list[tuple[bool | None, str]]:
         for r in f.replicas[1:]:
             rows.append((None if r.check is None else r.check.passed,
                          f"replica {r.replica}: the same two checks, on its own captured draws and output" if c.dropped
+                         else f"replica {r.replica}: its output is all zeros, as on replica 0" if c.zeroed
                          else f"replica {r.replica}: its output is its input, unchanged, as on replica 0"))
         rows.append((None, "not replayed against a fresh single-device call: under MirroredStrategy each "
                            "replica is checked on its own capture instead"))
@@ -98,7 +113,8 @@ def check_rows(f: Facts, c) -> list[tuple[bool | None, str]]:
         rows.append((None, "not replayed: with no seed the library picked its own at random, and this tool "
                            "replays only Keras 3 layers from the seed they drew"))
     elif not c.dropped:
-        rows.append((c.fresh_layer_equal, "output of call 1 == a fresh call's output: the input, unchanged"))
+        what = "all zeros" if c.zeroed else "the input, unchanged"
+        rows.append((c.fresh_layer_equal, f"output of call 1 == a fresh call's output: {what}"))
     else:
         ref = APIS[f.api].reference(f.rng)
         if f.seed is None and c.reference_seed is not None:
@@ -110,7 +126,7 @@ def check_rows(f: Facts, c) -> list[tuple[bool | None, str]]:
 def check_brief(f: Facts, c) -> list[tuple[bool | None, str]]:
     """The check's rows in a few words each; the full wording is check_rows."""
     rows = [(c.mask_matches, "keep_mask == (random >= rate)" if c.dropped else "no mask drawn")]
-    rows.append((c.bit_exact, "output bit for bit" if c.dropped else "output == x"))
+    rows.append((c.bit_exact, "output bit for bit" if c.dropped else "output == 0" if c.zeroed else "output == x"))
     if f.replicas:
         ok = [r.check.passed for r in f.replicas[1:] if r.check is not None]
         rows.append((all(ok) if ok else None, "every replica on its own capture"))

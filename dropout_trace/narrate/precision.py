@@ -101,14 +101,20 @@ def page(f: Precision, p) -> list:
     blocks = [Say("Dropout draws uniforms and compares random >= rate in the dtype the layer computes in. "
                   "The rate, the uniforms and the scale 1/(1-rate) are values of that dtype: the uniforms lie on "
                   "a grid, and P(keep) is the share of grid points at or above the stored rate.")]
-    if not any(r.probabilities for r in rows):
+    if rows and all(r.zeroed for r in rows):
+        blocks.append(Say(f"At rate {num(f.rate)} the layer returns zeros before _dropout runs, in every dtype: no "
+                          "rate is stored in the dtype, no uniform is drawn and no scale 1/(1-rate) is computed, so "
+                          "there is no grid and nothing to round; the output is 0."))
+    elif not any(r.probabilities for r in rows):
         blocks.append(Say(f"At rate {num(f.rate)} the layer returns its input and draws nothing, in every "
                           "dtype: there is no grid and nothing to round."))
     blocks += _tables(rows)[:1] if any(r.probabilities for r in rows) else []
     blocks += _mixed(rows)
     n = rows[0].elements
+    beside = ("0, what the traced call returned" if rows and all(r.zeroed for r in rows)
+              else "the exact P(keep) times the stored scale")
     blocks.append(Say(f"The real layer on {plural(n, 'one')} per dtype: mean(output) / mean(input), with its "
-                      "standard error, next to the exact P(keep) times the stored scale."))
+                      f"standard error, next to {beside}."))
     blocks += _tables(rows)[1:]
     blocks += _bias(rows)
     blocks.append(Try(f"dropout-trace run --rate {p.rate:g} --shape None,4 --dtype bfloat16"))

@@ -47,6 +47,9 @@ def _idea_call(stage, f):
         return "A plain function: no layer, no training flag; it always drops unless the rate is 0."
     if f.training is False:
         return "The layer is called with training=False: it returns its input and draws nothing."
+    if f.zeroed:
+        return ("The layer is called with training=True and rate 1: Keras's backend returns zeros of the input's "
+                "shape and dtype without drawing (where it returned is shown below).")
     if not f.dropped:
         return "The layer is called with training=True, but its rate is 0: it returns its input without drawing."
     return "The layer is called with training=True, so it drops."
@@ -75,6 +78,10 @@ def _idea_seed(stage, f):
     elif f.state_kind == "constant_seed":
         text = ("The seed is a constant: nothing advances between calls, so every call with this seed draws the "
                 "same mask.")
+    elif f.state_kind == "generator" and f.seed is None:  # _create_seed picked it: random.randint, unless set
+        text = ("A tf.random.Generator holds the state in a variable; each draw advances it, so every call gets a "
+                "new mask. No seed was given, so the generator started from a seed the library picked at random: "
+                "another run draws other masks.")
     elif f.state_kind == "generator":
         text = ("A tf.random.Generator holds the state in a variable; each draw advances it, so every call gets a "
                 "new, reproducible mask.")
@@ -158,7 +165,7 @@ def value_note(stage: Stage, key: str, f: Facts) -> str:
     if key == "training":
         if f.training is False:
             return "off: the layer passes its input through"
-        return "on" if f.dropped else "on, but rate 0 returns the input"
+        return "on" if f.dropped else "on; rate 1 returns zeros" if f.zeroed else "on, but rate 0 returns the input"
     if stage.key == "noise_shape":
         return {"x": "the input" if f.noise_given or f.shared_axes else "the input whose shape the mask takes",
                 "keras_noise_shape": "returned by Keras's _get_concrete_noise_shape",

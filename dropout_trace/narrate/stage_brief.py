@@ -26,6 +26,8 @@ def _brief_call(stage, f, check):
         return "training=False: returns its input, draws nothing"
     if f.refusal is not None:
         return "training=True, so it set out to drop"
+    if f.zeroed:
+        return "training=True, rate 1: returns zeros, draws nothing"
     if not f.dropped:
         return "training=True, but rate 0: returns its input"
     return "training=True, so it drops"

@@ -64,10 +64,14 @@ def source_block(ex: Excerpt) -> Group:
     return Group(head, body)
 
 
+def _has_plumbing(nodes) -> bool:
+    return any(n.plumbing or _has_plumbing(n.children) for n in nodes)
+
+
 def render_chain(trace: Trace, console: Console, plumbing: bool = False, source: bool = False) -> None:
     def build(width: int):
         yield tree_block(trace, plumbing, width)
-        if not plumbing:
+        if not plumbing and _has_plumbing(trace.tree):
             yield Text("plumbing frames (error handlers, dispatch) folded; --plumbing shows them", style="dim")
         if source:
             for ex in trace.sources:

@@ -51,8 +51,9 @@ def signature(trace: Trace) -> str:
 def chain_block(chain: tuple[Frame, ...], plumbing: bool, width: int = 80) -> Group:
     shown = [f for f in chain if plumbing or not f.plumbing]
     folded = len(chain) - len(shown)
+    # the subtitle speaks of plumbing frames only where the chain has some: folded here, or shown dim
     sub = Text(f"  {folded} plumbing frames (error handlers, dispatch) folded; --plumbing shows them"
-               if folded else "  plumbing frames shown dim", style="dim")
+               if folded else "  plumbing frames shown dim" if any(f.plumbing for f in shown) else "", style="dim")
     names = [("→ " if i else "  ") + f.function for i, f in enumerate(shown)]
     name_width = min(max((len(n) for n in names), default=0), 44)
     place_width = max(20, width - 2 - name_width - 2)
@@ -63,7 +64,7 @@ def chain_block(chain: tuple[Frame, ...], plumbing: bool, width: int = 80) -> Gr
         body.append("  " + shorten(name, name_width).ljust(name_width) + "  ",
                     style="dim" if f.plumbing else ("bold cyan" if f.landmark else ""))
         body.append(shorten(f"{f.file}:{f.line}", place_width, keep_end=True), style="dim")
-    return Group(Headline("Call chain", "captured from the real stack, outermost first"), sub, body)
+    return Group(Headline("Call chain", "captured from the real stack, outermost first"), *([sub] if sub else []), body)
 
 
 def stage_block(index: int, stage: Stage, trace: Trace, width: int, shown: set) -> Group:

@@ -128,7 +128,7 @@ def trace_json(trace: Trace, values: str | None = None) -> dict:
             "bit_exact": check.bit_exact, "mask_matches": check.mask_matches,
             "fresh_layer_equal": check.fresh_layer_equal, "passed": check.passed,
             "kept": check.kept, "total": check.total, "draws": check.draws, "kept_fraction": check.kept_fraction,
-            "calls": check.calls,
+            "calls": check.calls, "zeroed": check.zeroed,
         },
         "tensors": tensors.table,
     })
