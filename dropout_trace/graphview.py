@@ -15,8 +15,7 @@ FILL = {"shape": "#ffe08a", "random": "#a8d8ff", "compare": "#c8f0c0", "select":
 
 
 def mark_of(op_type: str) -> str | None:
-    if op_type == "Shape":
-        return "shape"
+    """The mark an op's type alone decides; a Shape op is marked only where it reaches the draw (_shape_marks)."""
     if "Uniform" in op_type:  # RandomUniform, StatelessRandomUniformV2, StatefulUniform...
         return "random"
     if op_type == "GreaterEqual":
@@ -45,6 +44,34 @@ class GraphView:
     versions: dict
     ops: tuple[OpView, ...]
     shape: tuple = ()  # the input shape as given, None = unknown while tracing
+    # The random op's draw, read from the graph: the axes of its output unknown while tracing (their sizes
+    # enter from a Shape op when the graph runs; None: its rank is unknown), and the Shape ops whose output
+    # does not reach its shape input at all.
+    draw_unknown_axes: tuple[int, ...] | None = ()
+    unused_shape_ops: tuple[int, ...] = ()
+
+
+def _ancestors(tensor) -> set:
+    """The names of every op a tensor's value is computed from (data inputs only), its own op included."""
+    seen, stack = set(), [tensor.op]
+    while stack:
+        op = stack.pop()
+        if op.name not in seen:
+            seen.add(op.name)
+            stack.extend(t.op for t in op.inputs)
+    return seen
+
+
+def _draw_facts(graph) -> tuple[set, tuple[int, ...] | None]:
+    """From the first random op: the ops its shape input is computed from, and its output's unknown axes."""
+    draw = next((op for op in graph.get_operations() if mark_of(op.type) == "random"), None)
+    if draw is None:
+        return set(), ()
+    args = [arg.name for arg in draw.op_def.input_arg]  # TensorFlow's own op definition names the input
+    feeding = _ancestors(draw.inputs[args.index("shape")]) if "shape" in args else set()
+    out = draw.outputs[0].shape
+    unknown = None if out.rank is None else tuple(i for i, d in enumerate(out.as_list()) if d is None)
+    return feeding, unknown
 
 
 def graph_view(spec: RunSpec) -> GraphView:
@@ -53,14 +80,24 @@ def graph_view(spec: RunSpec) -> GraphView:
     _, call, args = make_call(spec, tf)
     signature = input_signature(spec, tf, args)
     fn = tf.function(lambda x, *a: call(x, *a), input_signature=signature, autograph=False)
-    graph = fn.get_concrete_function().graph
-    ops = []
+    ops, unknown, unused = ops_of(fn.get_concrete_function().graph)
+    return GraphView(spec.api, call_text(spec), ", ".join(repr(s) for s in signature), installed(tf, keras),
+                     ops, spec.shape, unknown, unused)
+
+
+def ops_of(graph) -> tuple[tuple[OpView, ...], tuple[int, ...] | None, tuple[int, ...]]:
+    """A traced graph's ops, marked; the draw's unknown axes; the Shape ops that do not reach the draw."""
+    feeding, unknown = _draw_facts(graph)
+    ops, unused = [], []
     for i, op in enumerate(graph.get_operations()):
         shapes = tuple(None if t.shape.rank is None else t.shape.as_list() for t in op.outputs)
+        mark = mark_of(op.type)
+        if op.type == "Shape":
+            mark = "shape" if op.name in feeding else None
+            unused += [] if mark else [i]
         ops.append(OpView(i, op.name, op.type, shapes, tuple(t.op.name for t in op.inputs),
-                          tuple(c.name for c in op.control_inputs), mark_of(op.type)))
-    return GraphView(spec.api, call_text(spec), ", ".join(repr(s) for s in signature), installed(tf, keras),
-                     tuple(ops), spec.shape)
+                          tuple(c.name for c in op.control_inputs), mark))
+    return tuple(ops), unknown, tuple(unused)
 
 
 def _shape_text(shapes) -> str:

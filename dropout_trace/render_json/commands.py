@@ -54,7 +54,7 @@ def graph_json(view) -> dict:
     from ..graphview import MARKS
 
     return document({"api": view.api, "call": view.call, "signature": view.signature, "versions": view.versions,
-                     "marks": {m: narrate.GRAPH_MARKS[m] for m in MARKS},
+                     "marks": {m: narrate.graph_mark(m, view) for m in MARKS},
                      "ops": [{"index": op.index, "name": op.name, "type": op.type, "shapes": list(op.shapes),
                               "inputs": list(op.inputs), "control_inputs": list(op.control_inputs), "mark": op.mark}
                              for op in view.ops]})
