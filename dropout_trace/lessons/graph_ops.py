@@ -49,7 +49,12 @@ class GraphOps:
 
 
 def _run_metadata(tf):
-    """TensorFlow's eager context, which records the graphs a function runs; None where this TF lacks it."""
+    """TensorFlow's eager context, which records the graphs a function runs; None where this TF lacks it.
+
+    The context has no getter for whether run metadata was already on, so a caller that had enabled it
+    finds it off after this page (and loses what it had gathered since its last export): the one piece of
+    TensorFlow state this tool cannot put back as it found it.
+    """
     try:
         from tensorflow.python.eager import context
     except ImportError:
