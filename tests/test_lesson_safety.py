@@ -57,7 +57,7 @@ def two_blocks(second: str) -> str:
      "--max-elements 100,000,000,000 is above the default"),
     ("dropout-trace run --rate 0.3 --shape None,4 --max-memory 1000T", "--max-memory 1000T is above"),
     ("dropout-trace run --rate 0.3 --shape None,4 --replicas 1000000", "--replicas 1000000 is outside 2..8"),
-    ("dropout-trace run --rate 1.5 --shape None,4", "--rate 1.5 is outside [0, 1)"),
+    ("dropout-trace run --rate 1.5 --shape None,4", "--rate 1.5 is outside [0, 1]"),
     ("dropout-trace stats --trials 1", "--trials 1 is too few"),
     ("dropout-trace explain no-such-topic", "no topic 'no-such-topic'"),
     ("dropout-trace run --rate 0.3 --shape None,4 --nonsense", "No such option: --nonsense"),
