@@ -234,3 +234,37 @@ def test_independence_page(tf, capsys, independence):
     assert "1 exactly" in out and "Correlation 1 between samples" in out
     assert "Correlation 1 between calls: all 200 calls returned the same mask" in out
     assert "dropout-trace stats" in out
+
+
+@pytest.mark.parametrize("noise_shape, shape, batch, named, ruled_out", [
+    ("1,None", "None,8", 64, {"shape": "None,16"}, {"batch": 128}),  # point 7: axis 0 shared, --batch adds no draw
+    ("None,1", "2,None", 2, {"shape": "4,None"}, {"batch": 8}),      # the unknown axis is the shared one
+    (None, "None,2", 2, {"batch": 8}, None),                         # nothing shared: --batch does add draws
+])
+def test_too_few_draws_advice_names_only_what_adds_draws(tf, keras, noise_shape, shape, batch, named, ruled_out):
+    """Issue 15 point 7. The advice is checked by doing what it says: the option it names gives more
+    independent draws, the one it rules out gives none; the shared axis is checked with plain Keras."""
+    from dropout_trace.narrate.stats import fit_verdict
+
+    options = dict(shape=shape, batch=batch, seed=5)
+    if noise_shape:
+        options["noise_shape"] = noise_shape
+    s = measure(spec(**options), T)
+    assert s.fit is None
+    words = fit_verdict(s)
+    run_shape = tuple(batch if d == "None" else int(d) for d in shape.split(","))
+    if noise_shape:  # the axis the sentence calls shared: every mask is constant along it, by plain Keras
+        ns = tuple(None if d == "None" else int(d) for d in noise_shape.split(","))
+        masks = keras_masks(keras, tf, 3, 5, noise_shape=ns, shape=run_shape)
+        shared = next(a for a, n in enumerate(ns) if n == 1)
+        assert (masks == masks.take([0], axis=shared + 1)).all()
+        assert f"axis {shared} shares one draw" in words
+    more = measure(spec(**{**options, **named}), T)
+    assert more.draws > s.draws
+    if ruled_out:
+        same = measure(spec(**{**options, **ruled_out}), T)
+        assert same.draws == s.draws
+        assert "a larger --batch" not in words.split("so use")[1].split("(")[0]
+        assert "a larger --batch adds none" in words
+    else:
+        assert "a larger --batch" in words

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .words import num, plural
+from .words import axes, num, plural
 
 
 
@@ -136,6 +136,23 @@ def repeats_verdict(s) -> str | None:
     return text + ": nothing advanced the random state between calls."
 
 
+def more_draws(s) -> str:
+    """Which option would add independent draws, from the axes the masks were measured to share."""
+    free = tuple(a for a in range(len(s.run_shape)) if a not in s.shared_axes)
+    if not free:
+        return "every axis shares one draw, so no larger --shape or --batch adds one"
+    unknown = tuple(a for a in free if s.shape[a] is None)  # the axes --batch sizes
+    known = tuple(a for a in free if s.shape[a] is not None)
+    ways = (["a larger --batch"] if unknown else []) + ([f"a larger size on {axes(known)} in --shape"] if known else [])
+    verb = "draws" if len(free) == 1 else "draw"
+    if not s.shared_axes:
+        return f"{axes(free)} {verb} independently, so use {' or '.join(ways)}"
+    there = "--batch" if all(s.shape[a] is None for a in s.shared_axes) else "size there"
+    share = "shares" if len(s.shared_axes) == 1 else "share"
+    return (f"only {axes(free)} {verb} independently, so use {' or '.join(ways)} "
+            f"({axes(s.shared_axes)} {share} one draw: a larger {there} adds none)")
+
+
 def fit_verdict(s) -> str:
     f = s.fit
     if not s.drawn:
@@ -147,8 +164,7 @@ def fit_verdict(s) -> str:
                 f"element's keep count is 0 or {s.trials:,}: one draw counted {s.trials:,} times.")
     if f is None:
         return (f"No binomial test: {plural(s.draws, 'independent draw')} a call {'is' if s.draws == 1 else 'are'} "
-                f"too few for two bins of "
-                f"expected count 5 or more; use a larger --shape or --batch.")
+                f"too few for two bins of expected count 5 or more; {more_draws(s)}.")
     verdict = "fits" if f.passed else "does not fit"
     reach = "lie within" if f.tails_passed else "lie further out than"
     return (f"Each draw's keep count over the {s.trials:,} calls {verdict} Binomial({s.trials:,}, {num(s.p_keep)}): "
