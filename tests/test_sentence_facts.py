@@ -50,3 +50,35 @@ def test_seeds_tf_keras_default_branch_is_measured_not_assumed(tf, capsys, monke
     # The one sentence naming what repeats names the stateless branch, and never the default one.
     assert 'rng_type="stateless"' in said_same and "default rng" not in said_same
     assert "default rng (legacy): the masks differed between calls" in text
+
+
+# -- versions: what _get_noise_shape does with tf.shape(x), eagerly and in a graph -----------------
+def test_versions_says_what_get_noise_shape_returns_in_each_mode(tf, capsys):
+    from tensorflow.python.ops import nn_ops
+
+    from dropout_trace.cli import main
+    from dropout_trace.narrate.versions import differences
+    from dropout_trace.versions import report
+
+    x = tf.ones((3, 4))
+    eager_shape = tf.shape(x)
+    eager = nn_ops._get_noise_shape(x, eager_shape)
+    kept = []
+
+    @tf.function(input_signature=[tf.TensorSpec((None, 4), tf.float32)])
+    def graph(t):
+        s = tf.shape(t)
+        kept.append(nn_ops._get_noise_shape(t, s) is s)
+        return s
+
+    graph.get_concrete_function()
+    assert isinstance(eager, tf.TensorShape) and eager.as_list() == [3, 4]  # eagerly: converted
+    assert kept == [True]  # in the graph: the Shape tensor itself
+
+    s = report().source
+    assert (s.noise_kept_eager, s.noise_kept_graph, s.noise_eager_type) == (False, True, "TensorShape")
+    said = next(d.installed for d in differences(report()) if d.topic == "where tf.shape(x) is taken")
+    graph_part, eager_part = said.split("inside tf.function")
+    assert "returns that tensor unchanged" in graph_part and "TensorShape" in eager_part
+    assert main(["versions", "--width", "100"]) == 0
+    assert "eagerly it converts it to a TensorShape" in " ".join(capsys.readouterr().out.split())
