@@ -40,6 +40,7 @@ class ReplicaFacts:
     same_mask: bool  # every call's mask equals replica 0's mask of that call
     same_draws: bool  # every call's uniforms equal replica 0's, bit for bit
     check: object = None  # check.Check of this replica: its outputs recomputed from its own draws
+    mask_rows: int | None = None  # rows of call 1's keep mask as drawn: 1 where the noise shape shares axis 0
 
 
 @dataclass(frozen=True)
@@ -251,7 +252,8 @@ def _replica_facts(trace, state_kind: str) -> dict:
             None if c0 is None or c0.keep_mask is None else int(np.broadcast_to(c0.keep_mask, c0.output.shape).sum()),
             all(_same(a.keep_mask, b.keep_mask) for a, b in zip(rep.calls, first.calls)),
             all(_same(a.random, b.random) and a.random.dtype == b.random.dtype
-                for a, b in zip(rep.calls, first.calls)), check))
+                for a, b in zip(rep.calls, first.calls)), check,
+            None if c0 is None or c0.keep_mask is None else (int(c0.keep_mask.shape[0]) if c0.keep_mask.ndim else 1)))
     drew = bool(first.calls) and first.calls[0].keep_mask is not None
     agree = all(r.same_mask for r in out) if drew else None
     return {"replicas": tuple(out), "replicas_agree": agree,

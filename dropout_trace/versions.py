@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import platform
 import re
 from importlib import metadata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .apis import APIS, LANDMARKS, LOCALS
 from .apis.tf_keras import default_rng
@@ -33,6 +34,11 @@ class SourceFacts:
     tf_keras_module: str  # the module tf.keras.layers.Dropout comes from
     noise_line: str  # Keras 3's tf.shape(inputs) line
     noise_where: Where
+    # What _get_noise_shape returned for a tf.shape(x) tensor, measured now: eagerly and inside tf.function
+    # (True: the very tensor it was given; False: something else; None: not measured).
+    noise_kept_eager: bool | None = None
+    noise_kept_graph: bool | None = None
+    noise_eager_type: str | None = None  # the type it returned eagerly, e.g. "TensorShape"
 
     @property
     def keras3(self) -> bool:
@@ -89,6 +95,28 @@ def _line_of(key: str, pattern: str) -> str:
     return next((line.strip() for line in text.splitlines() if re.search(pattern, line)), "")
 
 
+def noise_shape_returned(tf) -> tuple[bool | None, bool | None, str | None]:
+    """Call the installed _get_noise_shape on tf.shape(x), eagerly and while a tf.function traces: (returned
+    the same tensor eagerly, ... in the graph, the type returned eagerly); Nones where it is missing."""
+    module, qualname = LANDMARKS["tf._get_noise_shape"]
+    if not find("tf._get_noise_shape", module, qualname).found:
+        return None, None, None
+    fn = getattr(importlib.import_module(module), qualname)
+    x = tf.zeros((2, 3))
+    shape = tf.shape(x)
+    eager = fn(x, shape)
+    seen = []
+
+    @tf.function(input_signature=[tf.TensorSpec((None, 3), tf.float32)])
+    def traced(t):
+        s = tf.shape(t)
+        seen.append(fn(t, s) is s)
+        return s
+
+    traced.get_concrete_function()
+    return eager is shape, seen[0], type(eager).__name__
+
+
 def report() -> VersionsReport:
     from .tfenv import import_tensorflow
 
@@ -121,4 +149,6 @@ def report() -> VersionsReport:
         rng_default=default, tf_keras_module=module,
         noise_line=_line_of("keras._get_concrete_noise_shape", r"tf\.shape\(inputs\)"),
         noise_where=_source("keras._get_concrete_noise_shape")[1])
+    facts = replace(facts, **dict(zip(("noise_kept_eager", "noise_kept_graph", "noise_eager_type"),
+                                      noise_shape_returned(tf))))
     return VersionsReport(found, tuple(apis), facts, points(facts), tuple(landmarks))

@@ -39,15 +39,24 @@ out = {"keras": masks(lambda: keras.layers.Dropout(0.3, seed=42))}
 for rng in ("stateless", "stateful", "legacy_stateful"):
     tf.random.set_seed(42)  # as the tool's tf-keras call does
     out[rng] = masks(lambda: tf_keras.layers.Dropout(0.3, seed=42, rng_type=rng))
+from keras.src.backend.tensorflow.random import _get_concrete_noise_shape
+for key, noise in (("noise_none", None), ("noise_batch", (1, 4)), ("noise_rows", (None, 1))):
+    out[key] = masks(lambda: keras.layers.Dropout(0.3, noise_shape=noise, seed=42))
+    # The noise shape each replica's Keras fills in at run time: its axis 0 is the draws down the rows.
+    shape = tf.function(lambda x: strategy.run(lambda v: tf.convert_to_tensor(_get_concrete_noise_shape(v, noise)), args=(x,)))(x)
+    out[key + "_shape"] = [t.numpy().tolist() for t in strategy.experimental_local_results(shape)]
 print(json.dumps(out))
 """
 
+NOISE = {"noise_none": [], "noise_batch": ["--noise-shape", "1,4"], "noise_rows": ["--noise-shape", "None,1"]}
 RUNS = {  # name -> extra `run` options; each replica gets 3 rows, as the reference's x has
     "keras": ["--format", "json"],
     "stateless": ["--format", "json", "--api", "tf-keras", "--rng", "stateless"],
     "stateful": ["--format", "json", "--api", "tf-keras", "--rng", "stateful"],
     "legacy": ["--format", "json", "--api", "tf-keras", "--rng", "legacy"],
     "text": [],
+    **{name: noise for name, noise in NOISE.items() if noise},  # as text, for the independent-mask count
+    **{name + "_json": ["--format", "json", *noise] for name, noise in NOISE.items()},
 }
 
 # The tool's own CLI, several runs in one fresh process: its first `run --replicas 2` splits the CPU.
@@ -144,6 +153,27 @@ def test_text_shows_every_replica(runs):
     assert "CPU:0" in block and "CPU:1" in block and "same" in block
     assert "share a mask" in block and "[42, 0]" in block
     assert max(len(line) for line in stdout.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("name", list(NOISE))
+def test_independent_masks_of_the_global_batch_follow_noise_shape_and_replicas(runs, name):
+    """Counted from plain MirroredStrategy: the draws down one replica's rows (axis 0 of the noise shape Keras
+    fills in), once for all replicas when they drew the same masks, else once per replica."""
+    import re
+
+    ref, shapes = runs["reference"][name], runs["reference"][name + "_shape"]
+    assert len({str(s) for s in shapes}) == 1
+    same = all(m == ref[0] for m in ref)
+    expected = shapes[0][0] * (1 if same else len(ref))
+    data = _json(runs, name + "_json")
+    reps = data["replicas"]
+    assert [len(data["tensors"][r["keep_mask"]]["values"]) for r in reps] == [shapes[0][0]] * len(reps)
+    assert [r["mask_rows"] for r in reps] == [shapes[0][0]] * len(reps)
+    status, text = runs[name] if name in runs else runs["text"]
+    assert status == 0, text
+    said = re.search(r"only (\d+) independent masks? for its (\d+) samples", " ".join(text.split()))
+    assert same and said is not None, text  # Keras 3's replicas share a mask, so the lesson is said
+    assert (int(said[1]), int(said[2])) == (expected, 3 * len(ref))
 
 
 def _glyphs(row) -> str:

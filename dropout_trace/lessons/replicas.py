@@ -30,6 +30,7 @@ class Replica:
     key_out: list | None
     same_mask_as_replica_0: bool | None
     same_draws_as_replica_0: bool | None
+    mask_rows: int | None  # rows of its keep mask as drawn: 1 where the noise shape shares axis 0
     keep_mask: list | None
 
 

@@ -12,6 +12,7 @@ from ..apis import KERAS_RANDOM, TF_KERAS
 from . import Failed
 
 TF_KERAS_STATELESS = f"{TF_KERAS.name} stateless"  # tf-keras with rng_type="stateless": a constant seed too
+TF_KERAS_DEFAULT = TF_KERAS.name  # tf-keras with no rng_type: whichever branch its RandomGenerator defaults to
 
 SHAPE = (4, 32)  # 128 elements: two independent masks coincide by chance only at tiny rates
 
@@ -33,6 +34,7 @@ class Repeat:
     state_kind: str
     calls: list[Call]
     masks: list  # each call's keep mask, None where nothing was drawn
+    rng: str | None = None  # tf-keras's RandomGenerator branch that ran (None for other APIs)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Seeds:
     seed: int
     elements: int
     layer: Repeat | Failed  # Dropout(rate, seed=seed)
-    constant: dict[str, Repeat | Failed]  # a constant seed, by the call that has one
+    constant: dict[str, Repeat | Failed]  # by call: those with a constant seed, and tf-keras's default branch
     unseeded: dict[str, Fresh | Failed]  # unseeded layers, by the function that set the global seed
     same_seed: Fresh  # two layers given one seed
 
@@ -89,7 +91,7 @@ def _repeat(spec_options: dict) -> Repeat | Failed:
     return Repeat(trace_count=f.trace_count, masks_repeat=f.masks_repeat, state_kind=f.state_kind,
                   calls=[Call(c.state_before, c.seed_used, c.kept, c.same_mask_as_first) for c in f.calls],
                   masks=[None if c.keep_mask is None else np.asarray(c.keep_mask).tolist()
-                         for c in trace.snapshot.calls])
+                         for c in trace.snapshot.calls], rng=f.rng)
 
 
 def _start(layer) -> list | None:
@@ -138,7 +140,9 @@ def compute(p) -> Seeds:
         layer=_repeat({"rate": str(p.rate), "seed": p.seed}),
         constant={KERAS_RANDOM.name: _repeat({"rate": str(p.rate), "seed": p.seed, "api": KERAS_RANDOM.name}),
                   TF_KERAS_STATELESS: _repeat({"rate": str(p.rate), "seed": p.seed, "api": TF_KERAS.name,
-                                                 "rng": "stateless"})},
+                                                 "rng": "stateless"}),
+                  # tf-keras's default branch too: whether it repeats is measured, not assumed from stateless
+                  TF_KERAS_DEFAULT: _repeat({"rate": str(p.rate), "seed": p.seed, "api": TF_KERAS.name})},
         unseeded=_unseeded(tf, keras, x, p.rate, p.seed),
         same_seed=_two_fresh(keras, x, p.rate, p.seed),
     )

@@ -10,7 +10,8 @@ def replica_rows(f: Facts) -> list[dict]:
     """The per-replica facts the replica sentences read, keyed as `run --format json` writes them."""
     return [{"replica": r.replica, "first_row": r.first_row, "rows": r.rows, "seed_state_before": r.state_before,
              "seed_state_after": r.state_after, "seed_used": r.seed_used, "legacy_seed": r.legacy_seed,
-             "key_in": r.key_in, "key_out": r.key_out, "same_mask_as_replica_0": r.same_mask}
+             "key_in": r.key_in, "key_out": r.key_out, "same_mask_as_replica_0": r.same_mask,
+             "mask_rows": r.mask_rows}
             for r in f.replicas]
 
 
@@ -80,11 +81,18 @@ def replicas_lesson(agree: bool | None, reason: str | None, reps: list[dict]) ->
         return None
     rows, n = reps[0]["rows"], len(reps)
     if agree and reason != "coincidence":
+        # Every replica drew the same uniforms, so the batch has only replica 0's own draws along axis 0:
+        # one per row, or one for all its rows where the noise shape shares axis 0.
+        own = reps[0]["mask_rows"]
+        if own == 1:
+            return (f"So every sample of the global batch of {n * rows:,} has the same mask: each replica drew one "
+                    f"mask for all {plural(rows, 'row')} (the noise shape shares axis 0), and the replicas drew the "
+                    f"same one. That batch has only 1 independent mask for its {n * rows:,} samples.")
         first = [str(r["first_row"] + 1) for r in reps]
         pairs = ", ".join(first[:-1]) + " and " + first[-1]
         return (f"So samples in the same position on different replicas share a mask: rows {pairs} "
                 f"of the global batch of {n * rows:,} were dropped in the same places, and that batch has only "
-                f"{plural(rows, 'independent mask')} for its {n * rows:,} samples.")
+                f"{plural(own, 'independent mask')} for its {n * rows:,} samples.")
     if not agree:
         return "So samples in the same position on different replicas get masks of their own."
     return None

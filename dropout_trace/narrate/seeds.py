@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from ..lessons import Failed
 from ..apis import KERAS_RANDOM
-from ..lessons.seeds import TF_KERAS_STATELESS, Seeds
+from ..lessons.seeds import TF_KERAS_DEFAULT, TF_KERAS_STATELESS, Seeds
 from ..page import Heading, Mask, Say, Table, Try
 from .words import listed, num
 
 SUMMARY = "why a mask changes every batch, or repeats"
 
-# Each call with a constant seed: what it is called, and how it is set up ("{s}": the seed).
+# Each call measured for a constant seed: what it is called, and how it is set up ("{s}": the seed,
+# "{rng}": the RandomGenerator branch that ran).
 CONSTANT_CALLS = {KERAS_RANDOM.name: (KERAS_RANDOM.name, "seed={s}"),
-                  TF_KERAS_STATELESS: ("tf_keras Dropout", "stateless rng")}
+                  TF_KERAS_STATELESS: ("tf_keras Dropout", 'rng_type="stateless"'),
+                  TF_KERAS_DEFAULT: ("tf_keras Dropout", "default rng ({rng})")}
+RNG_WORDS = {"stateless": "stateless", "stateful": "stateful", "legacy": "legacy", None: "unknown"}
 
 
 def _same(v) -> str:
@@ -52,10 +55,10 @@ def _layer(f: Seeds) -> list:
 
 
 def _constant(f: Seeds) -> list:
-    rows, repeat = [], []
+    rows, repeat, fresh = [], [], []
     for name, run in f.constant.items():
         who, how = CONSTANT_CALLS[name]
-        label = f"{who}, {how.format(s=f.seed)}"
+        label = f"{who}, {how.format(s=f.seed, rng=RNG_WORDS.get(getattr(run, 'rng', None), 'unknown'))}"
         if isinstance(run, Failed):
             rows.append((label, "could not run: " + run.error_type, "-"))
             continue
@@ -63,12 +66,17 @@ def _constant(f: Seeds) -> list:
         got = [listed(c.seed_used or []) for c in run.calls]
         rows.append((label, f"{got[0]} each call" if len(set(got)) == 1 else " ".join(got), _same(run.masks_repeat)))
         if run.masks_repeat and len(seeds) == 1:
-            repeat.append(who)
+            repeat.append(label)
+        elif run.masks_repeat is False:
+            fresh.append(label)
     blocks = [Heading("The same mask every batch: a constant seed"),
               Table(("call, 3 times", "seed the op got", "masks"), tuple(rows))]
     if repeat:
         blocks.append(Say(f"{' and '.join(repeat)}: nothing advances between calls, so the op gets the same "
                           "seed and draws the same mask every batch."))
+    if fresh:
+        blocks.append(Say(f"{' and '.join(fresh)}: the masks differed between calls: its random state moves on "
+                          "even with a fixed seed."))
     return blocks
 
 

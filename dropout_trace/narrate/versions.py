@@ -52,8 +52,23 @@ def installed(topic: str, s) -> str:
     if topic == "tf_keras":
         return tf_keras_is(s)
     return (f"Keras 3 takes `{s.noise_line}` first ({noise_where}) when no noise shape is given; "
-            "_get_noise_shape then returns that tensor unchanged" if s.noise_line
+            f"_get_noise_shape then {noise_returned(s)}" if s.noise_line
             else f"no tf.shape(inputs) in {noise_where}")
+
+
+def _returned(kept: bool | None, eager_type: str | None) -> str:
+    return "returns that tensor unchanged" if kept else f"converts it to a {eager_type or 'new value'}"
+
+
+def noise_returned(s) -> str:
+    """What _get_noise_shape did with a tf.shape(x) tensor, as measured eagerly and inside tf.function."""
+    graph, eager = s.noise_kept_graph, s.noise_kept_eager
+    if graph is None or eager is None:
+        return "could not be called: it is missing from the installed TensorFlow"
+    if graph == eager:
+        return f"{_returned(graph, s.noise_eager_type)}, inside tf.function and eagerly alike (called now)"
+    return (f"{_returned(graph, None)} inside tf.function; eagerly it "
+            f"{_returned(eager, s.noise_eager_type)} (both called now)")
 
 
 def differences(r) -> tuple[Difference, ...]:
