@@ -34,6 +34,9 @@ LESSON_OPTIONS = frozenset({
     "version",
 })
 WRITES = ("export", "force", "install_completion", "show_completion")  # why a lesson must not: they write
+# A comment line `# exit status N` before a command says the lesson expects that status (a refusal it
+# shows on purpose); the player shows it as any comment, and tests check the command exits so.
+EXPECTED = re.compile(r"#\s*exit status (\d+)\b")
 CONTROL_SHOWN = re.compile(r"\\(x[0-9a-f]{2}|u[0-9a-f]{4})")  # how untrusted.visible shows one
 # Far above any lesson a class sits through (2 minutes a block), and checked in well under a second.
 MAX_BYTES, MAX_BLOCKS, MAX_COMMANDS = 2**20, 100, 100
@@ -46,6 +49,7 @@ class Command:
     line: int  # in the lesson file, 1-based
     text: str  # as written, without a console prompt
     argv: tuple[str, ...]  # what follows dropout-trace
+    expect: int = 0  # the exit status the lesson expects (`# exit status N` on the line before)
 
 
 @dataclass(frozen=True)
@@ -175,7 +179,7 @@ def _closing(lines: list[str], start: int, fence: str) -> int:
 
 
 def _block(path: Path, number: int, line: int, body: list[tuple[int, str]]) -> Block:
-    steps, held, first = [], "", 0
+    steps, held, first, expect = [], "", 0, 0
     for at, raw in body:
         text = raw.strip()
         if held:  # the previous line ended with a backslash: this one continues it
@@ -188,10 +192,13 @@ def _block(path: Path, number: int, line: int, body: list[tuple[int, str]]) -> B
             text = text[2:].strip()
         if text.startswith("#"):
             steps.append(text)
+            expected = EXPECTED.match(text)
+            expect = int(expected.group(1)) if expected else expect
         elif text:
-            steps.append(_command(path, at, text))
+            steps.append(_command(path, at, text, expect))
+            expect = 0
     if held:
-        steps.append(_command(path, first, held))
+        steps.append(_command(path, first, held, expect))
     return Block(number, line, tuple(steps))
 
 
@@ -206,7 +213,7 @@ def _shown(path: Path, body: list[tuple[int, str]]) -> list[Command]:
     return found
 
 
-def _command(path: Path, line: int, text: str) -> Command:
+def _command(path: Path, line: int, text: str, expect: int = 0) -> Command:
     def refuse(why: str):
         raise UsageError(f"{visible(str(path))}:{line}: {why}; refused: {clip(text)}")
 
@@ -221,7 +228,7 @@ def _command(path: Path, line: int, text: str) -> Command:
         refuse(f"cannot split the line into words ({exc})")
     if not words or words[0] != PROG:
         refuse("only dropout-trace commands run from a lesson")
-    return Command(line, text, tuple(words[1:]))
+    return Command(line, text, tuple(words[1:]), expect)
 
 
 def sandbox(argv) -> str | None:
