@@ -116,7 +116,9 @@ def _facts() -> int:
     import recorded_facts
     from dropout_trace import lessons
     from dropout_trace.render import draw_stats, render_lesson, render_versions
+    from dropout_trace.render.compare import render_compare
     from dropout_trace.render_json import lesson_json, stats_json, versions_json
+    from dropout_trace.render_json.commands import compare_json
 
     count = 0
     for name in recorded_facts.names():
@@ -127,6 +129,9 @@ def _facts() -> int:
         elif name.startswith("stats_"):
             draw_stats(value, _console())
             stats_json(value)
+        elif name.startswith("compare_"):
+            render_compare(value, _console())
+            compare_json(value)
         else:
             render_versions(value, _console())
             versions_json(value)
