@@ -42,6 +42,14 @@ class Diff:
             self.lines.append(what)
 
 
+def quoted(error: BaseException) -> BaseException:
+    """The exception the library raised first: a wrapper that quotes its context whole (tf-keras's layer call
+    adds the call arguments around TensorFlow's message and raises it from None) is not the library's own word."""
+    while error.__context__ is not None and str(error.__context__) and str(error.__context__) in str(error):
+        error = error.__context__
+    return error
+
+
 def compare(case, status: int, doc: dict | None, trace, rep, x, replayable: bool) -> list[str]:
     """Every fact the sentences rest on, tool against replay (the case's options in `case.options()`)."""
     d = Diff()
@@ -51,7 +59,7 @@ def compare(case, status: int, doc: dict | None, trace, rep, x, replayable: bool
         d.true(f"a refusal is reported ({type(rep.error).__name__}: {rep.error})", refusal is not None)
         if refusal is not None:
             d.eq("refusal type", refusal.type, type(rep.error).__name__)
-            said = [line.strip() for line in str(rep.error).strip().splitlines() if line.strip()]
+            said = [line.strip() for line in str(quoted(rep.error)).strip().splitlines() if line.strip()]
             d.eq("refusal message (its last line)", refusal.message, said[-1] if said else "")
             d.eq("refusing function", refusal.function, rep.error_frame)
             d.eq("json refusal message", ((doc or {}).get("refusal") or {}).get("message"), said[-1] if said else "")
