@@ -147,7 +147,8 @@ def more_draws(s) -> str:
     verb = "draws" if len(free) == 1 else "draw"
     if not s.shared_axes:
         return f"{axes(free)} {verb} independently, so use {' or '.join(ways)}"
-    there = "--batch" if all(s.shape[a] is None for a in s.shared_axes) else "size there"
+    # --batch sizes every None: it adds no draw only when no axis it sizes draws independently
+    there = "--batch" if not unknown and all(s.shape[a] is None for a in s.shared_axes) else "size there"
     share = "shares" if len(s.shared_axes) == 1 else "share"
     return (f"only {axes(free)} {verb} independently, so use {' or '.join(ways)} "
             f"({axes(s.shared_axes)} {share} one draw: a larger {there} adds none)")
