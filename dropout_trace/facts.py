@@ -117,6 +117,18 @@ class Facts:
         return p is not None and abs(p.p_keep - (1 - self.rate)) < 1e-12
 
     @property
+    def keeps_none(self) -> bool:
+        """P(keep) is 0 in the compute dtype: a rate tensor that is 1 there, so no draw in [0, 1) reaches it."""
+        p = self.probabilities
+        return p is not None and p.p_keep == 0
+
+    @property
+    def keeps_all(self) -> bool:
+        """P(keep) is 1 in the compute dtype (a rate tensor of 0 still draws): every draw reaches the rate."""
+        p = self.probabilities
+        return p is not None and p.p_keep == 1
+
+    @property
     def replica_checks_passed(self) -> bool:
         """Every replica's own check passed (true with no replicas): the run passes when its check does too."""
         return all(r.check is not None and r.check.passed for r in self.replicas)

@@ -70,8 +70,8 @@ def _count_on_grid(draws, bits: int) -> tuple[int, int]:
 
 def probabilities(compute_dtype: str, rate: float, *, rate_is_tensor: bool = False, draws=None) -> Probabilities:
     """p_keep = #{k : k / 2**bits >= round_dtype(rate)} / 2**bits; ratio = p_keep * effective scale."""
-    if not 0 <= rate < 1:
-        raise ValueError(f"rate must be in [0, 1), got {rate!r}")
+    if not (0 <= rate < 1 or rate_is_tensor and rate == 1):  # a rate tensor of 1 is TF's: x / 0, every draw dropped
+        raise ValueError(f"rate must be in [0, 1), or 1 as a tensor, got {rate!r}")
     bits = grid_bits(compute_dtype)
     size = 2**bits
     rate_d = _in_dtype(rate, compute_dtype)

@@ -142,11 +142,13 @@ def parse_rate(text: str) -> float:
 
 
 def check_rate_one(rate: float, command: str, what: str, instead: str = "run --rate 1 traces it per API") -> None:
-    """Refuse rate 1 where `command` has nothing to show: no API draws at rate 1 (Keras 3's backend returns zeros
-    before `_dropout`, and `_dropout` itself raises for it); `what` is what the command looks at."""
+    """Refuse rate 1 where `command` has nothing to show: no API draws at a float rate of 1 (Keras 3's backend
+    returns zeros before `_dropout`, and `_dropout` raises for a Python number of 1; only a rate tensor, which
+    these commands never pass, gets past it); `what` is what the command looks at."""
     if rate == 1:
-        raise UsageError(f"{command} --rate 1: no API draws at rate 1 (Keras 3 returns zeros, TensorFlow's _dropout "
-                         f"refuses the rate), so there are no {what}; {instead}, or give a rate in [0, 1), e.g. 0.3")
+        raise UsageError(f"{command} --rate 1: no API draws at a rate of 1 (Keras 3 returns zeros, TensorFlow's "
+                         f"_dropout refuses a float rate of 1), so there are no {what}; {instead}, or give a rate in "
+                         "[0, 1), e.g. 0.3")
 
 
 def check_noise_broadcast(shape: Dims, noise: Dims, batch: int) -> None:
@@ -269,7 +271,6 @@ def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise
     problem = APIS[api].validate(spec, given)
     if problem:
         raise UsageError(problem)
-    check_rate_tensor(spec, rate if keep_prob is None else keep_prob)
     size = _check_size(spec)
     check_values(values)
     check_memory(spec, size, fmt=fmt, values=values, export=export)
@@ -309,28 +310,6 @@ def _check_size(spec: RunSpec) -> str:
         raise UsageError(f"{size}, {elements:,} elements, over the cap of {spec.max_elements:,}; use a smaller shape "
                          "or raise --max-elements")
     return size
-
-
-def check_rate_tensor(spec: RunSpec, text: str) -> None:
-    """--rate-tensor passes the rate (tf.compat.v1.nn.dropout: keep_prob, and TF takes 1 - keep_prob) as a tensor
-    in --dtype, past TensorFlow's check of a float rate: one that is 1 in that dtype drops every element and
-    divides by 0."""
-    if not spec.rate_tensor or APIS[spec.api].zeros_at_rate_one:  # Keras's backend tests rate == 1.0 itself
-        return
-    from .probabilities import _in_dtype, grid_bits
-
-    v1 = APIS[spec.api].converts_keep_prob
-    keep = spec.keep_prob if spec.keep_prob is not None else 1 - spec.rate
-    rate = _in_dtype(1 - _in_dtype(keep, spec.dtype), spec.dtype) if v1 else _in_dtype(spec.rate, spec.dtype)
-    if rate < 1:
-        return
-    step = 2.0 ** -(grid_bits(spec.dtype) + 1)  # 1 - step is the largest value under 1 in the dtype
-    option = "--keep-prob" if spec.keep_prob is not None else "--rate"
-    what = "1 - keep_prob" if v1 else "the rate"
-    valid = (f"a keep probability of at least {step!r}" if option == "--keep-prob" else
-             f"a rate of at most {1 - step!r}, the largest {spec.dtype} below 1,")
-    raise UsageError(f"{option} {text} with --rate-tensor is a {spec.dtype} tensor, where {what} is 1: every element "
-                     f"would be dropped and x / (1 - rate) divides by 0; give {valid} or drop --rate-tensor")
 
 
 def check_memory(spec: RunSpec, size: str, runs: int = 1, fmt: str = "text", values: str | None = None,

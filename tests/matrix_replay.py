@@ -290,14 +290,15 @@ def grid_bits(tf, dtype: str) -> int:
     return _GRID[dtype]
 
 
-def kept_scale(tf, dtype: str, rate, tensor: bool) -> float:
-    """The value a kept 1.0 becomes, measured from the library on a ones input: the scale in the dtype."""
+def kept_scale(tf, dtype: str, rate, tensor: bool) -> tuple[float | None, float]:
+    """(the value a kept 1.0 becomes, the mean output), measured from the library on a ones input: the scale in
+    the dtype, or None when no element was kept (a rate tensor that is 1 in the dtype keeps none)."""
     d = tf.as_dtype(dtype)
     r = tf.constant(rate, d) if tensor else rate
-    y = tf.nn.experimental.stateless_dropout(tf.ones([256], d), rate=r, seed=[5, 6]).numpy().astype(np.float64)
+    y = tf.nn.experimental.stateless_dropout(tf.ones([1 << 16], d), rate=r, seed=[5, 6]).numpy().astype(np.float64)
     kept = y[y != 0]
-    assert kept.size and np.all(kept == kept[0]), "every kept 1.0 scales the same"
-    return float(kept[0])
+    assert not kept.size or np.all(kept == kept[0]), "every kept 1.0 scales the same"
+    return (float(kept[0]) if kept.size else None), float(y.mean())
 
 
 def in_dtype(tf, value: float, dtype: str) -> float:

@@ -25,11 +25,6 @@ CASES = design()
 
 # A fact the matrix finds false is listed here until the change that fixes it removes its mark.
 KNOWN = [  # (predicate on a case, why): a disagreement found and not yet fixed, as a strict xfail
-    (lambda c: c.rate == "1" and c.rate_form == "tensor" and c.api in ("tf.nn.dropout", "tf.compat.v1.nn.dropout",
-                                                                        "stateless"),
-     "the tool refuses (exit 2) a rate tensor of 1, which TensorFlow accepts (x / 0 masked to zeros)"),
-    (lambda c: c.api == "keras.random.dropout" and c.seed == "none" and c.calls == 3 and c.options()["eager"],
-     "keras.random.dropout --seed none --eager --calls 3: the global SeedGenerator's step differs from a plain call's"),
 ]
 
 

@@ -263,3 +263,82 @@ def test_rate_one_under_replicas_is_zeros_on_every_replica():
     assert all(r["check"]["passed"] for r in data["replicas"])
     status, text = out["text"]
     assert status == 0 and "replica 1: its output is all zeros" in " ".join(text.split())
+
+
+RATE_TENSOR_OF_ONE = [  # (argv, the rate TensorFlow's _dropout compares with, the dtype, mode): 1 in that dtype
+    (["--api", "tf.nn.dropout", "--rate", "1"], 1.0, "float32", "graph"),
+    (["--api", "tf.nn.dropout", "--rate", "1", "--eager"], 1.0, "float32", "eager"),
+    (["--api", "stateless", "--rate", "1"], 1.0, "float32", "graph"),
+    (["--api", "tf.nn.dropout", "--rate", "0.9999", "--dtype", "float16"], 0.9999, "float16", "graph"),
+    (["--api", "stateless", "--rate", "0.9999", "--dtype", "bfloat16", "--eager"], 0.9999, "bfloat16", "eager"),
+    (["--api", "tf.compat.v1.nn.dropout", "--keep-prob", "0"], 1.0, "float32", "graph"),
+    (["--api", "tf.compat.v1.nn.dropout", "--keep-prob", "0.00001", "--dtype", "float16"], 1 - 0.00001, "float16",
+     "graph"),
+]
+
+
+def plain_rate_tensor_call(tf, rate, dtype, mode):
+    """TensorFlow's own answer for a rate tensor: (the output, x / (1 - rate) as _dropout computes it, no error)."""
+    d = tf.as_dtype(dtype)
+    x = tf.constant(X, d)
+    r = tf.cast(tf.constant(rate, tf.float64), d)  # the rate as _dropout holds it: a tensor in x's dtype
+    call = lambda x, r: tf.nn.dropout(x, rate=r, seed=42)  # noqa: E731
+    if mode == "graph":
+        call = tf.function(call, input_signature=[tf.TensorSpec([None, 4], d), tf.TensorSpec([], d)])
+    out = call(x, r)
+    divided = tf.math.truediv(x, tf.constant(1, d) - r)
+    return np.asarray(tf.cast(out, tf.float64)), np.asarray(tf.cast(divided, tf.float64)), float(tf.cast(r, tf.float64))
+
+
+@pytest.mark.parametrize("argv,rate,dtype,mode", RATE_TENSOR_OF_ONE)
+def test_a_rate_tensor_of_one_in_its_dtype_traces_as_tensorflow_runs_it(tf, argv, rate, dtype, mode):
+    """TensorFlow refuses only a Python rate of 1: a tensor one passes, x / (1 - rate) is x / 0, and where() keeps
+    none of it, so the output is all zeros. The tool traces it (exit 0) instead of refusing it."""
+    out, divided, rate_d = plain_rate_tensor_call(tf, rate, dtype, mode)
+    assert rate_d == 1.0 and not out.any() and np.isinf(divided).all()  # the library's facts, found here
+    ran = run("run", *argv, "--rate-tensor", "--shape", "None,4", "--format", "json", "--values", "full")
+    assert ran.status == ExitStatus.OK, ran.err
+    doc = json.loads(ran.out)
+    check_document("run", doc)
+    assert doc["check"]["passed"] and doc["refusal"] is None
+    assert np.array_equal(np.asarray(doc["tensors"]["output"]["values"], np.float64), out)
+    assert not np.asarray(doc["tensors"]["keep_mask"]["values"]).any()
+    assert doc["probabilities"]["rate_in_dtype"] == rate_d and doc["probabilities"]["p_keep"] == 0
+    assert doc["probabilities"]["expected_output_ratio"] == 0  # every output is 0, not 0 * inf
+
+
+def test_a_rate_tensor_of_one_is_worded_by_what_tensorflow_computes(tf):
+    """The words follow the facts found by plain TF: x / 0 is inf, no draw in [0, 1) is at least 1, so the count of
+    kept elements is certain and no 'small sample' caveat applies; at rate 0.3 the tensor branch reads as before."""
+    _, divided, _ = plain_rate_tensor_call(tf, 1.0, "float32", "graph")
+    draws = tf.random.uniform([100000], seed=1).numpy()
+    assert np.isinf(divided).all() and not (draws >= 1).any()
+    text = " ".join(run("run", "--api", "tf.nn.dropout", "--rate", "1", "--rate-tensor", "--shape", "None,4",
+                        columns=200).out.split())
+    assert "1 - rate is 0, so it is x / 0" in text and "small sample" not in text
+    assert "kept 0 of 12 = 0.0% (expected P(keep) = 0; no draw in [0, 1) reaches a rate of 1)" in text
+    brief = " ".join(run("run", "--api", "tf.nn.dropout", "--rate", "1", "--rate-tensor", "--shape", "None,4",
+                         "--brief", columns=200).out.split())
+    assert "kept 0 of 12 = 0.0%" in brief and "small sample" not in brief
+    usual = " ".join(run("run", "--api", "tf.nn.dropout", "--rate", "0.3", "--rate-tensor", "--shape", "None,4",
+                         columns=200).out.split())
+    assert "x / 0" not in usual and "small sample" in usual
+
+
+def test_explain_pages_that_take_rate_one_say_what_the_library_did(tf, keras):
+    """static-vs-dynamic and xla at rate 1, each against plain Keras: the layer returns zeros before any draw, with
+    and without jit_compile, at the backend line that calls tf.zeros_like."""
+    from keras.src.backend.tensorflow import random as backend
+
+    layer = keras.layers.Dropout(1.0, seed=42)
+    x = tf.constant(X)
+    regular = tf.function(lambda x: layer(x, training=True))(x).numpy()
+    compiled = tf.function(lambda x: layer(x, training=True), jit_compile=True)(x).numpy()
+    assert not regular.any() and not compiled.any()
+    lines, first = inspect.getsourcelines(backend.dropout)
+    zeros_line = first + next(i for i, t in enumerate(lines) if "zeros_like" in t)
+    static = " ".join(run("explain", "static-vs-dynamic", "--rate", "1", columns=200).out.split())
+    assert f"random.py:{zeros_line}, `return tf.zeros_like(inputs)`" in static
+    assert "At rate 1 nothing was drawn" in static and "try a rate above 0" not in static
+    xla = " ".join(run("explain", "xla", "--rate", "1", columns=200).out.split())
+    assert "At rate 1 the Keras layer returns zeros before it draws" in xla and "not captured" not in xla

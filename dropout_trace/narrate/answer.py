@@ -29,7 +29,9 @@ def kept_line(f: Facts, check) -> str:
     expected = f"P(keep) = {num(p.p_keep)}" if p else f"1 - rate = {num(1 - f.rate)}"
     line = f"kept {check.kept:,} of {check.total:,} = {check.kept_fraction:.1%}   (expected {expected}"
     independent = f.draws
-    if independent < 400:
+    if f.keeps_none or f.keeps_all:  # a certain outcome: the sample's size changes nothing
+        line += "; no draw in [0, 1) reaches a rate of 1" if f.keeps_none else "; every draw reaches a rate of 0"
+    elif independent < 400:
         line += f"; {plural(independent, 'independent draw')} is a small sample"
     return line + ")"
 

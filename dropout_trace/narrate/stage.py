@@ -109,6 +109,10 @@ def _idea_dropout_op(stage, f):
 def _idea_rate(stage, f):
     if not f.dropped and f.rate == 0:
         return "rate is the Python number 0: _dropout returns x at once, before any draw."
+    if f.rate_is_tensor and f.keeps_none:
+        return (f"rate is a tensor, so _dropout takes its tensor branch, where no check refuses a rate of 1: "
+                f"x / (1 - rate) is computed in {f.compute_dtype}, where 1 - rate is 0, so it is x / 0 (±inf, or nan "
+                f"where x is 0); there is no scale variable.")
     if f.rate_is_tensor:
         return (f"rate is a tensor, so _dropout takes its tensor branch: kept values become x / (1 - rate), "
                 f"computed in {f.compute_dtype}; there is no scale variable.")
@@ -140,6 +144,9 @@ def _idea_keep_mask(stage, f):
 
 
 def _idea_output(stage, f):
+    if f.keeps_none:
+        return ("No draw in [0, 1) is at least a rate of 1, so where() keeps none of x / (1 - rate): every value "
+                "becomes 0, and the inf of x / 0 never reaches the output.")
     if f.rate_is_tensor:
         return f"Kept values become x / (1 - rate), computed in {f.compute_dtype}; dropped values become 0."
     return "Kept values are multiplied by scale; dropped values become 0."

@@ -102,7 +102,7 @@ def _brief_output(stage, f, check):
         return "the library's output"
     if not check.dropped:
         return "the input, unchanged"
-    small = ", a small sample" if f.draws < 400 else ""
+    small = ", a small sample" if f.draws < 400 and not (f.keeps_none or f.keeps_all) else ""
     return f"kept {check.kept:,} of {check.total:,} = {check.kept_fraction:.1%}{small}"
 
 
