@@ -47,6 +47,14 @@ def fail(message: str, status: ExitStatus, env) -> int:
     return int(status)
 
 
+class LibraryRefused(Exception):
+    """The library raised inside the call (apis.raised_by_library said so): its exception's type name and message."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(f"{kind}: {message}")
+        self.kind, self.message = kind, message
+
+
 def refused(kind: str, message: str, env) -> int:
     """The library raised inside the call: one line with its exception type and the first line of its message."""
     first = (message.strip().splitlines() or [""])[0]

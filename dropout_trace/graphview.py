@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .apis import call_text, input_signature, make_call
+from .apis import call_text, innermost_quoted, input_signature, make_call, raised_by_library
+from .errors import LibraryRefused
 from .spec import RunSpec, shape_text
 from .tfenv import import_tensorflow
 from .versions import installed
@@ -80,7 +81,14 @@ def graph_view(spec: RunSpec) -> GraphView:
     _, call, args = make_call(spec, tf)
     signature = input_signature(spec, tf, args)
     fn = tf.function(lambda x, *a: call(x, *a), input_signature=signature, autograph=False)
-    ops, unknown, unused = ops_of(fn.get_concrete_function().graph)
+    try:
+        graph = fn.get_concrete_function().graph
+    except Exception as exc:
+        if raised_by_library(exc, call):
+            inner = innermost_quoted(exc)
+            raise LibraryRefused(type(inner).__name__, str(inner)) from exc
+        raise
+    ops, unknown, unused = ops_of(graph)
     return GraphView(spec.api, call_text(spec), ", ".join(repr(s) for s in signature), installed(tf, keras),
                      ops, spec.shape, unknown, unused)
 

@@ -8,7 +8,7 @@ import threading
 
 import numpy as np
 
-from .apis import APIS, LANDMARKS, effective_rng, input_signature, make_call
+from .apis import APIS, LANDMARKS, effective_rng, input_signature, make_call, raised_by_library
 from .capture import Recorder
 from .landmarks import Landmark, find
 from .spec import RunSpec
@@ -89,7 +89,7 @@ class Run:
                 self.outputs.append(y.numpy())
                 self.states.append((before, self.api.state(self.owner)))
         except Exception as exc:  # a refusal by the library is a result: keep what was captured
-            if not self.recorders:
+            if not self.recorders or not raised_by_library(exc, call):  # else the tool failed: not a result
                 raise
             self.error = exc
         self.args = args
@@ -167,7 +167,7 @@ class ReplicaRun:
                 self.states.append((before, self.api.state(self.owner)))
                 self.replica_states.append(list(zip(each, _replica_states(tf, strategy, self.owner, n))))
         except Exception as exc:  # a refusal by the library is a result: keep what was captured
-            if not self.recorders:
+            if not self.recorders or not raised_by_library(exc, call):  # else the tool failed: not a result
                 raise
             self.error = exc
         self.args = args

@@ -10,6 +10,7 @@ from enum import Enum
 
 import numpy as np
 
+from .errors import LibraryRefused
 from .model import StopPoint
 from .stats_sums import Sums
 from .stop_point import stopped_at
@@ -25,10 +26,6 @@ CHUNK_ELEMENTS = 1 << 23  # mask elements per graph run: big enough to hide per-
 LOOP_BELOW = 1 << 16  # inputs smaller than this run many calls per graph run; larger ones, one call per run
 MIN_EXPECTED = 5.0  # chi-square bins with a smaller expected count are pooled with their neighbours
 TAIL_SD = 40  # binomial probabilities further than this many sd from the mean are below 1e-300
-
-
-class Refused(RuntimeError):
-    """The library raised while building or running the call: (type name, first line of its message)."""
 
 
 # -- results ------------------------------------------------------------------------------------
@@ -189,7 +186,7 @@ def measure(spec, trials: int, progress=None) -> Stats:
 
     `progress(done, total)` is called after each graph run; nothing here prints.
     """
-    from .apis import call_text, effective_rng, make_call
+    from .apis import call_text, effective_rng, innermost_quoted, make_call, raised_by_library
     from .capture import Recorder
     from .harness import landmarks_for
     from .probabilities import probabilities
@@ -230,9 +227,11 @@ def measure(spec, trials: int, progress=None) -> Stats:
         for i, k in enumerate(sizes):
             try:
                 outputs = pending.result()
-            except Exception as exc:  # the library refused: one line, as `run` reports it
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-                raise Refused(f"{type(exc).__name__}: {first}") from exc
+            except Exception as exc:  # the library refused: one line, as `run` reports it; else the tool failed
+                if not raised_by_library(exc, call):
+                    raise
+                inner = innermost_quoted(exc)
+                raise LibraryRefused(type(inner).__name__, str(inner)) from exc
             if i + 1 < len(sizes):
                 pending = worker.submit(graph_run, sizes[i + 1])
             sums.add(outputs)

@@ -86,6 +86,30 @@ def make_call(spec, tf, seed=None):
     return APIS[spec.api].make(spec, tf, seed)
 
 
+def innermost_quoted(exc: BaseException) -> BaseException:
+    """The library's own exception inside the wrappers that quote it: tf-keras raises one of the same type whose
+    message adds the layer's name and call arguments around TensorFlow's, with TensorFlow's as its context."""
+    inner = exc.__context__
+    while inner is not None and type(inner) is type(exc) and str(inner).strip() and str(inner) in str(exc):
+        exc, inner = inner, inner.__context__
+    return exc
+
+
+def raised_by_library(exc: BaseException, call) -> bool:
+    """Whether `exc` is the library's refusal rather than the tool's own failure: it came out of `call` (the
+    API's call from make_call: its frame is on the traceback, as TensorFlow and Keras filter only their own
+    frames out), or TensorFlow's runtime raised it while a graph ran (an OpError, which passes through no
+    Python of ours)."""
+    code = getattr(call, "__code__", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is code:
+            return True
+        tb = tb.tb_next
+    return any(c.__name__ == "OpError" and c.__module__.startswith("tensorflow") for c in type(exc).__mro__)
+
+
 __all__ = ["APIS", "DEFAULT_API", "KERAS3", "KERAS_RANDOM", "SPATIAL", "STATELESS", "TF_KERAS", "TF_NN", "TF_V1",
            "LANDMARKS", "LOCALS", "RNGS", "TF_OP_FOR_RNG", "Api", "api_names", "call_text",
-           "default_shape", "effective_rng", "input_signature", "make_call", "number", "register", "sampler_key"]
+           "default_shape", "effective_rng", "innermost_quoted", "input_signature", "make_call", "number", "raised_by_library",
+           "register", "sampler_key"]

@@ -6,9 +6,9 @@ import math
 
 import typer
 
-from ..errors import ExitStatus, exits
+from ..errors import ExitStatus, LibraryRefused, exits, refused
 from ..spec import build_spec, check_rate_one, check_values
-from .base import Command, _output, app, failed
+from .base import Command, _output, app, env_of
 from .options import (_api, _batch, _check_format, _debug, _defaults, _dtype, _eager, _export, _force, _format, _input,
                       _max_elements, _max_memory, _noise, _rate, _rng, _seed, _shape, _theme, _values, _width)
 
@@ -120,6 +120,6 @@ def stats(
             result = render_stats(lambda progress: core.measure(spec, trials, progress), out.console)
         if out.path is not None and fmt != "json":
             out.save(text=lambda console: draw_stats(result, console), data=lambda: stats_json(result))
-    except core.Refused as exc:
-        raise typer.Exit(failed(ctx, f"the library refused the call: {exc}", ExitStatus.REFUSED)) from None
+    except LibraryRefused as exc:
+        raise typer.Exit(refused(exc.kind, exc.message, env_of(ctx))) from None
 

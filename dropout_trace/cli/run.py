@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ..errors import ExitStatus, exits, refused
+from ..errors import ExitStatus, LibraryRefused, exits, refused
 from ..spec import build_spec, check_values
 from .base import Command, _output, app, env_of, failed
 from .options import (_api, _batch, _calls, _check_format, _debug, _defaults, _dtype, _eager, _export, _force, _format,
@@ -182,10 +182,10 @@ def graph(
 
     try:
         view = graphview.graph_view(spec)
-    except Exception as exc:  # tracing the library's call raised: the library refused it, as `run` reports
+    except LibraryRefused as exc:  # tracing the library's call raised in the library: as `run` reports it
         if debug:
             raise
-        raise typer.Exit(refused(type(exc).__name__, str(exc), env_of(ctx))) from None
+        raise typer.Exit(refused(exc.kind, exc.message, env_of(ctx))) from None
     raw = {"dot": graphview.to_dot, "mermaid": graphview.to_mermaid}.get(fmt)
     out.emit(fmt, text=lambda console: render_graph(view, console), data=lambda: graph_json(view),
              raw=raw(view) if raw else None)
