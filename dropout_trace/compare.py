@@ -172,8 +172,8 @@ def _groups(entries: list[Entry]) -> tuple[Group, ...]:
     for i, members in enumerate(buckets.values()):
         draws = {e.draw for e in members}
         draw = next(iter(draws)) if len(draws) == 1 else None
-        if len(draws) > 1:
-            agreement = Agreement.COINCIDENCE
+        if len(draws) > 1 or len(members) > 1 and draw is not None and draw.seeding.kind is SeedKind.UNSEEDED_OP:
+            agreement = Agreement.COINCIDENCE  # unseeded ops pick their own seeds: alike only in what was captured
         elif draw is None:
             agreement = Agreement.NO_DRAW
         else:

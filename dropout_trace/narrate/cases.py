@@ -111,7 +111,9 @@ NOISE = {
         idea=lambda f: (f"The noise shape is the list {_static(f)}: _get_noise_shape fills a None only from x's "
                         "static shape, and x's size there is None too, so it stays unknown."),
         brief=lambda f: "a list: None filled only from x's static shape, so still unknown",
-        short=_short_static, short_brief=_brief_static),
+        short=lambda f: (f"The noise shape was the list {_static(f)}, still partly unknown while tracing: "
+                         f"_get_noise_shape fills a None only from x's static shape. It held {_run(f)}"),
+        short_brief=lambda f: f"The noise shape was the list {_static(f)}, partly unknown while tracing"),
     "static_list": Said(
         idea=_idea_static, brief=lambda f: "a list, known while tracing", short=_short_static,
         short_brief=_brief_static),

@@ -31,6 +31,9 @@ def noise(shape) -> str | None:
 def compare_reason(g) -> str:
     """Why the APIs in one group (a compare.Group) share a mask."""
     kind = g.agreement.value
+    if kind == "coincidence" and g.draw is not None:  # one sampler, unseeded: each op picked seeds of its own
+        return (f"the same mask from {g.draw.sampler} unseeded, where each op picked seeds of its own: a coincidence "
+                "of a small sample")
     if kind == "coincidence":
         return "the same mask from different samplers or seeds: a coincidence of a small sample"
     if kind == "no_draw":

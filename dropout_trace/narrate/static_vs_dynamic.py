@@ -18,7 +18,7 @@ def _nothing_drawn(f: StaticVsDynamic, p) -> list:
     at = f.stopped
     where = f": {at.function} returned at {at.file}:{at.line}, `{at.source}`" if at else ""
     return [Say(f"At rate {p.rate:g} nothing was drawn{where}. No noise shape was computed and no mask built, "
-                "so there is no batch-size question to answer: try a rate above 0."),
+                "so there is no batch-size question to answer: try a rate in (0, 1), e.g. 0.3."),
             Rows((("x.shape while tracing", listed(f.input_static_shape)),
                   ("uniform draws", f"none for {plural(f.elements, 'element')}")))]
 

@@ -23,6 +23,9 @@ def _alg(a: Alg | None) -> list:
 def _same_mask(d: Layer, p) -> str:
     """Why the layer's masks agree: the same draws, or different draws that all fell on one side of the rate."""
     draws, kept, n = d.draws, d.kept, d.elements
+    if draws is None and p.rate == 1 and kept.regular == kept.compiled == 0:  # Keras 3's backend: zeros, no draw
+        return ("At rate 1 the Keras layer returns zeros before it draws, so its output is all zeros with and "
+                "without jit_compile: XLA has no uniforms to change.")
     if draws is None:
         return "The Keras layer gave the same output with and without jit_compile; its draws were not captured."
     if draws.equal:
