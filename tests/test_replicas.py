@@ -16,8 +16,9 @@ from dropout_trace.cli import main
 RATE, SEED = "0.3", "42"
 
 # Plain TensorFlow/Keras, no dropout_trace: the masks each replica draws under MirroredStrategy.
-REFERENCE = """
-import json, os
+# The start of a fresh process with TensorFlow's CPU split into two logical devices, and a strategy over them.
+TWO_DEVICES = """
+import contextlib, io, json, os, sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import tensorflow as tf
@@ -25,6 +26,9 @@ cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 import keras, tf_keras
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+"""
+
+REFERENCE = TWO_DEVICES + """
 x = tf.ones((3, 4))
 
 def masks(make):
