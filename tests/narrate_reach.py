@@ -144,13 +144,16 @@ def measure() -> dict:
 
     sys.meta_path.insert(0, _NoTensorFlow())
     sys.path[:0] = [str(TESTS.parent), str(TESTS)]  # this checkout's package, whatever is installed
-    cov = coverage.Coverage(data_file=None, source=[str(NARRATE)], branch=False)
-    cov.start()
+    outer = coverage.Coverage.current()  # tests/narrate_coverage.py measures this process already: share it
+    cov = outer or coverage.Coverage(data_file=None, source=[str(NARRATE)], branch=False, config_file=False)
+    if outer is None:
+        cov.start()
     try:
         tables = _tables()
         runs = _snapshots() + _facts()
     finally:
-        cov.stop()
+        if outer is None:
+            cov.stop()
     lines = missed = 0
     unreached = {}
     for path in sorted(NARRATE.glob("*.py")):

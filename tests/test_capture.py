@@ -190,6 +190,8 @@ def test_pdb_stepping_through_the_call_is_shown_every_line(works, capture_backen
 @pytest.mark.parametrize("in_thread", [False, True])
 def test_coverage_measures_the_same_lines_and_the_capture_records(works, capture_backend, in_thread):
     coverage = pytest.importorskip("coverage")
+    if coverage.Coverage.current() is not None:  # tests/narrate_coverage.py: a second Coverage would stop the first
+        pytest.skip("the suite runs under coverage already; this test starts its own")
     api, work = works["tf.nn.dropout"]
     targets = targets_for(api)
     files = sorted({code.co_filename for code in targets})
