@@ -184,7 +184,10 @@ def _groups(entries: list[Entry]) -> tuple[Group, ...]:
 
 def _differences(entries, groups) -> tuple[Difference, ...]:
     """Why the groups differ, from what each captured: a different sampler, or the same one seeded differently."""
-    firsts = [(g.letter, next(e for e in entries if e.label == g.labels[0]).draw) for g in groups]
+    # A group whose members drew differently (a coincidence) has no one draw to compare: its first member's
+    # sampler or seed says nothing of why the group's mask differs from another's.
+    firsts = [(g.letter, next(e for e in entries if e.label == g.labels[0]).draw) for g in groups
+              if g.agreement is not Agreement.COINCIDENCE]
     out = []
     for i, (a, da) in enumerate(firsts):
         for b, db in firsts[i + 1:]:

@@ -146,9 +146,9 @@ def check_rate_one(rate: float, command: str, what: str, instead: str = "run --r
     returns zeros before `_dropout`, and `_dropout` raises for a Python number of 1; only a rate tensor, which
     these commands never pass, gets past it); `what` is what the command looks at."""
     if rate == 1:
-        raise UsageError(f"{command} --rate 1: no API draws at a rate of 1 (Keras 3 returns zeros, TensorFlow's "
-                         f"_dropout refuses a float rate of 1), so there are no {what}; {instead}, or give a rate in "
-                         "[0, 1), e.g. 0.3")
+        raise UsageError(f"{command} --rate 1: no API draws at a float rate of 1 (Keras 3 returns zeros, "
+                         f"TensorFlow's _dropout refuses it), and {command.split()[0]} passes the rate as a float, so "
+                         f"there are no {what}; {instead}, or give a rate in [0, 1), e.g. 0.3")
 
 
 def check_noise_broadcast(shape: Dims, noise: Dims, batch: int) -> None:

@@ -342,3 +342,25 @@ def test_explain_pages_that_take_rate_one_say_what_the_library_did(tf, keras):
     assert "At rate 1 nothing was drawn" in static and "try a rate above 0" not in static
     xla = " ".join(run("explain", "xla", "--rate", "1", columns=200).out.split())
     assert "At rate 1 the Keras layer returns zeros before it draws" in xla and "not captured" not in xla
+
+
+def test_a_rate_tensor_of_one_says_what_another_call_or_seed_changes(tf):
+    """At P(keep) 0 the mask is all dropped whatever the seed and on every call, so the seed stage says new
+    uniforms, not a new mask, and the check says its seed row tests nothing; the mode line names the rate tensor as
+    the function's second argument, as the tool's tf.function takes it."""
+    d = tf.float32
+    fn = tf.function(lambda x, r: tf.nn.dropout(x, rate=r), input_signature=[tf.TensorSpec([None, 4], d),
+                                                                              tf.TensorSpec([], d)])
+    one = tf.constant(1.0, d)
+    assert not any(fn(tf.constant(X), one).numpy().any() for _ in range(3))  # every call: all dropped
+    assert not tf.nn.dropout(tf.constant(X), rate=one, seed=1).numpy().any()  # any seed: the same zeros
+    assert not tf.nn.dropout(tf.constant(X), rate=one, seed=2).numpy().any()
+    text = " ".join(run("run", "--api", "tf.nn.dropout", "--rate", "1", "--rate-tensor", "--shape", "None,4",
+                        columns=200).out.split())
+    assert ("input_signature=[tf.TensorSpec((None, 4), tf.float32), tf.TensorSpec((), tf.float32)]), the rate "
+            "tensor passed as its second argument") in text
+    assert "calling it again gives new uniforms, though at P(keep) 0 the mask stays all dropped" in text
+    assert "a new mask" not in text and "so this row does not test the seeds" in text
+    usual = " ".join(run("run", "--api", "tf.nn.dropout", "--rate", "0.3", "--shape", "None,4", columns=200).out.split())
+    assert "calling it again gives a new mask" in usual and "does not test the seeds" not in usual
+    assert "tf.TensorSpec((), " not in usual

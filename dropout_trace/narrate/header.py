@@ -19,8 +19,11 @@ def mode_line(f: Facts, signature: str) -> str:
         return "eager: each op runs as soon as it is called; every shape is concrete, nothing is traced"
     calls = f"called {plural(len(f.calls), 'time')}" if f.calls else "never ran"
     again = " (tf.function traced again; only the last trace's graph runs)" if f.trace_count > 1 else ""
-    return (f"graph: tf.function(input_signature=[{signature}]); traced {plural(f.trace_count, 'time')}{again}, "
-            f"{calls}")
+    what = "keep_prob" if f.converts_keep_prob else "rate"
+    tensor = (f", the {what} tensor passed as its second argument (a placeholder while tracing)"
+              if f.rate_is_tensor else "")
+    return (f"graph: tf.function(input_signature=[{signature}]){tensor}; traced {plural(f.trace_count, 'time')}"
+            f"{again}, {calls}")
 
 
 def notes(f: Facts) -> list[str]:

@@ -55,6 +55,14 @@ def _idea_call(stage, f):
     return "The layer is called with training=True, so it drops."
 
 
+def _new_mask(f, kind: str = "") -> str:
+    """What another call draws: a new mask, or at P(keep) 0 or 1 new uniforms and the same all-or-nothing mask."""
+    if f.keeps_none or f.keeps_all:
+        return (f"new{', ' + kind if kind else ''} uniforms, though at P(keep) {num(f.probabilities.p_keep)} the "
+                f"mask stays {'all dropped' if f.keeps_none else 'all kept'}")
+    return f"a new, {kind} mask" if kind else "a new mask"
+
+
 def _idea_seed(stage, f):
     if f.state_kind == "op_state" and not f.dropped:
         return "rate 0: only get_seed ran (_dropout's dummy RNG step); no random op was created."
@@ -63,7 +71,7 @@ def _idea_seed(stage, f):
                 f"{listed(f.calls[0].seed_used)}, and the op keeps its own position in that random stream.")
     if f.state_kind == "op_state" and f.seed is None:
         return ("No seed: get_seed returned (None, None), so the op gets seed=0, seed2=0 and seeds itself "
-                "nondeterministically; calling it again gives a new mask.")
+                f"nondeterministically; calling it again gives {_new_mask(f)}.")
     if f.state_kind == "global_seed_generator":
         text = ("No seed: Keras uses its global SeedGenerator, seeded at random, and SeedGenerator.next("
                 "ordered=False) scrambles its state on every call: (state + 1) * 5387 % 933199.")
@@ -83,11 +91,11 @@ def _idea_seed(stage, f):
                 "new mask. No seed was given, so the generator started from a seed the library picked at random: "
                 "another run draws other masks.")
     elif f.state_kind == "generator":
-        text = ("A tf.random.Generator holds the state in a variable; each draw advances it, so every call gets a "
-                "new, reproducible mask.")
+        text = ("A tf.random.Generator holds the state in a variable; each draw advances it, so every call gets "
+                f"{_new_mask(f, 'reproducible')}.")
     else:
         text = ("A stateful op is seeded by the pair (global seed, op seed); the op keeps its own position in the "
-                "random stream, so calling it again gives a new mask.")
+                f"random stream, so calling it again gives {_new_mask(f)}.")
     if f.op_seed_truncated and f.calls and f.calls[0].seed_used:
         text += (f" get_seed truncates every seed to seed % (2**31 - 1): the op seed given became "
                  f"{num(f.calls[0].seed_used[1])}.")

@@ -72,6 +72,8 @@ def _brief_dropout_op(stage, f, check):
 def _brief_rate(stage, f, check):
     if not f.dropped and f.rate == 0:
         return "rate 0: _dropout returns x before any draw"
+    if f.rate_is_tensor and f.keeps_none:
+        return f"a rate tensor of 1 in {f.compute_dtype}: x / (1 - rate) is x / 0, and none of it is kept"
     if f.rate_is_tensor:
         return f"a rate tensor: kept values become x / (1 - rate) in {f.compute_dtype}"
     p = f.probabilities

@@ -67,13 +67,13 @@ def _verdict(f: Xla, p) -> list:
     return [Say(" ".join(out))]
 
 
-def _fit(fit: FitDefault) -> Say:
+def _fit(fit: FitDefault, rate: float) -> Say:
     devices = ", ".join(fit.devices)
-    if fit.jit_compile:
-        return Say(f"Here Model.compile()'s default jit_compile='auto' resolved to True (devices: {devices}): "
-                   "fit() draws its masks under XLA.")
-    return Say(f"Here Model.compile()'s default jit_compile='auto' resolved to False (devices: {devices}): "
-               "fit() draws its masks with the regular kernel.")
+    kernel = "under XLA" if fit.jit_compile else "with the regular kernel"
+    what = ("fit() runs " + kernel + ", though at rate 1 Dropout draws no mask" if rate == 1 else
+            "fit() draws its masks " + kernel)
+    return Say(f"Here Model.compile()'s default jit_compile='auto' resolved to {fit.jit_compile} (devices: "
+               f"{devices}): {what}.")
 
 
 def page(f: Xla, p) -> list:
@@ -99,6 +99,6 @@ def page(f: Xla, p) -> list:
         blocks.append(Mask("Dropout keep mask, regular kernel", d.regular_mask))
         blocks.append(Mask("Dropout keep mask, jit_compile=True", d.compiled_mask))
     blocks += _verdict(f, p)
-    blocks.append(_fit(f.fit_default))
+    blocks.append(_fit(f.fit_default, p.rate))
     blocks.append(Try(f"dropout-trace run --rate {p.rate:g} --shape None,4"))
     return blocks

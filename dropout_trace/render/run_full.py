@@ -45,7 +45,8 @@ def signature(trace: Trace) -> str:
     shape, n = trace.shape, trace.spec.replicas
     if n and shape[0] is not None:  # the tf.function takes the global batch: every replica's rows
         shape = (shape[0] * n, *shape[1:])
-    return f"tf.TensorSpec({dims(shape)}, tf.{trace.dtype})"
+    scalar = f", tf.TensorSpec((), tf.{trace.dtype})" if trace.spec.rate_tensor else ""  # the rate tensor's
+    return f"tf.TensorSpec({dims(shape)}, tf.{trace.dtype}){scalar}"
 
 
 def chain_block(chain: tuple[Frame, ...], plumbing: bool, width: int = 80) -> Group:

@@ -25,3 +25,24 @@ def test_the_same_op_seeds_are_the_same_derivation():
     (group,) = _groups(entries(Seeding(SeedKind.OP_SEEDS, (42, 42))))
     assert group.agreement is Agreement.SAME_DERIVATION
     assert "the same derivation gives the same draws" in compare_reason(group)
+
+
+def test_a_coincidence_group_gives_no_reason_for_differing():
+    """Unseeded, the APIs fall into groups by chance: a group of several samplers has no one sampler to blame."""
+    from dropout_trace.compare import _differences
+
+    seeded = Seeding(SeedKind.OP_SEEDS, (42, 42))
+    mixed = [Entry("keras", None, None, Draw("stateless_random_uniform", Seeding(SeedKind.SEED, (1, 0)), (1, 2)),
+                   MASK),
+             Entry("tf.nn.dropout", None, None, Draw("random_uniform", seeded, (1, 2)), MASK),
+             Entry("tf.compat.v1.nn.dropout", None, None, Draw("random_uniform", seeded, (1, 2)), ~MASK),
+             Entry("keras.random.dropout", None, None,
+                   Draw("stateless_random_uniform", Seeding(SeedKind.SEED, (2, 0)), (1, 2)), ~MASK)]
+    groups = _groups(mixed)
+    assert [g.agreement for g in groups] == [Agreement.COINCIDENCE, Agreement.COINCIDENCE]
+    assert _differences(mixed, groups) == ()
+    own = [Entry("tf.nn.dropout", None, None, Draw("random_uniform", seeded, (1, 2)), MASK),
+           Entry("keras", None, None, Draw("stateless_random_uniform", Seeding(SeedKind.SEED, (1, 0)), (1, 2)),
+                 ~MASK)]
+    (difference,) = _differences(own, _groups(own))
+    assert difference.kind == "sampler"

@@ -92,7 +92,7 @@ def test_binomial_fit_tests_the_extremes():
     (["--trials", "99999999"], "over the limit"),
     (["--shape", "None,10000", "--batch", "1000", "--trials", "2000"], "over the cap"),
     (["--trials", "lots"], "--trials"),
-    (["--rate", "1"], "stats --rate 1: no API draws at a rate of 1"),
+    (["--rate", "1"], "stats --rate 1: no API draws at a float rate of 1"),
     (["--rate", "1.5"], "--rate 1.5 is outside [0, 1]"),
     (["--api", "nope"], "--api 'nope'"),
     (["--noise-shape", "2,4"], "--noise-shape"),
