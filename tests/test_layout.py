@@ -115,8 +115,10 @@ def test_txt_export_has_no_trailing_spaces(tf, capsys, tmp_path):
 
 
 # -- a real terminal -----------------------------------------------------------------------------------
-def run_in_terminal(args: list[str], columns: int, env_extra: dict | None = None, timeout: float = 90) -> str:
-    """Run the CLI on a pseudo-terminal `columns` wide; its output, with the terminal's \\r\\n as \\n."""
+def run_in_terminal(args: list[str], columns: int, env_extra: dict | None = None, timeout: float = 90,
+                    rows: int = 50) -> str:
+    """Run the CLI on a pseudo-terminal `columns` wide and `rows` high; its output, with the terminal's \\r\\n
+    as \\n."""
     import fcntl
     import pty
     import termios
@@ -124,7 +126,7 @@ def run_in_terminal(args: list[str], columns: int, env_extra: dict | None = None
     from terminal import read_until
 
     master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR")}
     env.update(env_extra or {})
     child = subprocess.Popen([sys.executable, "-m", "dropout_trace", *args], stdin=slave, stdout=slave,

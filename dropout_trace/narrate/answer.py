@@ -50,6 +50,23 @@ def in_short(f: Facts) -> str | None:
     return f"{cases.noise(f).short(f)}, and the sampler drew {plural(f.draws, 'uniform')}: {cases.sharing(f).short(f)}."
 
 
+def answer_first(f: Facts) -> str:
+    """The learner's question answered for this run, for the top of the screen: x's shape while tracing next to
+    its run-time shape, where the mask's shape came from, and how many draws that gave (at most four lines)."""
+    if f.mode == "eager":
+        shape = f"x was {shape_text(f.run_shape)} from the start, with nothing traced"
+    else:
+        shape = f"While tracing, x was {shape_text(f.shape)}; when the graph ran, {shape_text(f.run_shape)}"
+    said = in_short_brief(f)
+    if said is not None:
+        return f"{shape}. {said}"
+    if f.refusal is not None:
+        return f"{shape}. The library refused the call before a mask existed: its words are below."
+    if f.training is False:
+        return f"{shape}. training=False: the layer returned its input, so no mask was drawn."
+    return f"{shape}. At rate {num(f.rate)} the call returned x before any draw, so no mask was drawn."
+
+
 def in_short_brief(f: Facts) -> str | None:
     """The answer in one or two lines: where the mask's shape came from, and how many draws it got."""
     if f.zeroed:

@@ -200,6 +200,12 @@ def replicas_block(trace: Trace) -> Group | None:
     return Group(*parts)
 
 
+def first_answer_block(trace: Trace) -> Group:
+    """Right under the header: this run's answer in a few lines, before the stages that show how."""
+    return Group(Headline("The answer", "for this run; the stages below show how"),
+                 indented(Prose(narrate.answer_first(trace.facts)), (0, 0, 0, 2)))
+
+
 def answer_block(trace: Trace) -> Group | None:
     """The learner's question answered in two sentences, from this run's facts."""
     body = narrate.in_short(trace.facts)
@@ -225,6 +231,8 @@ def check_block(trace: Trace) -> Group:
 def trace_blocks(trace: Trace, width: int, plumbing: bool = False, stages: tuple[str, ...] | None = None):
     """The full view as renderables in order; None is a blank line, a Pause a place to wait in step mode."""
     yield header_block(trace)
+    yield None
+    yield first_answer_block(trace)
     yield None
     yield chain_block(trace.chain, plumbing, width)
     shown: set = set()
