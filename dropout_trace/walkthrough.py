@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import shlex
@@ -50,6 +49,7 @@ class Command:
     text: str  # as written, without a console prompt
     argv: tuple[str, ...]  # what follows dropout-trace
     expect: int = 0  # the exit status the lesson expects (`# exit status N` on the line before)
+    problem: str | None = None  # why it may not run from a lesson, as `file:line: why; refused: text`
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,12 @@ class Lesson:
     number: int | None
     title: str
     parts: tuple  # str (Markdown prose) and Block, in file order
+    shown: tuple = ()  # Command: the dropout-trace commands its prose and other code only show
+
+    @property
+    def checked(self) -> list[Command]:
+        """Every command it runs or shows, in file order: a student copies what a lesson shows, so both are checked."""
+        return sorted((*self.commands, *self.shown), key=lambda c: c.line)
 
     @property
     def blocks(self) -> list[Block]:
@@ -152,16 +158,32 @@ def load(path: Path, check: bool = True) -> Lesson:
             shown += _shown(path, list(enumerate(lines[i + 1:end], start=i + 2)))
         i = end + 1
     parts.append("\n".join(prose))
-    lesson = Lesson(path, _number(path), title, tuple(p for p in parts if not isinstance(p, str) or p.strip()))
-    # A command the lesson only shows is checked as one it runs: a student copies what a lesson shows.
-    commands = sorted((*lesson.commands, *shown), key=lambda c: c.line)
-    if len(commands) > MAX_COMMANDS:
-        raise UsageError(f"{where}:{commands[MAX_COMMANDS].line}: more than {MAX_COMMANDS} commands; split the lesson")
-    for command in commands if check else ():
-        why = sandbox(command.argv)
-        if why:
-            raise UsageError(f"{where}:{command.line}: {why}; refused: {clip(command.text)}")
+    lesson = Lesson(path, _number(path), title, tuple(p for p in parts if not isinstance(p, str) or p.strip()),
+                    tuple(shown))
+    if len(lesson.checked) > MAX_COMMANDS:
+        raise UsageError(f"{where}:{lesson.checked[MAX_COMMANDS].line}: more than {MAX_COMMANDS} commands; split "
+                         "the lesson")
+    found = problems(lesson) if check else []
+    if found:
+        raise UsageError(found[0])
     return lesson
+
+
+def problems(lesson: Lesson) -> list[str]:
+    """Every reason the lesson may not play, in file order: each command that is not a plain dropout-trace
+    command, or whose options and values the command itself refuses (checked, with nothing run), and a lesson
+    with no command to run at all. Each names the file and line."""
+    where = visible(str(lesson.path))
+    found = []
+    for command in lesson.checked:
+        why = command.problem or sandbox(command.argv)
+        if why and command.problem is None:
+            why = f"{where}:{command.line}: {why}; refused: {clip(command.text)}"
+        if why:
+            found.append(why)
+    if not lesson.checked:  # not one command to run or to show: not a lesson, most likely the wrong file
+        found.append(f"{where}: the lesson has no dropout-trace command; put the commands it runs in ```bash blocks")
+    return found
 
 
 def _number(path: Path) -> int | None:
@@ -214,20 +236,20 @@ def _shown(path: Path, body: list[tuple[int, str]]) -> list[Command]:
 
 
 def _command(path: Path, line: int, text: str, expect: int = 0) -> Command:
-    def refuse(why: str):
-        raise UsageError(f"{visible(str(path))}:{line}: {why}; refused: {clip(text)}")
+    def refused(why: str) -> Command:
+        return Command(line, text, (), expect, f"{visible(str(path))}:{line}: {why}; refused: {clip(text)}")
 
     if CONTROL_SHOWN.search(text):
-        refuse("a control character (shown escaped) has no place in a command")
+        return refused("a control character (shown escaped) has no place in a command")
     syntax = [c for c in SHELL_SYNTAX if c in text]
     if syntax:
-        refuse(f"a lesson runs plain dropout-trace commands, without shell syntax ({' '.join(syntax)})")
+        return refused(f"a lesson runs plain dropout-trace commands, without shell syntax ({' '.join(syntax)})")
     try:
         words = shlex.split(text, comments=True)
     except ValueError as exc:
-        refuse(f"cannot split the line into words ({exc})")
+        return refused(f"cannot split the line into words ({exc})")
     if not words or words[0] != PROG:
-        refuse("only dropout-trace commands run from a lesson")
+        return refused("only dropout-trace commands run from a lesson")
     return Command(line, text, tuple(words[1:]), expect)
 
 
@@ -270,113 +292,3 @@ def _raised_cap(params: dict) -> str | None:
             default = "the memory available" if free is None else f"the {human_bytes(free)} available"
             return f"--max-memory {memory} is above {default}, its default; a lesson may only lower it"
     return None
-
-
-# -- playing ----------------------------------------------------------------------------------------
-def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
-    """Show the prose and run each block in order, on out's console (recorded when out exports); each
-    command runs through the one runner in the lesson's env: out's, with its console and streams onto it."""
-    from rich.markdown import Markdown
-
-    from .pause import Pauser, Quit
-
-    blocks = lesson.blocks
-    if not 1 <= start <= max(len(blocks), 1):
-        raise UsageError(f"--from {start}: {lesson.path.name} has {len(blocks)} blocks; give 1 to {len(blocks)}")
-    if out.path is not None and out.path.suffix.lower() == ".json":
-        raise UsageError("--export: a played lesson is text and pictures; use .svg, .html or .txt")
-    console = _recording(out) if out.path is not None else out.console
-    env = out.env
-    pauser = Pauser(step, out.console, env.stdin)  # its prompts go to the screen only, never into the export
-    parts = list(lesson.parts)
-    if start > 1:  # the title, then the prose that introduces block `start` (from its heading on)
-        first = parts.index(blocks[start - 1])
-        before = parts[first - 1] if isinstance(parts[first - 1], str) else ""
-        heads = [i for i, line in enumerate(before.splitlines()) if line.startswith("#")]
-        intro = "\n".join(before.splitlines()[heads[-1]:]) if heads else before
-        parts = [f"# {lesson.title}\n\n{intro}"] + parts[first:]
-    started = False
-    lesson_env = env.but(stdout=_Through(console), stderr=_Through(console, "red"), console=console)
-    for part in parts:
-        if isinstance(part, str):
-            console.print(Markdown(part, hyperlinks=False))  # a link's target is shown, not hidden
-            continue
-        try:
-            pauser.wait(f"block {part.number} of {len(blocks)}")
-        except Quit:
-            console.print(f"stopped before block {part.number}; go on with: {PROG} walkthrough play "
-                          f"{_name(lesson)} --from {part.number}", style="dim", markup=False, highlight=False)
-            break
-        if not started:
-            _start_tensorflow(lesson)
-            started = True
-        _run_block(part, console, lesson_env)
-    if out.path is not None:
-        _save(out, console)
-    return 0
-
-
-def _name(lesson: Lesson) -> str:
-    return lesson.path.stem if lesson.path.parent == FOLDER else visible(str(lesson.path))
-
-
-def _run_block(block: Block, console, env) -> None:
-    from .program import main
-
-    for step in block.steps:
-        if isinstance(step, str):
-            console.print(step, style="dim", markup=False, highlight=False)
-            continue
-        console.print(f"$ {step.text}", style="bold cyan", markup=False, highlight=False)
-        status = main(list(step.argv), env)
-        if status in (INTERRUPTED, TERMINATED):  # a signal stops the whole lesson, not just this command
-            from .pause import Terminated
-
-            said = "interrupted" if status == INTERRUPTED else "terminated"
-            console.print(f"{said} in block {block.number}", style="yellow", markup=False, highlight=False)
-            raise KeyboardInterrupt if status == INTERRUPTED else Terminated()
-        if status:
-            console.print(f"exit status {status}", style="yellow", markup=False, highlight=False)
-        console.print()
-
-
-class _Through(io.TextIOBase):
-    """The stdout or stderr of a lesson's command: what it writes directly (JSON, --help, its one-line
-    error) goes onto the lesson's console, so an export records it too."""
-
-    def __init__(self, console, style: str | None = None):
-        self.console, self.style = console, style
-
-    def write(self, text: str) -> int:
-        self.console.out(text, end="", style=self.style, highlight=False)
-        return len(text)
-
-    def fileno(self) -> int:
-        return self.console.file.fileno()
-
-
-def _start_tensorflow(lesson: Lesson) -> None:
-    """Import TensorFlow once for the whole lesson, split into the logical CPUs its --replicas need."""
-    from .tfenv import DeviceSetupError, TensorFlowImportError, import_tensorflow
-
-    try:
-        import_tensorflow(lesson.replicas if lesson.replicas > 1 else None)
-    except (DeviceSetupError, TensorFlowImportError):
-        pass  # the command that needs TensorFlow says what went wrong, in its own words
-
-
-def _recording(out):
-    from .render import make_console
-
-    env = out.env
-    return make_console(env.stdout, width=out.width or env.columns, color=env.colour, theme=out.theme, record=True)
-
-
-def _save(out, console) -> None:
-    """Export what was played, exactly as shown: the recording is replayed into out's export."""
-    from rich.text import Text
-
-    played = Text.from_ansi(console.export_text(styles=True))
-    played.rstrip()
-    out.save(text=lambda target: target.print(played, soft_wrap=True))
-

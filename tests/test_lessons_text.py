@@ -107,10 +107,13 @@ def test_a_command_the_prose_asks_for_runs(tf, number, wanted):
 
 
 def test_the_player_shows_an_expected_status_as_a_comment_and_runs_on(tf, tmp_path):
-    """`# exit status N` is a comment to the player: shown, never run; it marks the next command only."""
+    """`# exit status N` is a comment to the player: shown, never run; it marks the next command only, and a
+    command that exits as marked lets the lesson go on (one that does not stops it: tests/test_walkthroughs.py)."""
     lesson = tmp_path / "marked.md"
-    lesson.write_text("# Marked\n\n```bash\n# exit status 3\ndropout-trace explain\ndropout-trace explain\n```\n")
+    refused = "dropout-trace run --api tf.nn.dropout --rate 1 --shape None,4"  # TensorFlow's refusal: exit 4
+    lesson.write_text(f"# Marked\n\n```bash\n# exit status 4\n{refused}\ndropout-trace explain\n```\n")
     first, second = [s for s in load(lesson, check=False).blocks[0].steps if not isinstance(s, str)]
-    assert (first.expect, second.expect) == (3, 0)
+    assert (first.expect, second.expect) == (4, 0)
     ran = inproc.run("walkthrough", "play", str(lesson), "--width", str(WIDTH))
-    assert ran.status == 0 and "# exit status 3" in ran.out and ran.out.count("$ dropout-trace explain") == 2
+    assert ran.status == 0 and "# exit status 4" in ran.out and f"$ {refused}" in ran.out
+    assert "$ dropout-trace explain" in ran.out and "stops here" not in ran.out

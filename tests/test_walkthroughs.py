@@ -288,7 +288,7 @@ def test_export_records_prose_output_json_and_errors(tf, tmp_path, capsys):
     lesson = tmp_path / "mine.md"
     lesson.write_text("# A lesson of my own\n\nWhat does a *None* batch become?\n\n```bash\n"
                       "# a comment is shown, never run\ndropout-trace explain static-vs-dynamic\n```\n\n"
-                      "A refusal is a result too:\n\n```console\n"
+                      "A refusal is a result too:\n\n```console\n# exit status 4\n"
                       "$ dropout-trace run --api tf.nn.dropout --rate 0.3 --shape None,3 --noise-shape None,1\n"
                       "$ dropout-trace explain --format json\n```\n")
     target = tmp_path / "played.txt"
@@ -308,7 +308,29 @@ def test_export_records_prose_output_json_and_errors(tf, tmp_path, capsys):
     lesson.write_text(lesson.read_text().replace("explain --format json", "explain no-such-topic"))
     assert main(["walkthrough", "play", str(lesson)]) == 2
     out, err = capsys.readouterr()
-    assert out == "" and err.count("\n") == 1 and f"{lesson}:14: no topic 'no-such-topic'" in err
+    assert out == "" and err.count("\n") == 1 and f"{lesson}:15: no topic 'no-such-topic'" in err
+
+
+def test_a_command_that_exits_otherwise_than_expected_stops_the_lesson(tf, tmp_path, capsys):
+    """TensorFlow refuses a float rate of 1 (plain tf.nn.dropout says so): unannounced, the lesson stops there with
+    that status, naming file and line; announced with `# exit status 4`, it goes on and ends with 0."""
+    with pytest.raises(ValueError):
+        tf.nn.dropout(tf.ones([3, 4]), rate=1.0)
+    refused = "dropout-trace run --api tf.nn.dropout --rate 1 --shape None,4"
+    text = f"# Mine\n\n```bash\n{refused}\n```\n\nNext:\n\n```bash\ndropout-trace versions\n```\n"
+    lesson = tmp_path / "mine.md"
+    lesson.write_text(text)
+    assert main(["walkthrough", "play", str(lesson), "--width", WIDTH]) == 4
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"{lesson}:4: the lesson expects exit status 0; it stops here" in out
+    assert "$ dropout-trace versions" not in out and "Next:" not in out
+    lesson.write_text(text.replace(refused, f"# exit status 4\n{refused}"))
+    assert main(["walkthrough", "play", str(lesson), "--width", WIDTH]) == 0
+    out = capsys.readouterr().out
+    assert "exit status 4" in out and "stops here" not in out and "$ dropout-trace versions" in out
+    lesson.write_text(text.replace(refused, "# exit status 4\ndropout-trace versions"))  # expected 4, got 0
+    assert main(["walkthrough", "play", str(lesson), "--width", WIDTH]) == 1
+    assert f"{lesson}:5: the lesson expects # exit status 4; it stops here" in " ".join(capsys.readouterr().out.split())
 
 
 def test_the_wheel_ships_every_lesson_and_schema(tmp_path):

@@ -126,9 +126,11 @@ def _walkthrough_play(
 ) -> None:
     """Play a lesson: show its prose and run its dropout-trace commands block by block.
 
-    Every command in the lesson is checked before anything runs: only dropout-trace commands, without
-    shell syntax, may run from a lesson; anything else is refused with its file and line (exit 2). A
-    command that fails shows its exit status and the lesson goes on. --export records the whole lesson.
+    Every command in the lesson is checked before anything runs, as `walkthrough check` does: only
+    dropout-trace commands, without shell syntax and with values the command accepts, may run from a
+    lesson; anything else is refused with its file and line (exit 2). A command that exits otherwise
+    than the lesson expects (0, or the `# exit status N` comment before it) stops the lesson, which
+    exits with that command's status. --export records the whole lesson.
 
     Examples:
 
@@ -141,5 +143,51 @@ def _walkthrough_play(
 
     out = _output(ctx, export, width, force, theme)
     lesson = lessons.load(lessons.find(name))
-    raise typer.Exit(lessons.play(lesson, out, step=step, start=start))
+    from ..lesson_play import play
 
+    raise typer.Exit(play(lesson, out, step=step, start=start))
+
+
+
+@walkthroughs.command("check", cls=Command, short_help="Check lessons before class: every command, nothing run.",
+                       epilog=exits())
+def _walkthrough_check(
+    ctx: typer.Context,
+    files: list[str] = typer.Argument(None, metavar="[FILE]...", help="Lessons: numbers, names or .md paths; "
+                                      "without any, the bundled lessons."),
+    debug: bool = _debug(),
+) -> None:
+    """Check lessons as `walkthrough play` would, without running anything or starting TensorFlow.
+
+    Every command a lesson runs or shows is parsed by the real command tree, and its values are
+    checked by the command itself. Each problem is one line with the file, the line and the tool's
+    own error; the status is 2 if any lesson has one.
+
+    Examples:
+
+    \b
+      dropout-trace walkthrough check
+      dropout-trace walkthrough check my-lesson.md 02
+    """
+    from .. import walkthrough as lessons
+    from ..errors import PROG
+
+    env = env_of(ctx)
+    paths = [lessons.find(name) for name in files] if files else lessons.bundled()
+    found, commands = [], 0
+    for path in paths:
+        try:
+            lesson = lessons.load(path, check=False)
+        except UsageError as exc:  # the file itself: unreadable, too large, too many blocks
+            found.append(str(exc))
+            continue
+        commands += len(lesson.checked)
+        found += lessons.problems(lesson)
+    for line in found:
+        env.stderr.write(f"{PROG}: error: {line}\n")
+    if found:
+        env.stdout.write(f"{len(found)} problem{'s' if len(found) != 1 else ''} in {len(paths)} "
+                         f"lesson{'s' if len(paths) != 1 else ''}\n")
+        raise typer.Exit(2)
+    env.stdout.write(f"{len(paths)} lesson{'s' if len(paths) != 1 else ''}, {commands} commands: every one "
+                     "may run\n")

@@ -1,0 +1,130 @@
+"""Playing a lesson: its prose, then each block's commands through the one runner, in the lesson's env.
+
+The lesson was read and checked by walkthrough.load before anything here runs."""
+
+from __future__ import annotations
+
+import io
+
+from .errors import PROG
+from .spec import UsageError
+from .untrusted import visible
+from .walkthrough import FOLDER, INTERRUPTED, TERMINATED, Block, Lesson
+
+def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
+    """Show the prose and run each block in order, on out's console (recorded when out exports); each
+    command runs through the one runner in the lesson's env: out's, with its console and streams onto it."""
+    from rich.markdown import Markdown
+
+    from .pause import Pauser, Quit
+
+    blocks = lesson.blocks
+    if not 1 <= start <= max(len(blocks), 1):
+        raise UsageError(f"--from {start}: {lesson.path.name} has {len(blocks)} blocks; give 1 to {len(blocks)}")
+    if out.path is not None and out.path.suffix.lower() == ".json":
+        raise UsageError("--export: a played lesson is text and pictures; use .svg, .html or .txt")
+    console = _recording(out) if out.path is not None else out.console
+    env = out.env
+    pauser = Pauser(step, out.console, env.stdin)  # its prompts go to the screen only, never into the export
+    parts = list(lesson.parts)
+    if start > 1:  # the title, then the prose that introduces block `start` (from its heading on)
+        first = parts.index(blocks[start - 1])
+        before = parts[first - 1] if isinstance(parts[first - 1], str) else ""
+        heads = [i for i, line in enumerate(before.splitlines()) if line.startswith("#")]
+        intro = "\n".join(before.splitlines()[heads[-1]:]) if heads else before
+        parts = [f"# {lesson.title}\n\n{intro}"] + parts[first:]
+    started, status = False, 0
+    lesson_env = env.but(stdout=_Through(console), stderr=_Through(console, "red"), console=console)
+    for part in parts:
+        if isinstance(part, str):
+            console.print(Markdown(part, hyperlinks=False))  # a link's target is shown, not hidden
+            continue
+        try:
+            pauser.wait(f"block {part.number} of {len(blocks)}")
+        except Quit:
+            console.print(f"stopped before block {part.number}; go on with: {PROG} walkthrough play "
+                          f"{_name(lesson)} --from {part.number}", style="dim", markup=False, highlight=False)
+            break
+        if not started:
+            _start_tensorflow(lesson)
+            started = True
+        status = _run_block(part, console, lesson_env, lesson)
+        if status:
+            break
+    if out.path is not None:
+        _save(out, console)
+    return status
+
+
+def _name(lesson: Lesson) -> str:
+    return lesson.path.stem if lesson.path.parent == FOLDER else visible(str(lesson.path))
+
+
+def _run_block(block: Block, console, env, lesson: Lesson) -> int:
+    """Run a block's commands in order; a command that exits otherwise than the lesson expects (0, or its
+    `# exit status N`) stops the lesson: its status, and the file and line that said otherwise."""
+    from .program import main
+
+    for step in block.steps:
+        if isinstance(step, str):
+            console.print(step, style="dim", markup=False, highlight=False)
+            continue
+        console.print(f"$ {step.text}", style="bold cyan", markup=False, highlight=False)
+        status = main(list(step.argv), env)
+        if status in (INTERRUPTED, TERMINATED):  # a signal stops the whole lesson, not just this command
+            from .pause import Terminated
+
+            said = "interrupted" if status == INTERRUPTED else "terminated"
+            console.print(f"{said} in block {block.number}", style="yellow", markup=False, highlight=False)
+            raise KeyboardInterrupt if status == INTERRUPTED else Terminated()
+        if status:
+            console.print(f"exit status {status}", style="yellow", markup=False, highlight=False)
+        if status != step.expect:
+            expected = f"# exit status {step.expect}" if step.expect else "exit status 0"
+            console.print(f"{_name(lesson)}:{step.line}: the lesson expects {expected}; it stops here",
+                          style="bold yellow", markup=False, highlight=False)
+            return status or 1
+        console.print()
+    return 0
+
+
+class _Through(io.TextIOBase):
+    """The stdout or stderr of a lesson's command: what it writes directly (JSON, --help, its one-line
+    error) goes onto the lesson's console, so an export records it too."""
+
+    def __init__(self, console, style: str | None = None):
+        self.console, self.style = console, style
+
+    def write(self, text: str) -> int:
+        self.console.out(text, end="", style=self.style, highlight=False)
+        return len(text)
+
+    def fileno(self) -> int:
+        return self.console.file.fileno()
+
+
+def _start_tensorflow(lesson: Lesson) -> None:
+    """Import TensorFlow once for the whole lesson, split into the logical CPUs its --replicas need."""
+    from .tfenv import DeviceSetupError, TensorFlowImportError, import_tensorflow
+
+    try:
+        import_tensorflow(lesson.replicas if lesson.replicas > 1 else None)
+    except (DeviceSetupError, TensorFlowImportError):
+        pass  # the command that needs TensorFlow says what went wrong, in its own words
+
+
+def _recording(out):
+    from .render import make_console
+
+    env = out.env
+    return make_console(env.stdout, width=out.width or env.columns, color=env.colour, theme=out.theme, record=True)
+
+
+def _save(out, console) -> None:
+    """Export what was played, exactly as shown: the recording is replayed into out's export."""
+    from rich.text import Text
+
+    played = Text.from_ansi(console.export_text(styles=True))
+    played.rstrip()
+    out.save(text=lambda target: target.print(played, soft_wrap=True))
+
