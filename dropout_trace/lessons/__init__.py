@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Protocol
 # Topic name (the interface) -> module name, in the order `explain` lists them.
 TOPICS = {
     "static-vs-dynamic": "static_vs_dynamic",
+    "print-vs-tf-print": "print_vs_tf_print",
     "noise-shape": "noise_shape",
     "scaling": "scaling",
     "precision": "precision",
@@ -31,7 +32,7 @@ TOPICS = {
     "versions": "versions_topic",
 }
 # The topics that show something true at rate 1, where nothing is drawn: the others are about masks and draws.
-AT_RATE_ONE = ("static-vs-dynamic", "precision", "xla", "versions")
+AT_RATE_ONE = ("static-vs-dynamic", "print-vs-tf-print", "precision", "xla", "versions")
 
 
 class Facts(Protocol):
