@@ -62,3 +62,28 @@ def test_the_first_screen_answers_for_this_run(tf, keras, extra, dims, noise):
         assert "The noise shape was a Shape op" in first  # tf.shape(x), whose value the graph knows only at run time
     else:
         assert "The noise shape was a list from tf.shape(x)" in first
+
+
+def test_the_answer_of_a_refused_run_says_the_graph_never_ran(tf):
+    """TensorFlow refuses a float rate of 1 while the function is traced: no call of the graph ran."""
+    from inproc import run
+
+    fn = tf.function(lambda x: tf.nn.dropout(x, rate=1.0), input_signature=[tf.TensorSpec([None, 4])])
+    with pytest.raises(ValueError):
+        fn.get_concrete_function()  # refused while tracing, so there is no graph to run
+    text = " ".join(run("run", "--api", "tf.nn.dropout", "--rate", "1", "--shape", "None,4", columns=80).out.split())
+    answer = text[text.index("The answer"):text.index("Call chain")]
+    assert "the graph never ran" in answer and "when the graph ran" not in answer
+
+
+def test_the_answer_at_a_rate_tensor_of_one_says_every_output_is_zero(tf):
+    from inproc import run
+
+    fn = tf.function(lambda x, r: tf.nn.dropout(x, rate=r), input_signature=[tf.TensorSpec([None, 4]),
+                                                                              tf.TensorSpec([])])
+    assert not fn(tf.ones([3, 4]), tf.constant(1.0)).numpy().any()
+    ran = run("run", "--api", "tf.nn.dropout", "--rate", "1", "--rate-tensor", "--shape", "None,4", columns=80)
+    lines = ran.out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("The answer"))
+    body = lines[start + 1:lines.index("", start)]
+    assert len(body) <= 4 and "every output is 0" in " ".join(" ".join(body).split())

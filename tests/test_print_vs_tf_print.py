@@ -51,3 +51,9 @@ def test_the_topic_at_rate_0_and_1_still_shows_both_prints(tf, rate):
     assert ran.status == 0, ran.err
     calls = json.loads(ran.out)["facts"]["calls"]
     assert calls[0]["printed"] == ["(None, 4)"] and [c["tf_printed"] for c in calls] == [["[3 4]"], ["[5 4]"]]
+
+
+def test_the_page_fits_80_columns(tf):
+    ran = run("explain", "print-vs-tf-print", columns=80)
+    assert ran.status == 0 and "this view needs" not in ran.out + ran.err
+    assert max(len(line) for line in ran.out.splitlines()) <= 80

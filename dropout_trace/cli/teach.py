@@ -189,5 +189,5 @@ def _walkthrough_check(
         env.stdout.write(f"{len(found)} problem{'s' if len(found) != 1 else ''} in {len(paths)} "
                          f"lesson{'s' if len(paths) != 1 else ''}\n")
         raise typer.Exit(2)
-    env.stdout.write(f"{len(paths)} lesson{'s' if len(paths) != 1 else ''}, {commands} commands: every one "
-                     "may run\n")
+    env.stdout.write(f"{len(paths)} lesson{'s' if len(paths) != 1 else ''}, {commands} command"
+                     f"{'s' if commands != 1 else ''}: {'every one' if commands != 1 else 'it'} may run\n")

@@ -55,9 +55,13 @@ def answer_first(f: Facts) -> str:
     its run-time shape, where the mask's shape came from, and how many draws that gave (at most four lines)."""
     if f.mode == "eager":
         shape = f"x was {shape_text(f.run_shape)} from the start, with nothing traced"
+    elif not f.calls:  # refused while tracing: no call of the graph ever ran
+        shape = f"While tracing, x was {shape_text(f.shape)}; the graph never ran"
     else:
         shape = f"While tracing, x was {shape_text(f.shape)}; when the graph ran, {shape_text(f.run_shape)}"
     said = in_short_brief(f)
+    if said is not None and f.keeps_none:
+        return f"{shape}. {said.rstrip('.')}; none reaches a rate of 1: every output is 0."
     if said is not None:
         return f"{shape}. {said}"
     if f.refusal is not None:

@@ -19,7 +19,7 @@ def page(f: PrintVsTfPrint, p) -> list:
                   f"input_signature [tf.TensorSpec({listed(f.signature).replace('[', '(').replace(']', ')')})], "
                   f"on batches of {' and '.join(str(c.batch) for c in f.calls)}:"),
               Table(("def call(self, inputs, training=None):",), tuple(("    " + line.strip(),) for line in body if line.strip())),
-              Table(("call", "batch", "print(inputs.shape) wrote", "tf.print(tf.shape(inputs)) wrote", "output"),
+              Table(("call", "batch", "print() wrote", "tf.print wrote", "output"),
                     tuple((str(i + 1), str(c.batch), _lines(c.printed), _lines(c.tf_printed), listed(c.output_shape))
                           for i, c in enumerate(f.calls)))]
     once = [i + 1 for i, c in enumerate(f.calls) if c.printed]
