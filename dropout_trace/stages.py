@@ -145,7 +145,7 @@ class Builder:
         ok = (self.event(fkey) is not None) if reached is None else reached
         if lm is None or not lm.found:
             status = "missing"
-        elif self.snap.refusal and self.snap.refusal.landmark == fkey:
+        elif self.snap.refusal and self.snap.refusal.landmark == fkey and ok:  # its own part of the function ran
             status = "raised"
         else:
             status = "ran" if ok else "not_reached"

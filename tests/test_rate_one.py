@@ -364,3 +364,26 @@ def test_a_rate_tensor_of_one_says_what_another_call_or_seed_changes(tf):
     usual = " ".join(run("run", "--api", "tf.nn.dropout", "--rate", "0.3", "--shape", "None,4", columns=200).out.split())
     assert "calling it again gives a new mask" in usual and "does not test the seeds" not in usual
     assert "tf.TensorSpec((), " not in usual
+
+
+def test_a_refusal_at_rate_one_marks_only_the_stage_that_raised(tf):
+    """_dropout raises at its rate check, above the lines of the keep mask and the output (read from the installed
+    source): those stages were not reached, and no sentence says 'rate 0' of a call refused at rate 1."""
+    from tensorflow.python.ops import nn_ops
+
+    lines, first = inspect.getsourcelines(nn_ops._dropout)
+    at = {key: first + next(i for i, t in enumerate(lines) if text in t)
+          for key, text in (("raise", "raise ValueError"), ("keep_mask", "keep_mask = random_tensor >= rate"),
+                            ("output", "array_ops.where_v2(keep_mask"))}
+    assert at["raise"] < at["keep_mask"] < at["output"]
+    ran = run("run", "--api", "tf.nn.dropout", "--rate", "1", "--shape", "None,4", "--format", "json")
+    assert ran.status == ExitStatus.REFUSED
+    doc = json.loads(ran.out)
+    status = {s["name"]: s["status"] for s in doc["stages"]}
+    assert doc["refusal"]["line"] == at["raise"] and status["rate"] == "raised"
+    assert [status[k] for k in ("noise_shape", "uniform", "keep_mask", "output")] == ["not_reached"] * 4
+    for api in ("tf.nn.dropout", "tf-keras"):
+        for view in ([], ["--brief"]):
+            text = " ".join(run("run", "--api", api, "--rate", "1", "--shape", "None,4", *view, columns=200).out.split())
+            assert "rate 0" not in text and "the library raised here" in text, (api, view)
+            assert text.count("the library raised here") == 1, (api, view)

@@ -64,6 +64,8 @@ def _new_mask(f, kind: str = "") -> str:
 
 
 def _idea_seed(stage, f):
+    if f.state_kind == "op_state" and not f.dropped and f.refusal is not None:
+        return "The library raised before any random op was made, so no op seed was used."
     if f.state_kind == "op_state" and not f.dropped:
         return "rate 0: only get_seed ran (_dropout's dummy RNG step); no random op was created."
     if f.state_kind == "op_state" and f.seed is None and f.calls and f.calls[0].seed_used is not None:
@@ -180,6 +182,8 @@ def value_note(stage: Stage, key: str, f: Facts) -> str:
     if key == "training":
         if f.training is False:
             return "off: the layer passes its input through"
+        if f.refusal is not None:
+            return "on, so the layer set out to drop"
         return "on" if f.dropped else "on; rate 1 returns zeros" if f.zeroed else "on, but rate 0 returns the input"
     if stage.key == "noise_shape":
         return {"x": "the input" if f.noise_given or f.shared_axes else "the input whose shape the mask takes",

@@ -36,6 +36,8 @@ def _brief_call(stage, f, check):
 def _brief_seed(stage, f, check):
     c = f.calls[0] if f.calls else None
     used = c.seed_used if c else None
+    if f.state_kind == "op_state" and not f.dropped and f.refusal is not None:
+        return "the library raised before any random op was made"
     if f.state_kind == "op_state" and not f.dropped:
         return "rate 0: only get_seed ran; no random op"
     if f.state_kind == "seed_generator" and c and c.state_before is not None and c.state_after is not None:
