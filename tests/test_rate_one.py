@@ -387,3 +387,16 @@ def test_a_refusal_at_rate_one_marks_only_the_stage_that_raised(tf):
             text = " ".join(run("run", "--api", api, "--rate", "1", "--shape", "None,4", *view, columns=200).out.split())
             assert "rate 0" not in text and "the library raised here" in text, (api, view)
             assert text.count("the library raised here") == 1, (api, view)
+
+
+def test_a_float_rate_the_dtype_stores_as_one_keeps_none_without_dividing_by_zero(tf):
+    """--rate 0.9999 --dtype float16: a Python float below 1, so TensorFlow's float branch scales by 1/(1-rate),
+    a finite number, and compares with the rate in float16, which is 1: nothing is kept, and no x / 0 exists."""
+    x = tf.constant(X, tf.float16)
+    assert float(tf.constant(0.9999, tf.float16)) == 1.0
+    assert not tf.nn.dropout(x, rate=0.9999, seed=42).numpy().any()
+    text = " ".join(run("run", "--api", "tf.nn.dropout", "--rate", "0.9999", "--dtype", "float16", "--shape",
+                        "None,4", columns=200).out.split())
+    assert "where() keeps none of x * scale" in text and "x / 0" not in text
+    assert "no draw in [0, 1) reaches the rate, 0.9999 stored as 1 in float16" in text
+    assert "none reaches the rate, 0.9999 stored as 1 in float16: every output is 0" in text

@@ -170,7 +170,7 @@ def _walkthrough_check(
       dropout-trace walkthrough check my-lesson.md 02
     """
     from .. import walkthrough as lessons
-    from ..errors import PROG
+    from ..errors import ExitStatus, fail
 
     env = env_of(ctx)
     paths = [lessons.find(name) for name in files] if files else lessons.bundled()
@@ -183,8 +183,8 @@ def _walkthrough_check(
             continue
         commands += len(lesson.checked)
         found += lessons.problems(lesson)
-    for line in found:
-        env.stderr.write(f"{PROG}: error: {line}\n")
+    for line in found:  # each escaped and cut as every error line is: a lesson is untrusted text
+        fail(line, ExitStatus.USAGE, env)
     if found:
         env.stdout.write(f"{len(found)} problem{'s' if len(found) != 1 else ''} in {len(paths)} "
                          f"lesson{'s' if len(paths) != 1 else ''}\n")

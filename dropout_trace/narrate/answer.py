@@ -30,7 +30,7 @@ def kept_line(f: Facts, check) -> str:
     line = f"kept {check.kept:,} of {check.total:,} = {check.kept_fraction:.1%}   (expected {expected}"
     independent = f.draws
     if f.keeps_none or f.keeps_all:  # a certain outcome: the sample's size changes nothing
-        line += "; no draw in [0, 1) reaches a rate of 1" if f.keeps_none else "; every draw reaches a rate of 0"
+        line += f"; {'no draw in [0, 1) reaches' if f.keeps_none else 'every draw reaches'} {cases.stored_rate(f)}"
     elif independent < 400:
         line += f"; {plural(independent, 'independent draw')} is a small sample"
     return line + ")"
@@ -58,10 +58,11 @@ def answer_first(f: Facts) -> str:
     elif not f.calls:  # refused while tracing: no call of the graph ever ran
         shape = f"While tracing, x was {shape_text(f.shape)}; the graph never ran"
     else:
-        shape = f"While tracing, x was {shape_text(f.shape)}; when the graph ran, {shape_text(f.run_shape)}"
+        each = f" on each of its {len(f.replicas)} replicas" if f.replicas else ""
+        shape = f"While tracing, x was {shape_text(f.shape)}; when the graph ran, {shape_text(f.run_shape)}{each}"
     said = in_short_brief(f)
     if said is not None and f.keeps_none:
-        return f"{shape}. {said.rstrip('.')}; none reaches a rate of 1: every output is 0."
+        return f"{shape}. {said.rstrip('.')}; none reaches {cases.stored_rate(f)}: every output is 0."
     if said is not None:
         return f"{shape}. {said}"
     if f.refusal is not None:

@@ -11,7 +11,7 @@ from typing import Callable
 
 from ..facts import NOISE_ORIGINS, Facts
 from ..spec import shape_text
-from .words import axes, listed, plural
+from .words import axes, listed, num, plural
 
 Words = Callable[[Facts], str]
 
@@ -154,6 +154,15 @@ SHARING = {
         short=lambda f: f"each shared along {axes(f.shared_axes)}, across {plural(f.elements, 'element')}",
         short_brief=lambda f: f"each shared along {axes(f.shared_axes)}"),
 }
+
+
+def stored_rate(f: Facts) -> str:
+    """The rate the keep mask was compared with, where P(keep) is 0 or 1: as given, or as the dtype stored it
+    (--rate 0.9999 in float16 is stored as 1, and then nothing is kept)."""
+    p = f.probabilities
+    if p is None or p.rate_in_dtype == f.rate:
+        return f"a rate of {num(f.rate)}"
+    return f"the rate, {num(f.rate)} stored as {num(p.rate_in_dtype)} in {p.compute_dtype}"
 
 
 def noise(f: Facts) -> Said:

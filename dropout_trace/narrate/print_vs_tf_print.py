@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..lessons.print_vs_tf_print import PrintVsTfPrint
 from ..page import Rows, Say, Table, Try
+from ..spec import shape_text
 from .words import listed, plural
 
 SUMMARY = "print(x.shape) in call() runs once, tf.print on every call"
@@ -16,7 +17,7 @@ def _lines(lines: list[str]) -> str:
 def page(f: PrintVsTfPrint, p) -> list:
     body = f.code.split("def call", 1)[1].splitlines()[1:]
     blocks = [Say(f"A layer of your own, whose call() prints twice, called through one tf.function with "
-                  f"input_signature [tf.TensorSpec({listed(f.signature).replace('[', '(').replace(']', ')')})], "
+                  f"input_signature [tf.TensorSpec({shape_text(f.signature)})], "
                   f"on batches of {' and '.join(str(c.batch) for c in f.calls)}:"),
               Table(("def call(self, inputs, training=None):",), tuple(("    " + line.strip(),) for line in body if line.strip())),
               Table(("call", "batch", "print() wrote", "tf.print wrote", "output"),

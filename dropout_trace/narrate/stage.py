@@ -154,9 +154,12 @@ def _idea_keep_mask(stage, f):
 
 
 def _idea_output(stage, f):
-    if f.keeps_none:
-        return ("No draw in [0, 1) is at least a rate of 1, so where() keeps none of x / (1 - rate): every value "
-                "becomes 0, and the inf of x / 0 never reaches the output.")
+    if f.keeps_none and f.rate_is_tensor:
+        return (f"No draw in [0, 1) is at least {cases.stored_rate(f)}, so where() keeps none of x / (1 - rate): "
+                "every value becomes 0, and the inf of x / 0 never reaches the output.")
+    if f.keeps_none:  # a float rate below 1 that the dtype stores as 1: the scale is finite, nothing is kept
+        return (f"No draw in [0, 1) is at least {cases.stored_rate(f)}, so where() keeps none of x * scale: every "
+                "value becomes 0.")
     if f.rate_is_tensor:
         return f"Kept values become x / (1 - rate), computed in {f.compute_dtype}; dropped values become 0."
     return "Kept values are multiplied by scale; dropped values become 0."
