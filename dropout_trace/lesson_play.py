@@ -16,7 +16,8 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
     command runs through the one runner in the lesson's env: out's, with its console and streams onto it."""
     from rich.markdown import Markdown
 
-    from .pause import Pauser, Quit
+    from .pause import Quit
+    from .steps import stepping
 
     blocks = lesson.blocks
     if not 1 <= start <= max(len(blocks), 1):
@@ -25,7 +26,6 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
         raise UsageError("--export: a played lesson is text and pictures; use .svg, .html or .txt")
     console = _recording(out) if out.path is not None else out.console
     env = out.env
-    pauser = Pauser(step, out.console, env.stdin)  # its prompts go to the screen only, never into the export
     parts = list(lesson.parts)
     if start > 1:  # the title, then the prose that introduces block `start` (from its heading on)
         first = parts.index(blocks[start - 1])
@@ -35,22 +35,30 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
         parts = [f"# {lesson.title}\n\n{intro}"] + parts[first:]
     started, status = False, 0
     lesson_env = env.but(stdout=_Through(console), stderr=_Through(console, "red"), console=console)
-    for part in parts:
-        if isinstance(part, str):
-            console.print(Markdown(part, hyperlinks=False))  # a link's target is shown, not hidden
-            continue
+    # step mode: the pauses write to the screen only, never into the export; the commands a block runs
+    # step through the same Steps (a run's stages too)
+    with stepping(console, env.stdin, on=step) as steps:
+        coming, running = start, False  # the block to go on from, should the user stop here
         try:
-            pauser.wait(f"block {part.number} of {len(blocks)}")
+            for part in parts:
+                if isinstance(part, str):
+                    console.print(Markdown(part, hyperlinks=False))  # a link's target is shown, not hidden
+                    continue
+                coming = part.number
+                if steps is not None:
+                    steps.pause(f"block {part.number} of {len(blocks)}")
+                if not started:
+                    _start_tensorflow(lesson)
+                    started = True
+                running = True
+                status = _run_block(part, console, lesson_env, lesson, steps)
+                running = False
+                if status:
+                    break
+                coming += 1
         except Quit:
-            console.print(f"stopped before block {part.number}; go on with: {PROG} walkthrough play "
-                          f"{_name(lesson)} --from {part.number}", style="dim", markup=False, highlight=False)
-            break
-        if not started:
-            _start_tensorflow(lesson)
-            started = True
-        status = _run_block(part, console, lesson_env, lesson)
-        if status:
-            break
+            console.print(f"stopped {'in' if running else 'before'} block {coming}; go on with: {PROG} walkthrough "
+                          f"play {_name(lesson)} --from {coming}", style="dim", markup=False, highlight=False)
     if out.path is not None:
         _save(out, console)
     return status
@@ -60,7 +68,7 @@ def _name(lesson: Lesson) -> str:
     return lesson.path.stem if lesson.path.parent == FOLDER else visible(str(lesson.path))
 
 
-def _run_block(block: Block, console, env, lesson: Lesson) -> int:
+def _run_block(block: Block, console, env, lesson: Lesson, steps=None) -> int:
     """Run a block's commands in order; a command that exits otherwise than the lesson expects (0, or its
     `# exit status N`) stops the lesson: its status, and the file and line that said otherwise."""
     from .program import main
@@ -71,6 +79,10 @@ def _run_block(block: Block, console, env, lesson: Lesson) -> int:
             continue
         console.print(f"$ {step.text}", style="bold cyan", markup=False, highlight=False)
         status = main(list(step.argv), env)
+        if steps is not None and steps.quit:  # q at a pause inside the command: the lesson stops too
+            from .pause import Quit
+
+            raise Quit
         if status in (INTERRUPTED, TERMINATED):  # a signal stops the whole lesson, not just this command
             from .pause import Terminated
 

@@ -1,38 +1,16 @@
-"""Stopping early. Step mode: wait for Enter between parts, q to quit; without a terminal, never wait.
+"""Stopping early: q at a step-mode pause (Quit; steps.py waits), and signals.
 Signals: while a command runs, Ctrl-C (SIGINT) and SIGTERM raise in the main thread, so every `finally`
 and context manager on the way out runs (temporary files removed, cursor shown, children ended)."""
 
 from __future__ import annotations
 
 import signal
-import sys
 import threading
 from contextlib import contextmanager
 
 
 class Quit(Exception):
-    """The user pressed q at a pause."""
-
-
-class Pauser:
-    """Asks before each part when `step` is on and both stdin and stdout are terminals."""
-
-    def __init__(self, step: bool, console, stdin=None):
-        self.stdin = stdin or sys.stdin
-        tty = getattr(self.stdin, "isatty", lambda: False)() and getattr(console.file, "isatty", lambda: False)()
-        self.active = step and tty
-        self.console = console
-
-    def wait(self, what: str) -> None:
-        """Pause before `what`; Enter goes on, q (then Enter) quits by raising Quit."""
-        if not self.active:
-            return
-        self.console.print(f"[dim]── {what}: Enter to go on, q to quit ──[/dim]", end="", markup=True)
-        self.console.file.flush()
-        answer = self.stdin.readline()
-        self.console.print()
-        if answer == "" or answer.strip().lower() in ("q", "quit"):
-            raise Quit
+    """The user pressed q at a step-mode pause: main makes it exit 0."""
 
 
 class Terminated(BaseException):

@@ -1,8 +1,6 @@
 """run --brief (a projector view), --step (pauses) and --stages (some stage blocks), checked against the trace data."""
 
 import io
-import os
-import pty
 import subprocess
 import sys
 
@@ -12,7 +10,6 @@ import pytest
 from dropout_trace.cli import main
 from dropout_trace.render import DROPPED, KEPT, make_console, render_trace
 from dropout_trace.stages import STAGE_NAMES
-from terminal import read_until
 
 
 WIDTH, MAX_LINES = 80, 40
@@ -79,24 +76,3 @@ def test_bad_stages_fail_before_tensorflow_in_one_line():
     assert all(name in lines[0] for name in STAGE_NAMES)
 
 
-def test_step_in_a_real_terminal():
-    """Enter shows the next stage; q then Enter quits with status 0."""
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the real command on a pseudo-terminal
-        os.environ["NO_COLOR"] = "1"
-        os.execvp(sys.executable, [sys.executable, "-m", "dropout_trace", "run", "--rate", "0.3", "--shape", "None,4",
-                                   "--step"])
-    try:
-        first = read_until(fd, b"Enter to go on").decode()
-        assert "Enter to go on" in first and "Call chain" in first
-        assert "1 · The layer call" not in first  # the first pause comes before stage 1
-        os.write(fd, b"\n")
-        second = read_until(fd, b"stage 2 of 8").decode()
-        assert "1 · The layer call" in second and "\n2 · " not in second.split("stage 2 of 8")[0]
-        os.write(fd, b"q\n")
-        rest = read_until(fd, b"\x00", timeout=20).decode()
-        assert "\n2 · " not in rest
-    finally:
-        _, status = os.waitpid(pid, 0)
-        os.close(fd)
-    assert os.waitstatus_to_exitcode(status) == 0

@@ -259,14 +259,14 @@ def test_step_mode_on_a_terminal_waits_runs_and_quits():
                             env=dict(os.environ, TERM="xterm", COLUMNS="100"))
     os.close(slave)
     try:
-        first = ANSI.sub("", _read_until(master, b"Enter to go on", 60).decode(errors="replace"))
-        assert "block 1 of 5" in first and "You wrote a custom layer" in first
+        first = ANSI.sub("", _read_until(master, b"q: quit", 60).decode(errors="replace"))
+        assert "next: block 1 of 5" in first and "You wrote a custom layer" in first
         assert "$ dropout-trace" not in first and "noise shape" not in first  # nothing ran yet
-        os.write(master, b"\n")
-        second = ANSI.sub("", _read_until(master, b"Enter to go on", 60).decode(errors="replace"))
-        assert "$ dropout-trace explain static-vs-dynamic" in second and "noise shape at run time" in second
-        assert "block 2 of 5" in second and "$ dropout-trace run" not in second
-        os.write(master, b"q\n")
+        os.write(master, b" ")
+        second = ANSI.sub("", _read_until(master, b"q: quit", 60).decode(errors="replace"))
+        assert "$ dropout-trace explain static-vs-dynamic" in second
+        assert "next: the rest of block 1 of 5" in second and "$ dropout-trace run" not in second
+        os.write(master, b"q")
         assert proc.wait(timeout=10) == 0
         rest = b""
         while select.select([master], [], [], 0.5)[0]:

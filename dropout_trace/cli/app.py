@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     env = env if env is not None else from_process()
     import signal
 
-    from ..pause import Terminated, signals_raise
+    from ..pause import Quit, Terminated, signals_raise
     from ..tfstate import isolated
 
     signalled = {signal.SIGINT: ExitStatus.INTERRUPTED, signal.SIGTERM: ExitStatus.TERMINATED}
@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
             status = int(ExitStatus.TERMINATED)
         except KeyboardInterrupt:
             status = int(ExitStatus.INTERRUPTED)
+        except Quit:  # q at a step-mode pause: the user chose to stop, not an error
+            env.stdout.flush()
+            status = int(ExitStatus.OK)
         except BrokenPipeError:  # the reader stopped early (`| head`): not an error, and nothing to say
             _quiet(env.stdout)
             status = int(ExitStatus.OK)

@@ -31,8 +31,9 @@ def run(
     brief: bool = typer.Option(False, "--brief", help="A projector view in about a screen: the chain on one line, "
                                "one short row per stage with its static → run-time shapes and its grid (uniforms, "
                                "mask, output), no source excerpts; then the answer and the check."),
-    step: bool = typer.Option(False, "--step", help="Pause before each stage: Enter goes on, q quits (exit 0). "
-                              "Only on a terminal; piped, it never waits."),
+    step: bool = typer.Option(False, "--step", help="A step per stage, for a room: Space or Enter goes on, b goes "
+                              "back a step, q quits (exit 0), Ctrl-C exits 130. A stage taller than the terminal "
+                              "is shown a screen at a time. Only on a terminal; piped, it never waits."),
     stages: str = typer.Option(None, "--stages", metavar="NAMES", help="Show only these stage blocks, by name or "
                                "1-based number, comma-separated: call, seed, dropout_op, rate, noise_shape, uniform, "
                                "keep_mask, output (e.g. keep_mask,output or 7,8). The header, chain, answer and "
@@ -78,16 +79,12 @@ def run(
         trace = trace_run(spec)
     except DeviceSetupError as exc:  # TensorFlow started earlier in this process: say so, no traceback
         raise typer.Exit(failed(ctx, str(exc), ExitStatus.ERROR)) from None
-    from ..pause import Quit
     from ..render import render_trace
     from ..render_json import trace_json
 
-    try:
-        out.emit(fmt, text=lambda console: render_trace(trace, console, plumbing=plumbing, brief=brief, step=step,
-                                                        stages=picked),
-                 data=lambda: trace_json(trace, values))
-    except Quit:  # q at a --step pause: the user chose to stop, not an error
-        raise typer.Exit(int(ExitStatus.OK)) from None
+    out.emit(fmt, text=lambda console: render_trace(trace, console, plumbing=plumbing, brief=brief, step=step,
+                                                    stages=picked, stdin=out.env.stdin),
+             data=lambda: trace_json(trace, values))  # q at a pause raises pause.Quit: main makes it exit 0
     _exit_for(trace)
     if any(r.check is not None and not r.check.passed for r in trace.facts.replicas):
         raise typer.Exit(int(ExitStatus.CHECK_FAILED))

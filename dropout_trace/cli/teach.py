@@ -118,8 +118,10 @@ def _walkthrough_play(
     ctx: typer.Context,
     name: str = typer.Argument(..., metavar="NAME", help="A lesson's number (1 or 01), its name "
                                "(01-unknown-batch) or the path to a lesson of your own (.md)."),
-    step: bool = typer.Option(False, "--step", help="Pause before each block until Enter is pressed; q quits. "
-                              "Only on a terminal: piped, it runs straight through."),
+    step: bool = typer.Option(False, "--step", help="A step per block, and per stage inside a run, for a room: Space "
+                              "or Enter goes on, b goes back a step, q quits (exit 0), Ctrl-C exits 130. A step "
+                              "taller than the terminal is shown a screen at a time. Only on a terminal: piped, it "
+                              "runs straight through."),
     start: int = typer.Option(1, "--from", metavar="N", help="Start at block N (the prose just before it too)."),
     debug: bool = _debug(), export: str = _export(), width: int = _width(), force: bool = _force(),
     theme: str = _theme(),

@@ -7,6 +7,7 @@ import pytest
 from dropout_trace import narrate
 from dropout_trace.pause import Quit
 from dropout_trace.render import DROPPED, KEPT, make_console, render_trace
+from dropout_trace.steps import ERASE_LINE
 from test_snapshots import RECORDED, recorded
 from test_brief import MAX_LINES, WIDTH, Keys, Terminal, brief, flat, mask_rows  # noqa: F401  (fixtures among them)
 
@@ -92,15 +93,14 @@ def test_step_without_a_terminal_never_waits():
 
 def test_brief_step_pauses_before_each_stage(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setattr(sys, "stdin", Keys("\nq\n"))
+    monkeypatch.setenv("LINES", "60")
     screen = Terminal()
     with pytest.raises(Quit):
-        render_trace(recorded("keras_none4"), make_console(screen, width=WIDTH), brief=True, step=True)
+        render_trace(recorded("keras_none4"), make_console(screen, width=WIDTH), brief=True, step=True,
+                     stdin=Keys(" q"))
     text = screen.getvalue()
-    assert text.count("Enter to go on") == 2
-    assert "\n1 call" in text and "\n2 seed" not in text and "stopped before stage 2" in text
-
-
+    assert text.count("── next: ") == 2 and "── next: stage 1 of 8, call" in text
+    assert ERASE_LINE + "1 call" in text and "2 seed" not in text and "stopped before stage 2 of 8, seed" in text
 
 
 @pytest.mark.parametrize("width", [40, 60, 120])
