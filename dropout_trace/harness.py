@@ -39,11 +39,15 @@ def landmarks_for(spec: RunSpec, table: dict | None = None) -> dict[str, Landmar
 
 
 class Run:
-    """Calls the API spec.calls times under capture; keeps the live recorder(s) and run-time values."""
+    """Calls the API once per entry of spec.call_sizes under capture (the same tf.function, an input of that size
+    each time); keeps the live recorder(s) and run-time values."""
 
     def __init__(self, spec: RunSpec, tf, landmarks: dict[str, Landmark]):
         self.spec, self.tf = spec, tf
-        self.x = tf.cast(tf.constant(make_input(spec)), tf.as_dtype(spec.dtype))
+        dtype = tf.as_dtype(spec.dtype)
+        inputs = {b: tf.cast(tf.constant(make_input(spec, spec.run_shape_at(b))), dtype) for b in spec.sizes}
+        self.xs = [inputs[b] for b in spec.call_sizes]  # each call's input: one tensor per size, reused
+        self.x = self.xs[0]
         self.api = APIS[spec.api]
         self.owner, call, args = make_call(spec, tf)
         targets = {lm.code: key for key, lm in landmarks.items() if lm.found}
@@ -77,12 +81,12 @@ class Run:
         fn = None if spec.eager else tf.function(harness, input_signature=input_signature(spec, tf, args),
                                                  autograph=False)
         try:
-            for _ in range(spec.calls):
+            for x in self.xs:
                 before = self.api.state(self.owner)
                 if spec.eager:
-                    y = harness(self.x, *args)
+                    y = harness(x, *args)
                 else:
-                    outputs = fn(self.x, *args)
+                    outputs = fn(x, *args)
                     y = outputs[0]
                     for t, out in zip(probes, outputs[1:]):
                         self.runtime.setdefault(id(t), []).append(out.numpy())
