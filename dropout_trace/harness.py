@@ -57,6 +57,7 @@ class Run:
         self.during: dict = {}
         self.states: list[tuple] = []
         self.outputs: list[np.ndarray] = []
+        self.traced_after: list[int] = []  # trace_count after each call: which call made tf.function trace
         self.runtime: dict[int, list[np.ndarray]] = {}
         self.error: BaseException | None = None
 
@@ -92,6 +93,7 @@ class Run:
                         self.runtime.setdefault(id(t), []).append(out.numpy())
                 self.outputs.append(y.numpy())
                 self.states.append((before, self.api.state(self.owner)))
+                self.traced_after.append(self.trace_count)
         except Exception as exc:  # a refusal by the library is a result: keep what was captured
             if not self.recorders or not raised_by_library(exc, call):  # else the tool failed: not a result
                 raise

@@ -138,6 +138,7 @@ class Snapshot:
     reference_seed: object = None  # the seed the reference used, when it was read from the run
     refusal: Refusal | None = None
     replicas: tuple = ()  # of ReplicaRecord: one per replica under --replicas; the fields above show replica 0
+    traced_after: tuple = added(())  # --batch 3,5: trace_count after each call (did a new size trace again?)
     fresh_calls: tuple = added(())  # several calls: the reference's output for each, replayed in order (fresh: 1's)
 
     @property
