@@ -21,6 +21,17 @@ def batches_summary(f: Facts) -> list[str]:
     return [" ".join(_sentences(f))]
 
 
+def batches_brief(f: Facts) -> list[str]:
+    """The same in a line, for the brief view: what Python saw, and what each call drew."""
+    drew = all(c.noise_shape is not None for c in f.calls)
+    draws = f"drew {cases.drawn(f)}" if drew else "drew nothing"
+    if f.mode == "eager":
+        return [f"Eagerly, no trace to share: each call ran the Python on its own x, {cases.run_shapes(f)}, and "
+                f"{draws}."]
+    return [f"Python saw {shape_text(f.shape)} {times(f.trace_count)}, while tracing; the graph ran on "
+            f"{cases.run_shapes(f)} and {draws}."]
+
+
 def _sentences(f: Facts) -> list[str]:
     if f.mode == "eager":
         lines = [f"Eagerly there was no trace to share: each call ran the Python again, on x of shape "

@@ -200,7 +200,8 @@ def brief_calls(trace: Trace, width: int) -> Group | None:
         if cf.same_mask_as_first and c.index > 1:
             mask.append("  same as call 1", style="dim")
         table.add_row(*cells, mask)
-    return Group(table, *[Prose(line) for line in narrate.calls_summary(f)])
+    words = narrate.batches_brief(f) if f.sizes_differ else narrate.calls_summary(f)
+    return Group(table, *[Prose(line) for line in words])
 
 
 def brief_replicas(trace: Trace, width: int) -> Group | None:
