@@ -36,7 +36,8 @@ def _seed():
 
 def _calls():
     return typer.Option(1, "--calls", metavar="N", help=f"Call the same layer or function N times (1 to {MAX_CALLS}) "
-                        "on the same input, through one tf.function: see whether the masks repeat, and why.")
+                        "on the same input, through one tf.function: see whether the masks repeat, and why. With "
+                        "--batch 3,5 the list is played N times over, and every call counts.")
 
 
 def _layer_dtype():
