@@ -8,6 +8,17 @@ import numpy as np
 
 
 @dataclass(frozen=True)
+class CallCheck:
+    """One call's part of the check: its mask and output from its own draws, and the public API's replay of it."""
+
+    index: int
+    mask_matches: bool
+    bit_exact: bool
+    fresh_equal: bool | None  # a fresh public call, replayed in order to this call, gives its output; None: not
+    # replayed (an unseeded stateful op, a recording made before calls were replayed one by one)
+
+
+@dataclass(frozen=True)
 class Check:
     """Facts of the cross-check: the explanation reproduces the library bit for bit."""
 
@@ -23,10 +34,12 @@ class Check:
     calls: int  # how many calls were checked
     reference_seed: object = None  # the seed the fresh call used, when it was read from the run
     zeroed: bool = False  # it returned early with zeros, as Keras 3's backend does for rate 1, not its input
+    per_call: tuple[CallCheck, ...] = ()
 
     @property
     def passed(self) -> bool:
-        return self.bit_exact and self.mask_matches and self.fresh_layer_equal is not False
+        return (self.bit_exact and self.mask_matches and self.fresh_layer_equal is not False
+                and all(c.fresh_equal is not False for c in self.per_call))
 
     @property
     def kept_fraction(self) -> float:
@@ -67,24 +80,26 @@ def check_calls(snap, rate: float, rate_is_tensor: bool) -> Check:
     drew nothing must have returned its input, or zeros of its shape and dtype where the rate it stopped at is 1."""
     calls = snap.calls
     first = calls[0]
-    x = _dropout_input(snap)
+    run_x = _dropout_input(snap)
     dropped = first.random is not None
     zeroed = not dropped and rate == 1
-    early = np.zeros_like(x) if zeroed else x
-    exact = masks = True
-    for c in calls:
+    replayed = snap.fresh_calls or (snap.fresh,)  # a recording of one replayed call holds only `fresh`
+    per_call = []
+    for i, c in enumerate(calls):
+        x = run_x if c.x is None else c.x.astype(c.output.dtype, copy=False)  # --batch 3,5: this call's own x
         if c.random is None:
-            exact &= same_bits(c.output, early)
-            masks &= c.keep_mask is None
-            continue
-        exact &= same_bits(recompute(x, c.random, rate, rate_is_tensor), c.output)
-        masks &= c.keep_mask is not None and np.array_equal(c.keep_mask, keep_mask_from(c.random, rate))
+            exact = same_bits(c.output, np.zeros_like(x) if zeroed else x)
+            masks = c.keep_mask is None
+        else:
+            exact = same_bits(recompute(x, c.random, rate, rate_is_tensor), c.output)
+            masks = c.keep_mask is not None and np.array_equal(c.keep_mask, keep_mask_from(c.random, rate))
+        fresh = replayed[i] if i < len(replayed) else None
+        per_call.append(CallCheck(c.index, bool(masks), bool(exact), None if fresh is None else same_bits(fresh, c.output)))
     full = (np.broadcast_to(first.keep_mask, first.output.shape) if first.keep_mask is not None
             else np.full(first.output.shape, not zeroed))  # with no mask, every element is kept, or none
-    fresh = None if snap.fresh is None else same_bits(snap.fresh, first.output)
-    return Check(bool(exact), bool(masks), fresh, int(full.sum()), int(full.size),
-                 int(first.random.size) if dropped else 0, rate, rate_is_tensor, dropped, len(calls),
-                 snap.reference_seed, zeroed)
+    return Check(all(c.bit_exact for c in per_call), all(c.mask_matches for c in per_call), per_call[0].fresh_equal,
+                 int(full.sum()), int(full.size), int(first.random.size) if dropped else 0, rate, rate_is_tensor,
+                 dropped, len(calls), snap.reference_seed, zeroed, tuple(per_call))
 
 
 

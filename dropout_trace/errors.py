@@ -7,6 +7,10 @@ from enum import IntEnum
 PROG = "dropout-trace"
 
 
+class UsageError(ValueError):
+    """Bad user input: one line that says what was wrong and what is valid."""
+
+
 class ExitStatus(IntEnum):
     OK = 0
     ERROR = 1  # something failed inside the tool or the library

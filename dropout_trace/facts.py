@@ -20,6 +20,9 @@ class CallFacts:
     seed_used: list | None
     kept: int | None  # kept elements of the output
     same_mask_as_first: bool
+    run_shape: tuple = ()  # x's shape when this call ran (its output's, captured)
+    noise_shape: tuple | None = None  # the noise shape's value in this call: the shape of its draws (None: no draw)
+    draws: int = 0  # uniforms this call drew
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class Facts:
     refusal: Refusal | None
     sampler_got_unknown_size: bool  # the noise shape handed to the sampler still had a None
     missing: tuple[str, ...]  # landmarks and local names the installed version lacks
+    retraced_later: bool | None = None  # a call after the first made tf.function trace again (None: not recorded)
     replicas: tuple[ReplicaFacts, ...] = ()  # --replicas: one per replica; the fields above describe replica 0
     replicas_agree: bool | None = None  # every replica drew replica 0's mask (None: no replicas, or no draw)
     replica_reason: str | None = None  # why they agree or differ, chosen from the facts (see _replica_reason)
@@ -102,6 +106,16 @@ class Facts:
         if src == "static_list":
             return "static_list_unknown" if static and None in static else "static_list"
         return src if src in NOISE_ORIGINS else "unknown"
+
+    @property
+    def run_shapes(self) -> tuple:
+        """x's shape in each call, in order (one entry per call)."""
+        return tuple(c.run_shape for c in self.calls)
+
+    @property
+    def sizes_differ(self) -> bool:
+        """The calls ran on inputs of different shapes (--batch 3,5): one trace, several run-time shapes."""
+        return len(set(self.run_shapes)) > 1
 
     @property
     def sharing(self) -> str:
@@ -206,9 +220,7 @@ def derive(trace) -> Facts:
     state_kind = api.state_kind(spec, snap.rng)
     branches = len(api.rngs) > 1  # the API branches on a RandomGenerator rng type (tf-keras)
     masks = [c.keep_mask for c in snap.calls]
-    calls = tuple(CallFacts(c.index, _list(c.state_before), _list(c.state_after), _list(c.seed_used),
-                            None if c.keep_mask is None else int(np.broadcast_to(c.keep_mask, c.output.shape).sum()),
-                            _same(c.keep_mask, masks[0])) for c in snap.calls)
+    calls = tuple(_call_facts(c, masks[0]) for c in snap.calls)
     sampler_shape = None
     if snap.refusal is not None:
         ev = snap.first(sampler_key(spec.api, snap.rng))
@@ -236,7 +248,17 @@ def derive(trace) -> Facts:
         state_kind=state_kind, masks_repeat=None if len(masks) < 2 or masks[0] is None else all(c.same_mask_as_first
                                                                                                   for c in calls),
         refusal=snap.refusal, sampler_got_unknown_size=unknown, missing=_missing(trace),
+        retraced_later=snap.traced_after[-1] > snap.traced_after[0] if snap.traced_after else None,
         **_replica_facts(trace, state_kind))
+
+
+def _call_facts(c, first_mask) -> CallFacts:
+    """One call: its states and seed, what it kept, its shape and noise shape at run time, its draws."""
+    return CallFacts(c.index, _list(c.state_before), _list(c.state_after), _list(c.seed_used),
+                     None if c.keep_mask is None else int(np.broadcast_to(c.keep_mask, c.output.shape).sum()),
+                     _same(c.keep_mask, first_mask), tuple(int(d) for d in c.output.shape),
+                     None if c.random is None else tuple(int(d) for d in c.random.shape),
+                     0 if c.random is None else int(c.random.size))
 
 
 def _replica_facts(trace, state_kind: str) -> dict:

@@ -181,9 +181,13 @@ class Freezer:
             rec = run.recorders[i] if run.spec.eager else run.recorders[0]
             index = 0 if run.spec.eager else i
             before, after = run.states[i]
+            x = None
+            if len(run.spec.sizes) > 1:  # the calls' inputs differ: keep each one's, as _dropout received it
+                x = self._local(rec, "tf._dropout", "x", call=True, index=index)
+                x = run.xs[i].numpy() if x is None else x
             out.append(CallRecord(i + 1, before, after, self._seed_used(rec, index),
                                   self._local(rec, "tf._dropout", "random_tensor", index=index),
-                                  self._local(rec, "tf._dropout", "keep_mask", index=index), y))
+                                  self._local(rec, "tf._dropout", "keep_mask", index=index), y, x))
         return tuple(out)
 
     def refusal(self) -> Refusal | None:

@@ -39,11 +39,15 @@ def landmarks_for(spec: RunSpec, table: dict | None = None) -> dict[str, Landmar
 
 
 class Run:
-    """Calls the API spec.calls times under capture; keeps the live recorder(s) and run-time values."""
+    """Calls the API once per entry of spec.call_sizes under capture (the same tf.function, an input of that size
+    each time); keeps the live recorder(s) and run-time values."""
 
     def __init__(self, spec: RunSpec, tf, landmarks: dict[str, Landmark]):
         self.spec, self.tf = spec, tf
-        self.x = tf.cast(tf.constant(make_input(spec)), tf.as_dtype(spec.dtype))
+        dtype = tf.as_dtype(spec.dtype)
+        inputs = {b: tf.cast(tf.constant(make_input(spec, spec.run_shape_at(b))), dtype) for b in spec.sizes}
+        self.xs = [inputs[b] for b in spec.call_sizes]  # each call's input: one tensor per size, reused
+        self.x = self.xs[0]
         self.api = APIS[spec.api]
         self.owner, call, args = make_call(spec, tf)
         targets = {lm.code: key for key, lm in landmarks.items() if lm.found}
@@ -53,6 +57,7 @@ class Run:
         self.during: dict = {}
         self.states: list[tuple] = []
         self.outputs: list[np.ndarray] = []
+        self.traced_after: list[int] = []  # trace_count after each call: which call made tf.function trace
         self.runtime: dict[int, list[np.ndarray]] = {}
         self.error: BaseException | None = None
 
@@ -77,17 +82,18 @@ class Run:
         fn = None if spec.eager else tf.function(harness, input_signature=input_signature(spec, tf, args),
                                                  autograph=False)
         try:
-            for _ in range(spec.calls):
+            for x in self.xs:
                 before = self.api.state(self.owner)
                 if spec.eager:
-                    y = harness(self.x, *args)
+                    y = harness(x, *args)
                 else:
-                    outputs = fn(self.x, *args)
+                    outputs = fn(x, *args)
                     y = outputs[0]
                     for t, out in zip(probes, outputs[1:]):
                         self.runtime.setdefault(id(t), []).append(out.numpy())
                 self.outputs.append(y.numpy())
                 self.states.append((before, self.api.state(self.owner)))
+                self.traced_after.append(self.trace_count)
         except Exception as exc:  # a refusal by the library is a result: keep what was captured
             if not self.recorders or not raised_by_library(exc, call):  # else the tool failed: not a result
                 raise

@@ -32,7 +32,8 @@ def estimate_bytes(spec, fmt: str = "text", values: str | None = None, export: s
     float16 to float64, graph and eager, 1 to 3 calls, 1 to 8 million elements, and rounded up; every
     array is counted at the input's size, an over-count where a noise shape shares draws.
     """
-    n = math.prod(spec.run_shape) * (spec.replicas or 1)  # under --replicas the global batch
+    # under --replicas the global batch; with several --batch sizes every call is counted at the largest
+    n = math.prod(spec.largest_run_shape) * (spec.replicas or 1)
     item = max(ITEMSIZE.get(d, 0) for d in (spec.dtype, spec.layer_dtype))
     # once a run: the input made in float64 and its float64 constant (16 bytes), and about 8 arrays in the
     # dtype (the input and the snapshot's copy, a fresh reference call, the check's recomputation); eager
@@ -40,7 +41,7 @@ def estimate_bytes(spec, fmt: str = "text", values: str | None = None, export: s
     once = 24 + (26 if spec.eager else 8) * item
     # each call: uniforms, x * scale and output in the library and their captured copies; two masks
     per_call = 6 * item + 2
-    return LIBRARY_BYTES + n * (once + spec.calls * per_call) + json_bytes(spec, fmt, values, export)
+    return LIBRARY_BYTES + n * (once + len(spec.call_sizes) * per_call) + json_bytes(spec, fmt, values, export)
 
 
 # The JSON of a run's tensors, per element written in full: the table holds nested Python lists (a float is
@@ -61,7 +62,7 @@ def writes_json(fmt: str, export: str | None) -> tuple[bool, bool]:
 
 def json_elements(spec, values: str | None) -> int:
     """How many elements of each input-sized tensor `run --format json` writes in full under --values."""
-    n = math.prod(spec.run_shape) * (spec.replicas or 1)
+    n = math.prod(spec.largest_run_shape) * (spec.replicas or 1)
     return n if values == "full" or (values is None and n <= FULL_UP_TO) else 0
 
 
@@ -76,8 +77,9 @@ def json_bytes(spec, fmt: str = "text", values: str | None = None, export: str |
     if not full:
         return 0
     cast = spec.policy is not None or spec.layer_dtype not in (None, spec.dtype)
-    floats = 1 + 2 * spec.calls + cast + (3 if spec.replicas else 0)
-    bools = spec.calls + (1 if spec.replicas else 0)
+    calls = len(spec.call_sizes)
+    floats = 1 + 2 * calls + cast + (3 if spec.replicas else 0)
+    bools = calls + (1 if spec.replicas else 0)
     per = floats * JSON_LIST_BYTES["float"] + bools * JSON_LIST_BYTES["bool"]
     if whole:
         per += JSON_TEXT_COPIES * (floats * JSON_TEXT_BYTES["float"] + bools * JSON_TEXT_BYTES["bool"])

@@ -12,7 +12,7 @@ import numpy as np
 
 from .landmarks import FunctionRef
 from .model import TensorView, Value
-from .spec import RunSpec
+from .spec import RunSpec, added
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,9 @@ class CallRecord:
     random: np.ndarray | None
     keep_mask: np.ndarray | None
     output: np.ndarray
+    # --batch 3,5: x as _dropout received it in this call (else the call's input), since the calls' sizes differ;
+    # None when every call has the run's one input
+    x: np.ndarray | None = added()
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,8 @@ class Snapshot:
     reference_seed: object = None  # the seed the reference used, when it was read from the run
     refusal: Refusal | None = None
     replicas: tuple = ()  # of ReplicaRecord: one per replica under --replicas; the fields above show replica 0
+    traced_after: tuple = added(())  # --batch 3,5: trace_count after each call (did a new size trace again?)
+    fresh_calls: tuple = added(())  # several calls: the reference's output for each, replayed in order (fresh: 1's)
 
     @property
     def mode(self) -> str:

@@ -84,7 +84,7 @@ class _Encoder:
             return self._array(value, where)
         if dataclasses.is_dataclass(value) and CLASSES.get(kind.__name__) is kind:
             fields = {f.name: self.encode(getattr(value, f.name), f"{where}.{f.name}")
-                      for f in dataclasses.fields(value)}
+                      for f in dataclasses.fields(value) if not _unset(f, getattr(value, f.name))}
             return {"class": kind.__name__, **fields}
         raise TypeError(f"{where}: a {kind.__module__}.{kind.__qualname__} has no snapshot form; add it to the codec")
 
@@ -99,6 +99,12 @@ class _Encoder:
                     **_numbers(value, where)}
         array = np.asarray(value)
         return {"class": "scalar", **shared, "dtype": array.dtype.name, **_numbers(array, where)}
+
+
+def _unset(f: dataclasses.Field, value) -> bool:
+    """A field added to a record after recordings were made, left empty: not written, so an older recording
+    reads back to its own text (it decodes to the default)."""
+    return bool(f.metadata.get("written_when_set")) and (value is None or (type(value) is tuple and not value))
 
 
 def _numbers(array: np.ndarray, where: str) -> dict:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # The estimates live in memory.py; the names other modules import from here stay importable here.
 from .apis import APIS, DEFAULT_API, RNGS, api_names
+from .batches import MAX_BATCHES, MAX_CALLS, batch_text, check_sizes, parse_batches  # noqa: F401
+from .errors import UsageError
 from .memory import FULL_UP_TO, available_memory, human_bytes, memory_problem  # noqa: F401
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
@@ -16,7 +18,6 @@ POLICIES = ("mixed_float16", "mixed_bfloat16")
 DEFAULT_MAX_ELEMENTS = 10_000_000
 MAX_ADDRESSABLE = 2**60  # elements: the float64 input of more would exceed numpy's 2**63 - 1 bytes, whatever the caps
 SEED_MIN, SEED_MAX = -(2**63), 2**63 - 1  # every API converts the seed to an int64 tensor
-MAX_CALLS = 10
 MIN_REPLICAS, MAX_REPLICAS = 2, 8
 MAX_RANK = 8
 VALUES = ("full", "summary", "none")  # --values: how JSON writes each tensor
@@ -24,8 +25,9 @@ VALUES = ("full", "summary", "none")  # --values: how JSON writes each tensor
 Dims = tuple  # tuple[int | None, ...]
 
 
-class UsageError(ValueError):
-    """Bad user input: one line that says what was wrong and what is valid."""
+def added(default=None):
+    """A record field added after snapshots were recorded: the codec writes it only when it is set."""
+    return field(default=default, metadata={"written_when_set": True})
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class RunSpec:
     rate_tensor: bool = False
     replicas: int | None = None  # run under MirroredStrategy on this many logical CPUs; None = no strategy
     max_memory: int | None = None  # bytes a run may need at its peak; None = the memory available
+    batches: tuple = added(())  # --batch 3,5: the sizes a None takes, one call each, in order (batch is the first); () = one
 
     @property
     def layer_dtype_arg(self) -> str | None:
@@ -63,7 +66,26 @@ class RunSpec:
     @property
     def run_shape(self) -> tuple[int, ...]:
         """The concrete shape at run time: every None becomes `batch`."""
-        return tuple(self.batch if d is None else d for d in self.shape)
+        return self.run_shape_at(self.batch)
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """The sizes a None takes, in the order the calls play them: --batch 3,5 -> (3, 5); --batch 3 -> (3,)."""
+        return tuple(self.batches) or (self.batch,)
+
+    @property
+    def call_sizes(self) -> tuple[int, ...]:
+        """Each call's size: the sizes in order, --calls times over (--batch 3,5 --calls 2: 3, 5, 3, 5)."""
+        return self.sizes * self.calls
+
+    def run_shape_at(self, batch: int) -> tuple[int, ...]:
+        """The concrete shape at run time when every None is `batch`."""
+        return tuple(batch if d is None else d for d in self.shape)
+
+    @property
+    def largest_run_shape(self) -> tuple[int, ...]:
+        """The run-time shape of the largest size: what the element and memory caps must allow."""
+        return self.run_shape_at(max(self.sizes))
 
     @property
     def run_noise_shape(self) -> tuple[int, ...] | None:
@@ -234,7 +256,7 @@ def check_replicas(replicas: int | None, eager: bool) -> None:
                          "apply (drop --eager)")
 
 
-def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise_shape: str | None = None,
+def build_spec(*, rate: str | None, shape: str, batch: int | str = 3, seed="42", noise_shape: str | None = None,
                dtype: str = "float32", input: str = "range", eager: bool = False,
                max_elements: int = DEFAULT_MAX_ELEMENTS, api: str = DEFAULT_API, rng: str | None = None,
                keep_prob: str | None = None, training: bool = True, rate_tensor: bool = False,
@@ -250,17 +272,18 @@ def build_spec(*, rate: str | None, shape: str, batch: int = 3, seed="42", noise
         r = 1 - keep
     else:
         keep, r = None, parse_rate(rate)
-    if batch < 1:
-        raise UsageError(f"--batch {batch} is not positive; it is the size every None takes at run time, e.g. 3")
+    sizes = parse_batches(batch)
     seed_value = parse_seed(seed)
     _check_choices(dtype, layer_dtype, policy, input, max_elements, calls)
     check_replicas(replicas, eager)
+    check_sizes(sizes, dims, calls, replicas)
     cap = None if max_memory is None else parse_bytes(max_memory)
     noise = None
     if noise_shape is not None:
         noise = parse_dims(noise_shape, "--noise-shape")
-        check_noise_broadcast(dims, noise, batch)
-    spec = RunSpec(rate=r, shape=dims, batch=batch, seed=seed_value, noise_shape=noise, dtype=dtype,
+        for size in sizes:  # each call's input must take the noise shape
+            check_noise_broadcast(dims, noise, size)
+    spec = RunSpec(rate=r, shape=dims, batch=sizes[0], batches=sizes if len(sizes) > 1 else (), seed=seed_value, noise_shape=noise, dtype=dtype,
                    input=input, eager=eager, max_elements=max_elements, api=api,
                    rng=rng if APIS[api].has_rng_branches else None, keep_prob=keep, training=training,
                    rate_tensor=rate_tensor, layer_dtype=layer_dtype, policy=policy, calls=calls,
@@ -299,10 +322,14 @@ def _check_choices(dtype: str, layer_dtype: str | None, policy: str | None, inpu
 
 
 def _check_size(spec: RunSpec) -> str:
-    """Refuse a run-time shape no machine or cap allows; return how the refusals name it (for the memory check)."""
-    elements, replicas = math.prod(spec.run_shape), spec.replicas or 1
-    batched = f" with --batch {spec.batch}" if None in spec.shape else ""
-    size = f"--shape {format_dims(spec.shape)}{batched} is {shape_text(spec.run_shape)} at run time"
+    """Refuse a run-time shape no machine or cap allows (at the largest --batch); return how the refusals name it
+    (for the memory check)."""
+    largest = spec.largest_run_shape
+    elements, replicas = math.prod(largest), spec.replicas or 1
+    batched = f" with --batch {max(spec.sizes)}" if None in spec.shape else ""
+    if None in spec.shape and len(spec.sizes) > 1:
+        batched += f" (the largest of {batch_text(spec.sizes)})"
+    size = f"--shape {format_dims(spec.shape)}{batched} is {shape_text(largest)} at run time"
     if elements * replicas > MAX_ADDRESSABLE:
         raise UsageError(f"{size}, {elements * replicas:,} elements: no 64-bit machine can hold that many (the "
                          f"input is made in float64, and 2**60 of those fill the address space); use a smaller shape")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import warnings
 
-from .apis import APIS, call_text, effective_rng, make_call
+from .apis import APIS, call_text, effective_rng, input_signature, make_call
 from .freeze import Freezer, array_view, landmark_info
 from .harness import ReplicaRun, Run, landmarks_for
 from .snapshot import Snapshot
@@ -46,27 +46,39 @@ def _capture(spec: RunSpec, table: dict | None) -> Snapshot:
     freezer = Freezer(tf, run, landmarks)
     refusal = freezer.refusal()
     # under a strategy each replica is checked from its own draws, not against a single-device call
-    fresh, ref_seed = (None, None) if refusal or spec.replicas else _reference(spec, tf, run, freezer)
+    fresh, ref_seed = ((), None) if refusal or spec.replicas else _reference(spec, tf, run)
     return Snapshot(
         spec=spec, call=call_text(spec), versions=installed(tf, keras), rng=effective_rng(spec),
         landmarks={key: landmark_info(lm) for key, lm in landmarks.items()},
         events=freezer.events(run.recorders[0] if run.recorders else None),
         trace_count=run.trace_count, calls=freezer.calls(), input=run.x.numpy(),
+        traced_after=tuple(run.traced_after) if len(spec.sizes) > 1 else (),
         during={k: array_view(v) for k, v in run.during.items() if v is not None},
-        after=freezer.after(), fresh=fresh, reference_seed=ref_seed, refusal=refusal, replicas=freezer.replicas())
+        after=freezer.after(), fresh=fresh[0] if fresh else None, fresh_calls=fresh if len(fresh) > 1 else (),
+        reference_seed=ref_seed, refusal=refusal, replicas=freezer.replicas())
 
 
-def _reference(spec: RunSpec, tf, run: Run, freezer: Freezer):
-    """The public API's own answer for call 1: fresh objects, seeds reset. None when nothing can replay it."""
+def _reference(spec: RunSpec, tf, run: Run) -> tuple[tuple, object]:
+    """The public API's own answer for every call: fresh objects, seeds reset, then each call's input in the run's
+    order, so each call meets the random state its captured call met; () when nothing can replay it.
+
+    One call is replayed eagerly, as it always was (its state is the fresh one either way); several are replayed
+    as the run made them, eagerly or through one tf.function with the run's signature: a stateful op traced once
+    keeps one op seed and moves on, while eager calls of tf-keras's legacy branch take a new seed each."""
     seed = spec.seed
     if seed is None:  # an unseeded layer drew its own seed; replay from it where the API allows
         drawn = run.states[0][0] if run.states else None
         if APIS[spec.api].replays_drawn_seed and drawn is not None:
             seed = int(drawn[0])
         else:
-            return None, None
+            return (), None
     _, reference, args = make_call(spec, tf, seed)
-    return reference(run.x, *args).numpy(), seed
+    xs = run.xs[:len(run.outputs)]
+    if len(xs) < 2 or spec.eager:
+        return tuple(reference(x, *args).numpy() for x in xs), seed
+    fn = tf.function(lambda x, *a: reference(x, *a), input_signature=input_signature(spec, tf, args),
+                     autograph=False)
+    return tuple(fn(x, *args).numpy() for x in xs), seed
 
 
 def trace_run(spec: RunSpec, table: dict | None = None):

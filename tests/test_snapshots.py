@@ -33,6 +33,7 @@ RECORDED = {
     "spatial2d": dict(rate="0.5", shape="None,2,2,3", api="spatial2d"),
     "keras_rank3": dict(rate="0.3", shape="None,2,3", batch=2, input="ones"),
     "keras_large": dict(rate="0.3", shape="None,40", batch=30, input="normal"),
+    "keras_batches": dict(rate="0.3", shape="None,4", batch="3,5"),
 }
 
 

@@ -7,7 +7,7 @@ import math
 import typer
 
 from ..errors import ExitStatus, LibraryRefused, exits, refused
-from ..spec import build_spec, check_rate_one, check_values
+from ..spec import build_spec, check_rate_one, check_values, parse_batches
 from .base import Command, _output, app, env_of
 from .options import (_api, _batch, _check_format, _debug, _defaults, _dtype, _eager, _export, _force, _format, _input,
                       _max_elements, _max_memory, _noise, _rate, _rng, _seed, _shape, _theme, _values, _width)
@@ -17,7 +17,7 @@ from .options import (_api, _batch, _check_format, _debug, _defaults, _dtype, _e
              epilog=exits(ExitStatus.CHECK_FAILED))
 def compare(
     ctx: typer.Context,
-    rate: str = _rate("0.3"), shape: str = _shape("None,4"), seed: str = _seed(), batch: int = _batch(),
+    rate: str = _rate("0.3"), shape: str = _shape("None,4"), seed: str = _seed(), batch: str = _batch(),
     dtype: str = _dtype(), input: str = _input(), eager: bool = _eager(), fmt: str = _format(("text", "json")),
     max_elements: int = _max_elements(), max_memory: str = _max_memory(), values: str = _values(),
     debug: bool = _debug(), export: str = _export(), width: int = _width(), force: bool = _force(),
@@ -37,7 +37,8 @@ def compare(
     """
     _check_format(fmt, ("text", "json"))
     check_values(values)
-    spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, dtype=dtype, input=input, eager=eager,
+    spec = build_spec(rate=rate, shape=shape, batch=parse_batches(batch, "compare")[0], seed=seed, dtype=dtype,
+                      input=input, eager=eager,
                       max_elements=max_elements, max_memory=max_memory)
     check_rate_one(spec.rate, "compare", "masks to compare")
     out = _output(ctx, export, width, force, theme)
@@ -74,7 +75,7 @@ def versions(
              epilog=exits(ExitStatus.REFUSED))
 def stats(
     ctx: typer.Context,
-    api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape(None), batch: int = _batch(),
+    api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape(None), batch: str = _batch(),
     trials: int = typer.Option(1000, "--trials", metavar="T", help="How many masks: the same layer or function "
                                "is called T times, 2 to 1,000,000."),
     seed: str = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(), fmt: str = _format(("text", "json")),
@@ -102,8 +103,8 @@ def stats(
     """
     _check_format(fmt, ("text", "json"))
     rate, shape = _defaults(api, rate, None, shape)
-    spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
-                      input="ones", max_elements=max_elements, api=api, rng=rng, max_memory=max_memory)
+    spec = build_spec(rate=rate, shape=shape, batch=parse_batches(batch, "stats")[0], seed=seed,
+                      noise_shape=noise_shape, dtype=dtype, input="ones", max_elements=max_elements, api=api, rng=rng, max_memory=max_memory)
     check_rate_one(spec.rate, "stats", "masks to count")
     from .. import stats as core
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from ..apis import APIS, DEFAULT_API
-from ..spec import DEFAULT_MAX_ELEMENTS, DTYPES, FULL_UP_TO, INPUTS, MAX_CALLS, POLICIES, UsageError
+from ..spec import DEFAULT_MAX_ELEMENTS, DTYPES, FULL_UP_TO, INPUTS, MAX_BATCHES, MAX_CALLS, POLICIES, UsageError
 
 
 API_NAMES = ", ".join(f"{name} (default)" if name == DEFAULT_API else name for name in APIS)
@@ -21,8 +21,12 @@ def _shape(default):
                         "while the graph is built, e.g. None,4 or None,None,8 or 2,3.")
 
 
-def _batch():
-    return typer.Option(3, "--batch", metavar="N", help="The size every None takes at run time.")
+def _batch(several: bool = False):
+    if not several:
+        return typer.Option("3", "--batch", metavar="N", help="The size every None takes at run time.")
+    return typer.Option("3", "--batch", metavar="N[,N]", help=f"The size every None takes at run time, or up to "
+                        f"{MAX_BATCHES} sizes, e.g. 3,5: the same traced function is called once on each, in order "
+                        "(with --calls N, the list N times over; every call counts towards the --calls cap).")
 
 
 def _seed():
@@ -32,7 +36,8 @@ def _seed():
 
 def _calls():
     return typer.Option(1, "--calls", metavar="N", help=f"Call the same layer or function N times (1 to {MAX_CALLS}) "
-                        "on the same input, through one tf.function: see whether the masks repeat, and why.")
+                        "on the same input, through one tf.function: see whether the masks repeat, and why. With "
+                        "--batch 3,5 the list is played N times over, and every call counts.")
 
 
 def _layer_dtype():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from ..errors import ExitStatus, LibraryRefused, exits, refused
-from ..spec import build_spec, check_values
+from ..spec import build_spec, check_values, parse_batches
 from .base import Command, _output, app, env_of, failed
 from .options import (_api, _batch, _calls, _check_format, _debug, _defaults, _dtype, _eager, _export, _force, _format,
                       _input, _keep_prob, _layer_dtype, _max_elements, _max_memory, _noise, _plumbing, _policy, _rate,
@@ -16,7 +16,7 @@ from .options import (_api, _batch, _calls, _check_format, _debug, _defaults, _d
              epilog=exits(ExitStatus.CHECK_FAILED, ExitStatus.REFUSED, ExitStatus.MISSING))
 def run(
     ctx: typer.Context,
-    rate: str = _rate(None), shape: str = _shape(...), batch: int = _batch(), seed: str = _seed(),
+    rate: str = _rate(None), shape: str = _shape(...), batch: str = _batch(several=True), seed: str = _seed(),
     calls: int = _calls(), layer_dtype: str = _layer_dtype(), policy: str = _policy(),
     noise_shape: str = _noise(), dtype: str = _dtype(), input: str = _input(), eager: bool = _eager(),
     api: str = _api(), rng: str = _rng(), keep_prob: str = _keep_prob(), training: bool = _training(),
@@ -55,6 +55,7 @@ def run(
       dropout-trace run --api tf-keras --rng stateful --rate 0.3 --shape None,4
       dropout-trace run --api tf.compat.v1.nn.dropout --keep-prob 0.7 --shape None,4
       dropout-trace run --rate 0.3 --shape None,4 --calls 3
+      dropout-trace run --rate 0.3 --shape None,4 --batch 3,5
       dropout-trace run --api keras.random.dropout --rate 0.3 --shape None,4 --calls 3
       dropout-trace run --rate 0.3 --shape None,4 --dtype bfloat16
       dropout-trace run --rate 0.3 --shape None,4 --replicas 2
@@ -105,7 +106,7 @@ def _exit_for(trace) -> None:
 def chain(
     ctx: typer.Context,
     api: str = _api(), rng: str = _rng(), rate: str = _rate(None), shape: str = _shape(None),
-    batch: int = _batch(), seed: str = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(),
+    batch: str = _batch(), seed: str = _seed(), noise_shape: str = _noise(), dtype: str = _dtype(),
     eager: bool = _eager(), keep_prob: str = _keep_prob(), training: bool = _training(),
     rate_tensor: bool = _rate_tensor(), plumbing: bool = _plumbing(),
     source: bool = typer.Option(False, "--source", help="Show each landmark function's full installed source, "
@@ -128,8 +129,8 @@ def chain(
     """
     _check_format(fmt, ("text", "json"))
     rate, shape = _defaults(api, rate, keep_prob, shape)
-    spec = build_spec(rate=rate, shape=shape, batch=batch, seed=seed, noise_shape=noise_shape, dtype=dtype,
-                      eager=eager, max_elements=max_elements, api=api, rng=rng, keep_prob=keep_prob,
+    spec = build_spec(rate=rate, shape=shape, batch=parse_batches(batch, "chain")[0], seed=seed,
+                      noise_shape=noise_shape, dtype=dtype, eager=eager, max_elements=max_elements, api=api, rng=rng, keep_prob=keep_prob,
                       training=training, rate_tensor=rate_tensor, max_memory=max_memory)
     out = _output(ctx, export, width, force, theme)
     from ..trace import trace_run

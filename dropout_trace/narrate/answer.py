@@ -5,8 +5,9 @@ from __future__ import annotations
 from ..apis import APIS
 from ..facts import Facts
 from . import cases
+from .batches import batches_summary
 from ..spec import shape_text
-from .words import listed, num, plural
+from .words import listed, num, plural, times
 
 
 
@@ -27,7 +28,7 @@ def probabilities_line(f: Facts) -> str | None:
 def kept_line(f: Facts, check) -> str:
     p = f.probabilities
     expected = f"P(keep) = {num(p.p_keep)}" if p else f"1 - rate = {num(1 - f.rate)}"
-    line = f"kept {check.kept:,} of {check.total:,} = {check.kept_fraction:.1%}   (expected {expected}"
+    line = ("call 1: " if f.sizes_differ else "") + f"kept {check.kept:,} of {check.total:,} = {check.kept_fraction:.1%}   (expected {expected}"
     independent = f.draws
     if f.keeps_none or f.keeps_all:  # a certain outcome: the sample's size changes nothing
         line += f"; {'no draw in [0, 1) reaches' if f.keeps_none else 'every draw reaches'} {cases.stored_rate(f)}"
@@ -38,8 +39,9 @@ def kept_line(f: Facts, check) -> str:
 
 def _zeroed_short(f: Facts) -> str:
     every = "every one" if f.zeros_out == f.elements else f"{f.zeros_out:,}"
+    whose = "call 1's" if f.sizes_differ else "the"
     return (f"At rate 1 the call returned before any noise shape or draw existed: of the {plural(f.elements, 'element')} "
-            f"of the {shape_text(f.run_shape)} output, {every} is 0.")
+            f"of {whose} {shape_text(f.run_shape)} output, {every} is 0.")
 
 
 def in_short(f: Facts) -> str | None:
@@ -47,16 +49,21 @@ def in_short(f: Facts) -> str | None:
         return _zeroed_short(f)
     if not f.dropped or f.noise_runtime is None:
         return None
-    return f"{cases.noise(f).short(f)}, and the sampler drew {plural(f.draws, 'uniform')}: {cases.sharing(f).short(f)}."
+    return f"{cases.noise(f).short(f)}, and the sampler drew {cases.drawn(f)}: {cases.sharing(f).short(f)}."
 
 
 def answer_first(f: Facts) -> str:
     """The learner's question answered for this run, for the top of the screen: x's shape while tracing next to
     its run-time shape, where the mask's shape came from, and how many draws that gave (at most four lines)."""
-    if f.mode == "eager":
+    if f.mode == "eager" and f.sizes_differ:
+        shape = f"There was no trace to share: x was {cases.run_shapes(f)}, each concrete from the start"
+    elif f.mode == "eager":
         shape = f"x was {shape_text(f.run_shape)} from the start, with nothing traced"
     elif not f.calls:  # refused while tracing: no call of the graph ever ran
         shape = f"While tracing, x was {shape_text(f.shape)}; the graph never ran"
+    elif f.sizes_differ:  # one trace, several run-time shapes: Python saw the static one only
+        shape = (f"Python saw x as {shape_text(f.shape)} {times(f.trace_count)}, while tracing; the graph then ran "
+                 f"on {cases.run_shapes(f)}")
     else:
         each = f" on each of its {len(f.replicas)} replicas" if f.replicas else ""
         shape = f"While tracing, x was {shape_text(f.shape)}; when the graph ran, {shape_text(f.run_shape)}{each}"
@@ -79,13 +86,15 @@ def in_short_brief(f: Facts) -> str | None:
     if not f.dropped or f.noise_runtime is None:
         return None
     said = cases.noise(f).short_brief(f)
-    return f"{said}; the sampler drew {plural(f.draws, 'uniform')}, {cases.sharing(f).short_brief(f)}."
+    return f"{said}; the sampler drew {cases.drawn(f)}, {cases.sharing(f).short_brief(f)}."
 
 
 def calls_summary(f: Facts) -> list[str]:
     """Several calls: whether the masks repeat, and why, from the states and seeds captured per call."""
     if len(f.calls) < 2:
         return []
+    if f.sizes_differ:
+        return batches_summary(f)
     traced = ("" if f.mode == "eager" else
               f"One tf.function, traced {plural(f.trace_count, 'time')} and called {plural(len(f.calls), 'time')}. ")
     if f.masks_repeat is None:
@@ -110,6 +119,8 @@ def calls_summary(f: Facts) -> list[str]:
 def check_rows(f: Facts, c) -> list[tuple[bool | None, str]]:
     calls = f" in each of the {len(f.calls)} calls" if len(f.calls) > 1 else ""
     every = "for the 1 draw" if c.draws == 1 else f"for all {plural(c.draws, 'draw')}"
+    if f.sizes_differ:  # each call drew its own number
+        every, calls = f"for each call's {cases.drawn(f, 'draw')}", ""
     rows = [(c.mask_matches, f"keep_mask == (random >= rate) {every}{calls}" if c.dropped
              else "no mask was drawn: the library returned before sampling")]
     if c.zeroed:
@@ -138,7 +149,11 @@ def check_rows(f: Facts, c) -> list[tuple[bool | None, str]]:
                            "replays only Keras 3 layers from the seed they drew"))
     elif not c.dropped:
         what = "all zeros" if c.zeroed else "the input, unchanged"
-        rows.append((c.fresh_layer_equal, f"output of call 1 == a fresh call's output: {what}"))
+        every = len(c.per_call) > 1 and all(k.fresh_equal is not None for k in c.per_call)
+        if every:  # each call replayed in order, as for a draw
+            rows.append((all(k.fresh_equal for k in c.per_call), f"each call's output == a fresh call's output: {what}"))
+        else:
+            rows.append((c.fresh_layer_equal, f"output of call 1 == a fresh call's output: {what}"))
     else:
         ref = APIS[f.api].reference(f.rng)
         if f.seed is None and c.reference_seed is not None:
@@ -146,7 +161,23 @@ def check_rows(f: Facts, c) -> list[tuple[bool | None, str]]:
         if f.keeps_none or f.keeps_all:  # every seed gives this output: the row cannot tell seeds apart
             ref += (f"; at P(keep) {num(f.probabilities.p_keep)} any seed gives this output, so this row does not "
                     "test the seeds")
-        rows.append((c.fresh_layer_equal, f"output of call 1 == {ref}"))
+        rows += _replayed_rows(f, c, ref)
+    return rows
+
+
+def _replayed_rows(f: Facts, c, ref: str) -> list[tuple[bool | None, str]]:
+    """The public API's replay: of call 1, or of every call in order (each then meets the state its call met)."""
+    per = c.per_call
+    if len(per) < 2:
+        return [(c.fresh_layer_equal, f"output of call 1 == {ref}")]
+    known = [k.fresh_equal for k in per if k.fresh_equal is not None]
+    how = " through one tf.function" if f.mode == "graph" else ", eagerly"
+    inputs = "on the same inputs " if f.sizes_differ else "again "
+    rows = [(all(known) if known else None,
+             f"each call's output == {ref}, called {inputs}in the same order{how}, so with the state each call used"
+             if len(known) == len(per) else f"output of call 1 == {ref}")]
+    if len(known) < len(per):
+        rows.append((None, f"calls 2 to {len(per)}: no replay of theirs was recorded"))
     return rows
 
 
@@ -160,7 +191,10 @@ def check_brief(f: Facts, c) -> list[tuple[bool | None, str]]:
     elif c.fresh_layer_equal is None:
         rows.append((None, "not replayed"))
     else:
-        rows.append((c.fresh_layer_equal, "a fresh call agrees" if c.fresh_layer_equal else "a fresh call differs"))
+        fresh = c.fresh_layer_equal and all(k.fresh_equal is not False for k in c.per_call)
+        many = len(c.per_call) > 1
+        rows.append((fresh, ("fresh calls agree" if many else "a fresh call agrees") if fresh else
+                     ("a fresh call differs")))
     return rows
 
 

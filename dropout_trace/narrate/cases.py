@@ -6,12 +6,13 @@ A new view (a handout, a notebook cell) adds a column here instead of deciding t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
 from ..facts import NOISE_ORIGINS, Facts
 from ..spec import shape_text
-from .words import axes, listed, num, plural
+from .words import axes, counts_in_turn, in_turn, listed, num, plural
 
 Words = Callable[[Facts], str]
 
@@ -29,7 +30,32 @@ def _static(f: Facts) -> str:
 
 
 def _run(f: Facts) -> str:
+    """The noise shape's run-time value; where the calls' sizes differ (--batch 3,5), each call's in turn."""
+    if f.sizes_differ and all(c.noise_shape is not None for c in f.calls):
+        return in_turn([listed(c.noise_shape) for c in f.calls])
     return listed(f.noise_runtime or [])
+
+
+def drawn(f: Facts, word: str = "uniform") -> str:
+    """How many uniforms were drawn: call 1's count, or each call's in turn where the calls' sizes differ."""
+    if f.sizes_differ:
+        return counts_in_turn([c.draws for c in f.calls], word)
+    return plural(f.draws, word)
+
+
+def elements(f: Facts) -> str:
+    """How many elements x had: call 1's count, or each call's in turn where the calls' sizes differ."""
+    if f.sizes_differ:
+        return counts_in_turn([math.prod(c.run_shape) for c in f.calls], "element")
+    return plural(f.elements, "element")
+
+
+def run_shapes(f: Facts) -> str:
+    """x's run-time shape, as Python prints it: call 1's, or each call's in turn where they differ (with the calls
+    a round of sizes spans, once: the noise shapes and draws that follow are said a round at a time)."""
+    if f.sizes_differ:
+        return in_turn([shape_text(s) for s in f.run_shapes], rounds=True)
+    return shape_text(f.run_shape)
 
 
 def _while_tracing(f: Facts, what: str) -> str:
@@ -129,14 +155,14 @@ def _also(f: Facts) -> str:
 
 
 def _draws_for(f: Facts) -> str:
-    return f"{plural(f.draws, 'draw')} for {plural(f.elements, 'element')}"
+    return f"{drawn(f, 'draw')} for {elements(f)}"
 
 
 # How the draws serve the elements (Facts.sharing). `short` and `short_brief` follow "the sampler drew N uniforms".
 SHARING = {
     "per_element": Said(
         idea=lambda f: "one draw per element: every sample in the batch gets its own numbers",
-        brief=lambda f: f"{plural(f.draws, 'draw')}, one per element",
+        brief=lambda f: f"{drawn(f, 'draw')}, one per element",
         short=lambda f: ("one per element of replica 0's rows, so each of its samples got its own (across replicas, "
                          "see Replicas)" if f.replicas else "one per element, so every sample got its own"),
         short_brief=lambda f: ("one per element of replica 0's rows" if f.replicas else
@@ -144,14 +170,14 @@ SHARING = {
     "batch": Said(
         idea=lambda f: (f"{_draws_for(f)}: every sample in the batch shares the same draws "
                         f"({_also(f)}along {axes(f.shared_axes)})"),
-        brief=lambda f: f"{plural(f.draws, 'draw')} shared by every sample",
-        short=lambda f: f"shared by every sample in the batch, across {plural(f.elements, 'element')}",
+        brief=lambda f: f"{drawn(f, 'draw')} shared by every sample",
+        short=lambda f: f"shared by every sample in the batch, across {elements(f)}",
         short_brief=lambda f: "shared by every sample in the batch"),
     "axes": Said(
         idea=lambda f: (f"{_draws_for(f)}: one draw serves every element along {axes(f.shared_axes)}, and each sample "
                         "still gets its own"),
-        brief=lambda f: f"{plural(f.draws, 'draw')}, each shared along {axes(f.shared_axes)}",
-        short=lambda f: f"each shared along {axes(f.shared_axes)}, across {plural(f.elements, 'element')}",
+        brief=lambda f: f"{drawn(f, 'draw')}, each shared along {axes(f.shared_axes)}",
+        short=lambda f: f"each shared along {axes(f.shared_axes)}, across {elements(f)}",
         short_brief=lambda f: f"each shared along {axes(f.shared_axes)}"),
 }
 

@@ -87,7 +87,7 @@ def _idea_seed(stage, f):
                     "call: it reads the state and adds [0, 1], so each call gets a fresh, reproducible seed.")
     elif f.state_kind == "constant_seed":
         text = ("The seed is a constant: nothing advances between calls, so every call with this seed draws the "
-                "same mask.")
+                "same mask" + (" for the same size." if f.sizes_differ else "."))
     elif f.state_kind == "generator" and f.seed is None:  # _create_seed picked it: random.randint, unless set
         text = ("A tf.random.Generator holds the state in a variable; each draw advances it, so every call gets a "
                 "new mask. No seed was given, so the generator started from a seed the library picked at random: "

@@ -185,11 +185,14 @@ def brief_calls(trace: Trace, width: int) -> Group | None:
     f = trace.facts
     if len(trace.calls) < 2:
         return None
-    has_state = any(cf.state_before is not None or cf.state_after is not None for cf in f.calls)
-    names = ["call"] + (["state before → after"] if has_state else []) + ["seed used", "kept", "mask"]
+    # with several sizes the states go into the summary's words, so each call's shape and draws have the room
+    has_state = not f.sizes_differ and any(cf.state_before is not None or cf.state_after is not None
+                                           for cf in f.calls)
+    sizes = ["x at run time", "draws"] if f.sizes_differ else []  # --batch 3,5: each call's own size
+    names = ["call"] + sizes + (["state before → after"] if has_state else []) + ["seed used", "kept", "mask"]
     table = plain_table(names)
     for c, cf in zip(trace.calls, f.calls):
-        cells = [str(c.index)]
+        cells = [str(c.index)] + ([dims(cf.run_shape), f"{cf.draws:,}"] if sizes else [])
         if has_state:
             cells.append(f"{state_text(cf.state_before)} → {state_text(cf.state_after)}")
         cells += [state_text(cf.seed_used), "-" if cf.kept is None else f"{cf.kept:,}"]
@@ -197,7 +200,8 @@ def brief_calls(trace: Trace, width: int) -> Group | None:
         if cf.same_mask_as_first and c.index > 1:
             mask.append("  same as call 1", style="dim")
         table.add_row(*cells, mask)
-    return Group(table, *[Prose(line) for line in narrate.calls_summary(f)])
+    words = narrate.batches_brief(f) if f.sizes_differ else narrate.calls_summary(f)
+    return Group(table, *[Prose(line) for line in words])
 
 
 def brief_replicas(trace: Trace, width: int) -> Group | None:

@@ -25,10 +25,11 @@ def header_block(trace: Trace) -> Group:
     f = trace.facts
     table.add_row("call", Text(trace.call, style="bold cyan"))
     table.add_row("mode", Prose(narrate.mode_line(f, signature(trace))))
+    run = narrate.run_shapes(f) if f.sizes_differ else dims(trace.run_shape)
     if trace.mode == "graph":
-        shapes = f"shape {dims(trace.shape)} while tracing → {dims(trace.run_shape)} at run time"
+        shapes = f"shape {dims(trace.shape)} while tracing → {run} at run time"
     else:
-        shapes = f"shape {dims(trace.run_shape)}"
+        shapes = f"shape {run}"
     table.add_row("input", Prose(f"{trace.input_kind} values, {trace.dtype}, {shapes}"))
     if trace.noise_shape is not None:
         table.add_row("noise", Prose(f"noise_shape={dims(trace.noise_shape)}: a size-1 axis shares one draw"))
@@ -143,11 +144,30 @@ def skipped_block(first: int, stages: list[Stage]) -> Group:
                  indented(Prose(narrate.stopped(stages[0].stopped), style="yellow"), (0, 0, 0, 2)))
 
 
+def batches_block(trace: Trace) -> Group:
+    """--batch 3,5: the one trace (or none, eagerly), then each call's run-time shape, noise shape, draws and mask."""
+    f = trace.facts
+    table = plain_table(["call", "x at run time", "noise shape", "draws", "seed used", "kept", "mask"])
+    for c, cf in zip(trace.calls, f.calls):
+        mask = (grid(np.broadcast_to(c.keep_mask, c.output.shape).reshape(c.output.shape[0], -1), "mask", 40)
+                if c.keep_mask is not None else Text("no draw"))
+        same = Text("  same as call 1" if cf.same_mask_as_first and c.index > 1 else "", style="dim")
+        table.add_row(str(c.index), dims(cf.run_shape), "-" if cf.noise_shape is None else dims(cf.noise_shape),
+                      f"{cf.draws:,}", state_text(cf.seed_used), "-" if cf.kept is None else f"{cf.kept:,}",
+                      Text.assemble(mask, same))
+    parts = [Headline("Batches", narrate.batches_title(f)), indented(table, (0, 0, 0, 2))]
+    for line in narrate.calls_summary(f):
+        parts.append(indented(Prose(line), (1, 0, 0, 2)))
+    return Group(*parts)
+
+
 def calls_block(trace: Trace, width: int) -> Group | None:
     """Several calls of the same layer or function: state before and after, and each call's mask."""
     f = trace.facts
     if len(trace.calls) < 2:
         return None
+    if f.sizes_differ:
+        return batches_block(trace)
     table = Table(box=None, show_header=True, header_style="dim", pad_edge=False, padding=(0, 2, 0, 0))
     for name in ("call", "state before", "state after", "seed used", "kept"):
         table.add_column(name, no_wrap=True)

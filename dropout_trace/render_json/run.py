@@ -39,6 +39,14 @@ def _call_json(c, tensors: Tensors, prefix: str) -> dict:
             "output": tensors.add(c.output, f"{prefix}call_{c.index}_output")}
 
 
+def _call_facts_json(cf, k) -> dict:
+    """What one call ran on and drew (--batch 3,5 gives each call its own size), and its part of the check."""
+    return {"run_shape": list(cf.run_shape), "noise_shape": None if cf.noise_shape is None else list(cf.noise_shape),
+            "draws": cf.draws, "kept": cf.kept,
+            "check": None if k is None else {"mask_matches": k.mask_matches, "bit_exact": k.bit_exact,
+                                             "fresh_equal": k.fresh_equal}}
+
+
 def _replicas_json(trace: Trace, tensors: Tensors) -> list | None:
     """--replicas: each replica's state, seeds, mask and check; None without --replicas."""
     from .. import narrate
@@ -91,7 +99,8 @@ def trace_json(trace: Trace, values: str | None = None) -> dict:
     # the run's own tensors keep their names, each in its own entry (rate 0's output equals its input)
     for name, a in trace.tensors.items():
         tensors.add(a, name, own=True)
-    calls = [_call_json(c, tensors, "") for c in trace.calls]
+    calls = [{**_call_json(c, tensors, ""), **_call_facts_json(cf, k)}
+             for c, cf, k in zip(trace.calls, f.calls, check.per_call if check else [None] * len(f.calls))]
     stages = [_stage_json(s, f, tensors) for s in trace.stages]
     return document({
         "api": trace.api,
@@ -106,6 +115,7 @@ def trace_json(trace: Trace, values: str | None = None) -> dict:
         "input": trace.input_kind,
         "mode": trace.mode,
         "trace_count": f.trace_count,
+        "batches": list(trace.spec.sizes),
         "versions": trace.versions,
         "notes": narrate.notes(f),
         "chain": [{"function": fr.function, "file": fr.file, "line": fr.line, "plumbing": fr.plumbing,

@@ -17,7 +17,7 @@ from test_snapshots import recorded
 GOLDEN = Path(__file__).parent.parent / "golden"  # tests/golden
 WIDTH = 100
 CASES = {"none4": "keras_none4", "noise_rows": "keras_noise_rows", "rate0": "keras_rate0",
-         "eager_bf16": "keras_eager_bf16", "rank3": "keras_rank3"}
+         "eager_bf16": "keras_eager_bf16", "rank3": "keras_rank3", "batches": "keras_batches"}
 
 
 def render(trace, width=WIDTH, plumbing=False) -> str:
