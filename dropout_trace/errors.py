@@ -44,8 +44,10 @@ def exits(*statuses: ExitStatus) -> str:
 def fail(message: str, status: ExitStatus, env) -> int:
     """The one-line error on env's stderr (env: an env.Env, or anything with stdout and stderr), and its
     status. It may echo what the user typed, so controls are escaped and long values cut."""
+    from . import status as status_line
     from .untrusted import one_line
 
+    status_line.clear()  # a status line saying what the command was doing goes first
     env.stdout.flush()  # what the command printed comes first
     env.stderr.write(f"{PROG}: error: {one_line(message)}\n")
     return int(status)

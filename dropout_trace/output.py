@@ -123,6 +123,9 @@ class Output:
 
     def emit(self, fmt: str, text=None, data=None, raw: str | None = None) -> None:
         """Print as --format asks (text(console), data() as JSON, or a raw string), then export if asked."""
+        from . import status
+
+        status.clear()  # what the command said it was doing while it worked goes before its output
         if fmt == "json" or (data is not None and self.path is not None and self.path.suffix.lower() == ".json"):
             made = data()  # once, for the screen and the export alike
             data = lambda: made  # noqa: E731

@@ -43,6 +43,16 @@ def import_tensorflow(logical_cpus: int | None = None):
         if logical_cpus:
             split_cpu(tf, logical_cpus)
         return tf, sys.modules["keras"]
+    from . import status
+
+    status.say("loading TensorFlow (a few seconds, once per process)…")
+    try:
+        return _import(logical_cpus)
+    finally:
+        status.clear()
+
+
+def _import(logical_cpus: int | None):
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as parked:

@@ -40,7 +40,10 @@ def capture(spec: RunSpec, table: dict | None = None) -> Snapshot:
 
 
 def _capture(spec: RunSpec, table: dict | None) -> Snapshot:
+    from . import status
+
     tf, keras = import_tensorflow(spec.replicas)
+    status.say("running the Dropout call under the recorder…")
     landmarks = landmarks_for(spec, table)
     run = ReplicaRun(spec, tf, landmarks) if spec.replicas else Run(spec, tf, landmarks)
     freezer = Freezer(tf, run, landmarks)

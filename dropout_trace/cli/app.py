@@ -45,7 +45,9 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
     from ..tfstate import isolated
 
     signalled = {signal.SIGINT: ExitStatus.INTERRUPTED, signal.SIGTERM: ExitStatus.TERMINATED}
-    with signals_raise() as signals:
+    from .. import status as status_line
+
+    with signals_raise() as signals, status_line.line(env.stderr, env.environ):
         try:
             with isolated():  # the caller's TensorFlow settings neither shape the trace nor are changed by it
                 result = app(args=argv, prog_name=PROG, standalone_mode=False,  # typer makes Ctrl-C 130

@@ -155,6 +155,7 @@ def _way(name: str, legacy: str | None, python: int, found: dict) -> Way | WayFa
 
 
 def compute(p) -> Keras2VsKeras3:
+    from .. import status
     from ..pause import Children
 
     by_env: dict[str | None, list[str]] = {}
@@ -168,8 +169,11 @@ def compute(p) -> Keras2VsKeras3:
                                                        for n in names)],
                      env=_env(legacy), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for legacy, names in by_env.items()}
-        measured = {}
+        measured, total = {}, len(by_env)
         for python, (legacy, names) in enumerate(by_env.items(), 1):
+            status.say(f"measuring in {total} fresh Pythons at once (each loads TensorFlow): "
+                       f"{python - 1} of {total} done…")
             for name, found in zip(names, _results(procs[legacy], len(names))):
                 measured[name] = _way(name, legacy, python, found)
+        status.say(f"measuring in {total} fresh Pythons at once: {total} of {total} done")
         return Keras2VsKeras3(rate=p.rate, seed=p.seed, ways={name: measured[name] for name in WAYS})

@@ -73,6 +73,9 @@ def _subprocess(p) -> dict:
     """TensorFlow here started with one CPU device and cannot be split now: trace both APIs in a fresh process."""
     from ..pause import Children
 
+    from .. import status
+
+    status.say("tracing both APIs under MirroredStrategy in a fresh Python (it loads TensorFlow)…")
     with Children() as children:  # ended and reaped on a timeout, Ctrl-C or SIGTERM
         proc = children.start([sys.executable, "-m", __name__, repr(p.rate), str(p.seed)], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
