@@ -14,7 +14,6 @@ from .walkthrough import FOLDER, INTERRUPTED, TERMINATED, Block, Lesson
 def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
     """Show the prose and run each block in order, on out's console (recorded when out exports); each
     command runs through the one runner in the lesson's env: out's, with its console and streams onto it."""
-    from rich.markdown import Markdown
 
     from .pause import Quit
     from .steps import stepping
@@ -40,13 +39,15 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
     with stepping(console, env.stdin, on=step) as steps:
         coming, running = start, False  # the block to go on from, should the user stop here
         try:
-            for part in parts:
+            paused = False  # the step of the block coming has begun (at its heading)
+            for k, part in enumerate(parts):
                 if isinstance(part, str):
-                    console.print(Markdown(part, hyperlinks=False))  # a link's target is shown, not hidden
+                    paused = _prose(part, parts[k + 1] if k + 1 < len(parts) else None, console, steps, len(blocks))
                     continue
                 coming = part.number
-                if steps is not None:
+                if steps is not None and not paused:
                     steps.pause(f"block {part.number} of {len(blocks)}")
+                paused = False
                 if not started:
                     _start_tensorflow(lesson)
                     started = True
@@ -57,11 +58,41 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
                     break
                 coming += 1
         except Quit:
-            console.print(f"stopped {'in' if running else 'before'} block {coming}; go on with: {PROG} walkthrough "
-                          f"play {_name(lesson)} --from {coming}", style="dim", markup=False, highlight=False)
+            steps.said(f"stopped {'in' if running else 'before'} block {coming}; go on with: {PROG} walkthrough "
+                       f"play {_name(lesson)} --from {coming}")
     if out.path is not None:
         _save(out, console)
     return status
+
+
+def _prose(text: str, coming, console, steps, total: int) -> bool:
+    """Show prose (a link's target is shown, not hidden). In step mode the step of the block coming begins
+    at the heading that introduces it, so that the heading, the prose, the output and the questions under
+    it share a screen; True when that pause was taken here."""
+    from rich.markdown import Markdown
+
+    from .pause import Quit
+
+    paused = False
+    before, intro = _at_heading(text) if steps is not None and isinstance(coming, Block) else (text, "")
+    for piece in (before, intro):
+        if piece is intro and intro:
+            steps.pause(f"block {coming.number} of {total}")
+            paused = True
+        if piece.strip():
+            console.print(Markdown(piece, hyperlinks=False))
+        if steps is not None and steps.quit:
+            raise Quit
+    return paused
+
+
+def _at_heading(text: str) -> tuple[str, str]:
+    """The prose before its last heading, and from that heading on ("" when it has none)."""
+    lines = text.splitlines()
+    heads = [i for i, line in enumerate(lines) if line.startswith("#")]
+    if not heads:
+        return text, ""
+    return "\n".join(lines[:heads[-1]]), "\n".join(lines[heads[-1]:])
 
 
 def _name(lesson: Lesson) -> str:

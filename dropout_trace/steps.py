@@ -27,7 +27,7 @@ from .pause import Quit
 
 NEXT, BACK, QUIT = "next", "back", "quit"
 KEYS = {" ": NEXT, "\r": NEXT, "\n": NEXT, "b": BACK, "B": BACK, "q": QUIT, "Q": QUIT, "\x04": QUIT, "": QUIT}
-HINT = "Space: on · b: back · q: quit"
+HINT = "Space: next · b: back · q: quit"
 ERASE_LINE = "\r\x1b[2K"
 CLEAR_SCREEN = "\x1b[H\x1b[2J"
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
@@ -105,8 +105,10 @@ class Steps:
 
     # -- the console's file -----------------------------------------------------------------------------
     def write(self, text: str) -> int:
+        """Print `text`, pausing where the screen fills. Never raises Quit: it is called from inside the
+        console's own write, which would keep what it was writing and write it again. After q, what is
+        printed is dropped (the command is stopping); said() writes the line that says so."""
         if self.quit:
-            self.file.write(text)
             return len(text)
         for piece in text.splitlines(keepends=True):
             if not piece.endswith("\n"):  # shown at once; counted when its newline comes
@@ -115,7 +117,8 @@ class Steps:
                 continue
             need = rows_of(self.open + piece, self.columns)
             if self.used and self.used + need > self.rows - 1:  # the last row is the pause line's
-                self._pause(f"the rest of {self.showing}" if self.showing else "more")
+                if not self._pause(f"the rest of {self.showing}" if self.showing else "more"):
+                    return len(text)  # q: the rest is dropped
             self.pages[-1].append(self.open + piece)
             self.used += need
             self.open = ""
@@ -136,11 +139,18 @@ class Steps:
         """The step printed so far ends here; wait for a key. `what` names the step that comes next."""
         if self.quit:
             raise Quit
-        if self.used or self.open:
-            self._pause(what)
+        if (self.used or self.open) and not self._pause(what):
+            raise Quit
         self.showing = what
 
-    def _pause(self, what: str) -> None:
+    def said(self, text: str) -> None:
+        """A line straight onto the screen, past the pauses (and never into an export): after q, where
+        printing has stopped, the line that says where and how to go on."""
+        self.file.write(f"\x1b[2m{text}\x1b[0m\n" if wants_colour(self.file, self.environ) else f"{text}\n")
+        self.file.flush()
+
+    def _pause(self, what: str) -> bool:
+        """Wait at the end of a step; False when q was pressed (quit is set)."""
         if self.open:  # the prompt gets a line of its own; the rest of that line starts the next step
             self.pages[-1].append(self.open + "\n")
             self.file.write("\n")
@@ -157,13 +167,14 @@ class Steps:
                 at = max(at - 1, 0)
             elif key == QUIT:
                 self.quit = True
-                raise Quit
+                return False
             else:
                 continue
             self.file.write(CLEAR_SCREEN + "".join(self.pages[at]))
         self.pages.append([])
         self.used = 0
         self.file.flush()
+        return True
 
     def _ask(self, what: str) -> str:
         """Show the pause line, read keys until one means something, and erase the line whatever happens

@@ -27,7 +27,8 @@ reader is told to run (exit 0). Option spans (`--eager`, `--dtype bfloat16`) wit
 it again" in the paragraph are that block's command, with the option set (exit 0).
 
 The output side: a section is a line at column 0 of stdout; its title is the text before two spaces
-or a rule; "N · title" and "N–M · title" are stages N (to M).
+or a rule; "N · title" and "N–M · title" are stages N (to M), and so are --brief's rows "N name" and
+"N–M not reached: ...".
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ SPAN = re.compile(r"`([^`]+)`")
 OPTION = re.compile(r"^(--[a-z][\w-]*)(?: (\S+))?$")
 REFUSAL_PROSE = re.compile(r"which function raised", re.I)
 AGAIN = re.compile(r"\bRun it again\b")
-TITLE = re.compile(r"^(?:(?P<first>\d+)(?:[–-](?P<last>\d+))? · )?(?P<title>.*?)(?:  | ─|$)")
+TITLE = re.compile(r"^(?:(?P<first>\d+)(?:[–-](?P<last>\d+))?(?: · | (?=[a-z])))?(?P<title>.*?)(?:  | ─|$)")
 
 
 class NotUnderstood(ValueError):
@@ -256,9 +257,12 @@ def _shows(text: str, span: str) -> bool:
 
 
 def _has_table(text: str) -> bool:
-    """Two consecutive indented lines, each with columns apart by two spaces or more."""
-    rows = [bool(re.match(r"^\s+\S.*?\S {2,}\S", line)) for line in text.splitlines()]
-    return any(a and b for a, b in zip(rows, rows[1:]))
+    """Two consecutive indented lines, each with columns apart by two spaces or more; or, as --brief draws
+    its tables from column 0, two consecutive lines of four columns or more."""
+    lines = text.splitlines()
+    indented = [bool(re.match(r"^\s+\S.*?\S {2,}\S", line)) for line in lines]
+    wide = [len(re.findall(r"\S {2,}(?=\S)", line)) >= 3 for line in lines]
+    return any(a and b for rows in (indented, wide) for a, b in zip(rows, rows[1:]))
 
 
 def unmet(ref: Ref, outputs: list[str], lesson: Lesson, section: Section) -> str | None:

@@ -24,7 +24,7 @@ def read_until(fd: int, needle: bytes | None = None, timeout: float = 60, seen: 
     return seen
 
 
-PAUSE = re.compile(rb"(?:\x1b\[2m)?\xe2\x94\x80\xe2\x94\x80 next: (.*?) \xc2\xb7 Space: on \xc2\xb7 b: back \xc2\xb7 q: quit "
+PAUSE = re.compile(rb"(?:\x1b\[2m)?\xe2\x94\x80\xe2\x94\x80 next: (.*?) \xc2\xb7 Space: next \xc2\xb7 b: back \xc2\xb7 q: quit "
                    rb"\xe2\x94\x80\xe2\x94\x80(?:\x1b\[0m)?")
 
 

@@ -4,6 +4,7 @@ or stage its prose names is in that command's real output (tests/lesson_text.py 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +118,19 @@ def test_the_player_shows_an_expected_status_as_a_comment_and_runs_on(tf, tmp_pa
     ran = inproc.run("walkthrough", "play", str(lesson), "--width", str(WIDTH))
     assert ran.status == 0 and "# exit status 4" in ran.out and f"$ {refused}" in ran.out
     assert "$ dropout-trace explain" in ran.out and "stops here" not in ran.out
+
+
+def _tracing_questions():
+    for number, lesson in LESSONS.items():
+        for section in sections(lesson):
+            if any(re.search(r"how many times (was it|was the function|it was) traced", p, re.I)
+                   for p in section.paragraphs):
+                yield pytest.param(number, section.heading, id=f"{number}-{section.heading[:20]}")
+
+
+@pytest.mark.parametrize("number, heading", list(_tracing_questions()))
+def test_a_lesson_that_asks_how_many_traces_shows_the_line_that_answers(tf, number, heading):
+    lesson = LESSONS[number]
+    section = next(s for s in sections(lesson) if s.heading == heading)
+    shown = outputs(number, [c.argv for b in section.blocks for c in b.steps if not isinstance(c, str)])
+    assert any(re.search(r"\btraced (\d+ times?|\d+x|once|twice)\b", r.out) for r in shown), heading

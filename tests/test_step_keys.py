@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dropout_trace.walkthrough import FOLDER
+from dropout_trace.walkthrough import FOLDER, load
 from terminal import Stepped, rows_taken
 
 COLUMNS, ROWS = 100, 30
@@ -101,24 +101,44 @@ def test_other_keys_do_nothing():
 LESSONS = sorted(path.name for path in FOLDER.glob("*.md"))
 
 
+def commands_of(block):
+    return [step for step in block.steps if not isinstance(step, str)]
+
+
 @pytest.mark.parametrize("name", LESSONS)
 def test_every_step_of_every_bundled_lesson_fits_the_screen(name):
     stepped = Stepped(["walkthrough", "play", str(FOLDER / name), "--step"], COLUMNS, ROWS, on, timeout=300)
     assert stepped.status == 0, plain(stepped.steps[-1])[-600:]
     check_every_step_fits(stepped, name)
     assert any(label.startswith("block ") for label in stepped.labels)
+    # a run block and the questions under it share a screen: the command line and the question's first words
+    lesson = load(FOLDER / name, check=False)
+    parts = list(lesson.parts)
+    steps = [" ".join(plain(shown).split()) for shown in stepped.steps]
+    for k, block in enumerate(parts):
+        if isinstance(block, str) or not all(c.argv[0] == "run" for c in commands_of(block)):
+            continue
+        after = next((p for p in parts[k + 1:] if isinstance(p, str)), "")
+        question = " ".join(re.sub(r"[`*]", "", after.strip().split("\n\n")[0]).split()[:6])
+        last = commands_of(block)[-1]
+        where = [i for i, text in enumerate(steps) if f"$ {' '.join(last.text.split())}" in text]
+        assert where, f"{name}: block {block.number}'s command is not on any screen"
+        assert question in steps[where[-1]], (f"{name}: the question after block {block.number} ({question!r}) is "
+                                              f"not on the screen of its output")
 
 
-def test_q_inside_a_run_of_a_lesson_stops_the_lesson_and_says_where_to_go_on():
-    lesson = str(FOLDER / "01-unknown-batch.md")
-    stepped = Stepped(["walkthrough", "play", lesson, "--step"], COLUMNS, ROWS,
+def test_q_inside_a_run_of_a_lesson_stops_the_lesson_and_says_where_to_go_on(tmp_path):
+    lesson = tmp_path / "long-run.md"  # a full run: taller than the screen, so it steps per stage
+    lesson.write_text("# A long run\n\nFirst a short one.\n\n```bash\ndropout-trace explain\n```\n\nThen every stage."
+                      "\n\n```bash\ndropout-trace run --rate 0.3 --shape None,4\ndropout-trace explain\n```\n")
+    stepped = Stepped(["walkthrough", "play", str(lesson), "--step"], COLUMNS, ROWS,
                       lambda i, label: b"q" if label.startswith("stage 3 of 8") else b" ")
     assert stepped.status == 0
+    assert "stage 1 of 8, call" in stepped.labels and "block 2 of 2" in stepped.labels
     after = plain(stepped.steps[-1])
     assert "stopped before stage 3 of 8, dropout_op" in after
-    block = int(re.search(r"stopped in block (\d+); go on with: dropout-trace walkthrough play 01-unknown-batch "
-                          r"--from (\d+)", after).group(1))
-    assert f"--from {block}" in after and "$ dropout-trace" not in after  # nothing more ran
+    assert f"stopped in block 2; go on with: dropout-trace walkthrough play {lesson} --from 2" in " ".join(after.split())
+    assert "$ dropout-trace explain" not in after  # nothing more ran
 
 
 # After the command, in the same process: are the terminal's echo and line editing back on?

@@ -28,10 +28,13 @@ def play(capsys, name, *extra):
 
 
 def block(out, command):
-    """The output of one command of a played lesson: from its `$ ...` line to the next command."""
-    start = out.index(f"$ {command}\n") + len(command) + 3
-    following = out.find("\n$ dropout-trace ", start)
-    return out[start:] if following < 0 else out[start:following]
+    """The output of one command of a played lesson: from its `$ ...` line (wrapped, if wider than the
+    lesson) to the next command."""
+    found = re.search(r"^\$ " + r"\s+".join(map(re.escape, command.split())) + r"\n", out, re.M)
+    if found is None:
+        raise ValueError(f"no command {command!r} in the lesson's output")
+    following = out.find("\n$ dropout-trace ", found.end())
+    return out[found.end():] if following < 0 else out[found.end():following]
 
 
 def rows(mask) -> list[str]:
@@ -44,6 +47,11 @@ def shown(mask, text) -> bool:
     lines = text.splitlines()
     want = [re.compile(rf"(^|\s){re.escape(row)}(\s|$)") for row in rows(mask)]
     return any(all(want[k].search(lines[i + k]) for k in range(len(want))) for i in range(len(lines) - len(want) + 1))
+
+
+def compact(mask) -> str:
+    """A keep mask as --brief's tables draw it: each sample's row without spaces, the rows apart by one."""
+    return " ".join("".join("●" if kept else "○" for kept in row) for row in np.asarray(mask).reshape(mask.shape[0], -1))
 
 
 def has(text, *words) -> bool:
@@ -83,12 +91,20 @@ def test_01_unknown_batch(tf, keras, capsys):
     assert has(explained, "noise shape while tracing", seen["static"])  # str([None, 4]) is how the tool writes it
     assert has(explained, "noise shape at run time", runtime)
     assert shown(mask, explained)
-    assert shown(mask, block(out, "dropout-trace run --rate 0.3 --shape None,4"))
+    stages = block(out, "dropout-trace run --rate 0.3 --shape None,4 --brief --stages call,noise_shape,uniform")
+    assert has(stages, "1 call", "(None, 4) → (3, 4)") and has(stages, f"{runtime[0] * runtime[1]} draws")
     shape_row = re.compile(r"^\S+\s+Shape\s", re.M)  # a Shape op in the type column
     assert bool(shape_row.search(block(out, "dropout-trace graph --shape None,4"))) == ("Shape" in op_types([None, 4]))
     assert bool(shape_row.search(block(out, "dropout-trace graph --shape 3,4"))) == ("Shape" in op_types([3, 4]))
-    bigger = block(out, "dropout-trace run --rate 0.3 --shape None,4 --batch 5")
-    assert has(bigger, f"held {runtime5}, and the sampler drew {runtime5[0] * runtime5[1]} uniforms")
+    traces = []
+    fn = tf.function(lambda x: (traces.append(1), keras_layer(x, training=True))[1],
+                     input_signature=[tf.TensorSpec([None, 4], tf.float32)])
+    keras_layer = keras.layers.Dropout(0.3, seed=42)
+    masks = [fn(counting(tf, n, 4)).numpy() != 0 for n in (3, 5)]
+    two = block(out, "dropout-trace run --rate 0.3 --shape None,4 --batch 3,5 --brief --stages keep_mask")
+    assert has(two, f"traced {len(traces)} time,") and len(traces) == 1
+    assert has(two, f"drew {runtime[0] * runtime[1]}, then {runtime5[0] * runtime5[1]}")
+    assert all(compact(m) in two for m in masks)
     assert "exit status" not in out
 
 
@@ -105,14 +121,16 @@ def test_02_noise_shape_never_waits_without_a_terminal(tf, keras, capsys):
 
     status, out = play(capsys, "2", "--step")  # --step without a terminal: runs straight through
     assert status == 0
-    keras_run = block(out, "dropout-trace run --rate 0.5 --shape None,3 --noise-shape None,1")
+    keras_run = block(out, "dropout-trace run --rate 0.5 --shape None,3 --noise-shape None,1 --brief --stages "
+                           "noise_shape,keep_mask,output")
     assert shown(per_sample[:, :1], keras_run) and "[3, 1]" in keras_run  # drawn: one column, one per sample
     kept = 2 * x.numpy()[per_sample[:, 0]]  # rate 0.5: kept rows doubled, whole
     assert all(re.search(r"\s+".join(str(int(v)) for v in row), keras_run) for row in kept)
-    refused = block(out, "dropout-trace run --api tf.nn.dropout --rate 0.3 --shape None,3 --noise-shape None,1")
+    refused = block(out, "dropout-trace run --api tf.nn.dropout --rate 0.3 --shape None,3 --noise-shape None,1 "
+                         "--brief --stages noise_shape,uniform")
     assert str(raised.value).strip().splitlines()[-1].strip() in refused and "exit status 4" in refused
     eagerly = block(out, "dropout-trace run --api tf.nn.dropout --rate 0.3 --shape None,3 --noise-shape None,1 "
-                         "--eager")
+                         "--eager --brief --stages noise_shape")
     assert eager.shape == (3, 3) and "exit status" not in eagerly and "refused" not in eagerly
     assert re.search(r"samples\s+1\.0000", block(out, "dropout-trace stats --rate 0.3 --shape None,8 --batch 8 "
                                                       "--noise-shape 1,8"))
@@ -138,9 +156,10 @@ def test_03_scaling_and_inference(tf, keras, capsys):
     status, out = play(capsys, "03")
     assert status == 0
     assert has(block(out, "dropout-trace explain scaling"), "scale in _dropout", str(scale), "in float32")
-    on_ones = block(out, "dropout-trace run --rate 0.3 --shape None,4 --input ones")
-    assert shown(out_ones != 0, on_ones) and f"{scale:.4f}" in on_ones
-    stopped = block(out, "dropout-trace run --rate 0.3 --shape None,4 --no-training")
+    on_ones = block(out, "dropout-trace run --rate 0.3 --shape None,4 --input ones --brief --stages rate,output")
+    grid = [r"\s+".join(f"{v:.4f}" if v else "0" for v in row) for row in out_ones]
+    assert all(re.search(rf"(^|\s){row}(\s|$)", on_ones, re.M) for row in grid) and f"{scale:.4f}" in on_ones
+    stopped = block(out, "dropout-trace run --rate 0.3 --shape None,4 --no-training --brief")
     assert np.array_equal(untouched, ones.numpy()) and "training=False" in stopped and "not reached" in stopped
     flag = block(out, "dropout-trace explain training-flag")
     predict_row = next(line for line in flag.splitlines() if line.strip().startswith("model.predict(x) "))
@@ -166,13 +185,15 @@ def test_04_same_mask_every_batch(tf, keras, capsys):
 
     status, out = play(capsys, "4")
     assert status == 0
-    calls = block(out, "dropout-trace run --rate 0.3 --shape None,4 --calls 3")
-    assert all(shown(m, calls) for m in masks) and f"[{after[0]}, {after[1]}]" in calls
-    const = block(out, "dropout-trace run --api keras.random.dropout --rate 0.3 --shape None,4 --calls 3")
-    assert shown(stateless != 0, const) and const.count("same as call 1") == 2
-    tk_run = block(out, "dropout-trace run --api tf-keras --rng stateless --rate 0.3 --shape None,4 --calls 3")
+    calls = block(out, "dropout-trace run --rate 0.3 --shape None,4 --calls 3 --brief --stages seed")
+    assert all(compact(m) in calls for m in masks) and f"[{after[0]}, {after[1]}]" in calls
+    const = block(out, "dropout-trace run --api keras.random.dropout --rate 0.3 --shape None,4 --calls 3 --brief "
+                       "--stages seed")
+    assert const.count(compact(stateless != 0)) == 3 and "Every call gave the same mask" in const
+    tk_run = block(out, "dropout-trace run --api tf-keras --rng stateless --rate 0.3 --shape None,4 --calls 3 "
+                        "--brief --stages seed")
     same = all(np.array_equal(m, tk_masks[0]) for m in tk_masks)
-    assert tk_run.count("same as call 1") == (2 if same else 0) and shown(tk_masks[0], tk_run)
+    assert ("Every call gave the same mask" in tk_run) == same and all(compact(m) in tk_run for m in tk_masks)
     letters = dict((name, letter) for letter, name in re.findall(
         r"(?:^|\s)([A-Z]) (\S+(?: legacy| stateless| stateful)?)", block(out, "dropout-trace compare --rate 0.3 "
                                                                          "--shape None,4 --seed 42")))
@@ -236,11 +257,11 @@ def test_06_replicas():
     assert reference.returncode == 0, reference.stderr[-2000:]
     masks = {k: [np.array(m) for m in v] for k, v in json.loads(reference.stdout).items()}
     assert lesson.returncode == 0, err
-    keras_run = block(out, "dropout-trace run --rate 0.3 --shape None,4 --replicas 2")
-    assert all(shown(m, keras_run) for m in masks["keras"])
+    keras_run = block(out, "dropout-trace run --rate 0.3 --shape None,4 --replicas 2 --brief --stages seed")
+    assert all(compact(m) in keras_run for m in masks["keras"])
     keras_same = np.array_equal(*masks["keras"])
     assert has(keras_run, "All 2 replicas drew the same mask") == keras_same
-    tk_run = block(out, "dropout-trace run --api tf-keras --rate 0.3 --shape None,4 --replicas 2")
+    tk_run = block(out, "dropout-trace run --api tf-keras --rate 0.3 --shape None,4 --replicas 2 --brief --stages seed")
     assert has(tk_run, "The replicas drew different masks") == (not np.array_equal(*masks["tf_keras"]))
     assert "exit status" not in out
 
@@ -264,8 +285,8 @@ def test_step_mode_on_a_terminal_waits_runs_and_quits():
         assert "$ dropout-trace" not in first and "noise shape" not in first  # nothing ran yet
         os.write(master, b" ")
         second = ANSI.sub("", _read_until(master, b"q: quit", 60).decode(errors="replace"))
-        assert "$ dropout-trace explain static-vs-dynamic" in second
-        assert "next: the rest of block 1 of 5" in second and "$ dropout-trace run" not in second
+        assert "$ dropout-trace explain static-vs-dynamic" in second and "does every sample have its own?" in second
+        assert "next: block 2 of 5" in second and "$ dropout-trace run" not in second
         os.write(master, b"q")
         assert proc.wait(timeout=10) == 0
         rest = b""

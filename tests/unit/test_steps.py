@@ -60,7 +60,7 @@ def test_a_tall_step_is_cut_where_the_screen_fills_and_says_the_rest_follows():
     assert steps.pauses == 0
     steps.write("".join(f"line {i}\n" for i in range(1, 9)))
     text = screen.getvalue()
-    assert steps.pauses == 1 and "── next: the rest of stage 2 of 8, seed · Space: on · b: back · q: quit ──" in text
+    assert steps.pauses == 1 and "── next: the rest of stage 2 of 8, seed · Space: next · b: back · q: quit ──" in text
     before, after = text.split("── next:", 1)
     assert before == "line 1\nline 2\nline 3\nline 4\n" and after.split(ERASE_LINE, 1)[1] == "line 5\nline 6\nline 7\nline 8\n"
 
@@ -70,7 +70,7 @@ def test_the_pause_line_is_erased_when_a_key_is_pressed():
     steps.write("the header\n")
     steps.pause("stage 1 of 8, call")
     steps.write("stage 1\n")
-    assert screen.getvalue() == "the header\n── next: stage 1 of 8, call · Space: on · b: back · q: quit ──" \
+    assert screen.getvalue() == "the header\n── next: stage 1 of 8, call · Space: next · b: back · q: quit ──" \
         + ERASE_LINE + "stage 1\n"
 
 
@@ -110,10 +110,24 @@ def test_q_stops_at_once_and_later_prints_pass_through(key):
     with pytest.raises(Quit):
         steps.pause("two")
     assert steps.quit and steps.pauses == 1
-    steps.write("stopped before two\n")
+    steps.write("what the command goes on printing\n")  # dropped: it is stopping
+    steps.said("stopped before two")
     with pytest.raises(Quit):
         steps.pause("three")
     assert screen.getvalue().endswith(ERASE_LINE + "stopped before two\n")
+
+
+def test_q_where_a_step_fills_the_screen_drops_the_rest_and_never_raises_inside_a_write():
+    screen = Screen()
+    console = make_console(screen, width=40, color=False)
+    with stepping(console, Keys("q"), environ={"LINES": "5", "COLUMNS": "40", "NO_COLOR": "1"}) as steps:
+        console.print("\n".join(f"line {i}" for i in range(1, 10)))  # q at the pause after line 4
+        assert steps.quit
+        console.print("extra")  # rich's buffer was written and emptied: nothing comes back
+        steps.said("stopped")
+    shown = screen.getvalue()
+    assert shown.count("line 1\n") == 1 and "line 5" not in shown and "extra" not in shown
+    assert shown.endswith("stopped\n")
 
 
 def test_end_of_input_stops_rather_than_spinning():
@@ -164,3 +178,18 @@ def test_a_terminal_nobody_sized_falls_back_to_lines_and_columns():
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_in_a_lesson_a_run_that_fits_shows_whole_and_a_taller_one_steps_per_stage():
+    from dropout_trace.render import render_trace
+    from test_snapshots import recorded
+
+    screen = Screen()
+    console = make_console(screen, width=100, color=False)
+    size = {"LINES": "30", "COLUMNS": "100", "NO_COLOR": "1"}
+    with stepping(console, Keys(" " * 100), environ=size) as steps:  # the lesson's
+        render_trace(recorded("keras_none4"), console, brief=True, stages=("call", "noise_shape"))
+        assert steps.pauses == 0  # it fits: shown whole, under the lesson's questions
+        render_trace(recorded("keras_none4"), console)  # the full view, many screens
+        labels = [end for end in steps.ends if end.startswith("stage ")]
+        assert [label.split(",")[0] for label in labels] == [f"stage {i} of 8" for i in range(1, 9)]
