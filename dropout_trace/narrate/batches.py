@@ -26,10 +26,10 @@ def batches_brief(f: Facts) -> list[str]:
     drew = all(c.noise_shape is not None for c in f.calls)
     draws = f"drew {cases.drawn(f)}" if drew else "drew nothing"
     if f.mode == "eager":
-        return [f"Eagerly, no trace to share: each call ran the Python on its own x, {cases.run_shapes(f)}, and "
+        return [f"Eagerly, no trace to share: each call ran the Python on its own x, {cases.run_shapes(f)}; it "
                 f"{draws}."]
     return [f"Python saw {shape_text(f.shape)} {times(f.trace_count)}, while tracing; the graph ran on "
-            f"{cases.run_shapes(f)} and {draws}."]
+            f"{cases.run_shapes(f)}; it {draws}."]
 
 
 def _sentences(f: Facts) -> list[str]:
