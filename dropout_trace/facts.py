@@ -89,6 +89,7 @@ class Facts:
     refusal: Refusal | None
     sampler_got_unknown_size: bool  # the noise shape handed to the sampler still had a None
     missing: tuple[str, ...]  # landmarks and local names the installed version lacks
+    made_while_tracing: tuple = ()  # traced again: the variables the earlier trace(s) made, as named by TF
     retraced_later: bool | None = None  # a call after the first made tf.function trace again (None: not recorded)
     replicas: tuple[ReplicaFacts, ...] = ()  # --replicas: one per replica; the fields above describe replica 0
     replicas_agree: bool | None = None  # every replica drew replica 0's mask (None: no replicas, or no draw)
@@ -249,6 +250,7 @@ def derive(trace) -> Facts:
                                                                                                   for c in calls),
         refusal=snap.refusal, sampler_got_unknown_size=unknown, missing=_missing(trace),
         retraced_later=snap.traced_after[-1] > snap.traced_after[0] if snap.traced_after else None,
+        made_while_tracing=tuple(name for made in snap.made_while_tracing for name in made),
         **_replica_facts(trace, state_kind))
 
 

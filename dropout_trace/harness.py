@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import threading
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -38,6 +39,21 @@ def landmarks_for(spec: RunSpec, table: dict | None = None) -> dict[str, Landmar
     return found
 
 
+def _noting(names: list[str]):
+    """A variable creator that notes the name of each variable made under it (and makes it as usual)."""
+    def creator(next_creator, **kwargs):
+        variable = next_creator(**kwargs)
+        names.append(variable.name)
+        return variable
+
+    return creator
+
+
+@contextmanager
+def _nothing():
+    yield
+
+
 class Run:
     """Calls the API once per entry of spec.call_sizes under capture (the same tf.function, an input of that size
     each time); keeps the live recorder(s) and run-time values."""
@@ -58,6 +74,7 @@ class Run:
         self.states: list[tuple] = []
         self.outputs: list[np.ndarray] = []
         self.traced_after: list[int] = []  # trace_count after each call: which call made tf.function trace
+        self.made_while_tracing: list[list[str]] = []  # each trace's new variables (a reason to trace again)
         self.runtime: dict[int, list[np.ndarray]] = {}
         self.error: BaseException | None = None
 
@@ -70,9 +87,11 @@ class Run:
                 self.recorders.clear()
                 with tf.init_scope():  # the variable's value while the graph is being built
                     self.during["state"] = self.api.state(self.owner)
+                made: list[str] = []
+                self.made_while_tracing.append(made)
             rec = Recorder(targets, harness.__code__)
             self.recorders.append(rec)
-            with rec:
+            with rec, (tf.variable_creator_scope(_noting(made)) if not spec.eager else _nothing()):
                 y = call(x, *args)
             if spec.eager:
                 return y

@@ -139,6 +139,7 @@ class Snapshot:
     refusal: Refusal | None = None
     replicas: tuple = ()  # of ReplicaRecord: one per replica under --replicas; the fields above show replica 0
     traced_after: tuple = added(())  # --batch 3,5: trace_count after each call (did a new size trace again?)
+    made_while_tracing: tuple = added(())  # traced again: the variables each earlier trace made (the reason)
     fresh_calls: tuple = added(())  # several calls: the reference's output for each, replayed in order (fresh: 1's)
 
     @property

@@ -56,6 +56,8 @@ def _capture(spec: RunSpec, table: dict | None) -> Snapshot:
         events=freezer.events(run.recorders[0] if run.recorders else None),
         trace_count=run.trace_count, calls=freezer.calls(), input=run.x.numpy(),
         traced_after=tuple(run.traced_after) if len(spec.sizes) > 1 else (),
+        made_while_tracing=tuple(tuple(made) for made in getattr(run, "made_while_tracing", [])[:-1])
+        if run.trace_count > 1 else (),
         during={k: array_view(v) for k, v in run.during.items() if v is not None},
         after=freezer.after(), fresh=fresh[0] if fresh else None, fresh_calls=fresh if len(fresh) > 1 else (),
         reference_seed=ref_seed, refusal=refusal, replicas=freezer.replicas())

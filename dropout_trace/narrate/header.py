@@ -18,7 +18,13 @@ def mode_line(f: Facts, signature: str) -> str:
     if f.mode == "eager":
         return "eager: each op runs as soon as it is called; every shape is concrete, nothing is traced"
     calls = f"called {plural(len(f.calls), 'time')}" if f.calls else "never ran"
-    again = " (tf.function traced again; only the last trace's graph runs)" if f.trace_count > 1 else ""
+    again = ""
+    if f.trace_count > 1:
+        made = f.made_while_tracing
+        # polymorphic_function: a first trace that created variables is followed by one that may not create any
+        again = (f" (the first trace created {plural(len(made), 'variable')}, {', '.join(made)}, so tf.function "
+                 f"traced again, as a function that creates none; only the last trace's graph runs)" if made else
+                 " (tf.function traced again; only the last trace's graph runs)")
     what = "keep_prob" if f.converts_keep_prob else "rate"
     tensor = (f", the {what} tensor passed as its second argument (a placeholder while tracing)"
               if f.rate_is_tensor else "")
