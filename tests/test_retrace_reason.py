@@ -28,3 +28,17 @@ def test_a_single_trace_names_no_variables(tf):
         assert f.trace_count == 1 and f.made_while_tracing == () and "traced again" not in mode_line(f, "sig")
     eager = trace_run(build_spec(rate="0.3", shape="None,4", api="tf-keras", rng="stateful", eager=True)).facts
     assert eager.made_while_tracing == ()
+
+
+def test_the_json_carries_them_and_validates(tf):
+    import json
+
+    import jsonschema
+
+    from dropout_trace.render_json import trace_json
+    from schema_checks import schema
+
+    data = json.loads(json.dumps(trace_json(trace_run(build_spec(rate="0.3", shape="None,4", api="tf-keras",
+                                                                  rng="stateful")))))
+    jsonschema.validate(data, schema("run"))
+    assert data["trace_count"] == 2 and [n.split("/")[-1] for n in data["made_while_tracing"]] == ["StateVar:0"]

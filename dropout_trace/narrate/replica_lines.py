@@ -19,7 +19,7 @@ def replicas_agreement(agree: bool | None, reps: list[dict]) -> str:
     if agree is None:
         return "No replica drew a mask: the library returned before sampling."
     if agree:
-        return f"All {len(reps)} replicas drew the same mask."
+        return "Both replicas drew the same mask." if len(reps) == 2 else f"All {len(reps)} replicas drew the same mask."
     same = [r["replica"] for r in reps[1:] if r["same_mask_as_replica_0"]]
     other = [r["replica"] for r in reps[1:] if not r["same_mask_as_replica_0"]]
     verb = "differs" if len(other) == 1 else "differ"

@@ -115,6 +115,7 @@ def trace_json(trace: Trace, values: str | None = None) -> dict:
         "input": trace.input_kind,
         "mode": trace.mode,
         "trace_count": f.trace_count,
+        "made_while_tracing": list(f.made_while_tracing),
         "batches": list(trace.spec.sizes),
         "versions": trace.versions,
         "notes": narrate.notes(f),
