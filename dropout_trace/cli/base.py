@@ -41,6 +41,13 @@ class Command(TyperCommand):
     def get_help_option(self, ctx):
         return _help_to_env(super().get_help_option(ctx))
 
+    def collect_usage_pieces(self, ctx):
+        """The usage line as man pages write it: a required argument bare (NAME), an optional one in
+        brackets ([TOPIC]); typer would brace the required ones ({NAME})."""
+        import re
+
+        return [re.sub(r"^\{(.+)\}(\.\.\.)?$", r"\1\2", piece) for piece in super().collect_usage_pieces(ctx)]
+
 
 class Group(TyperGroup):
     def get_help_option(self, ctx):

@@ -10,11 +10,22 @@ from .base import Command, Group, _output, app, env_of
 from .options import _check_format, _debug, _export, _force, _format, _rate, _theme, _width
 
 
-@app.command(cls=Command, short_help="Teach one idea with a live computation; without a topic, list them.",
+class _WithTopics(Command):
+    """explain's --help lists the topics, each with its one-line summary (read from the registry, no TensorFlow)."""
+
+    def format_epilog(self, ctx, formatter) -> None:
+        from .. import lessons
+
+        with formatter.section("Topics"):
+            formatter.write_dl([(name, lessons.summary(name)) for name in lessons.available()])
+        super().format_epilog(ctx, formatter)
+
+
+@app.command(cls=_WithTopics, short_help="Teach one idea with a live computation; without a topic, list them.",
              epilog=exits())
 def explain(
     ctx: typer.Context,
-    topic: str = typer.Argument(None, metavar="[TOPIC]", help="The topic; without one, the topics are listed."),
+    topic: str = typer.Argument(None, metavar="TOPIC", help="The topic; without one, the topics are listed."),
     rate: str = _rate("0.3"),
     seed: str = typer.Option("42", "--seed", metavar="S", help="The seed the topic's runs use: any 64-bit integer."),
     fmt: str = _format(("text", "json")), debug: bool = _debug(),
@@ -155,7 +166,7 @@ def _walkthrough_play(
                        epilog=exits())
 def _walkthrough_check(
     ctx: typer.Context,
-    files: list[str] = typer.Argument(None, metavar="[FILE]...", help="Lessons: numbers, names or .md paths; "
+    files: list[str] = typer.Argument(None, metavar="FILE", help="Lessons: numbers, names or .md paths; "
                                       "without any, the bundled lessons."),
     debug: bool = _debug(),
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import importlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 # Topic name (the interface) -> module name, in the order `explain` lists them.
@@ -124,5 +125,11 @@ def page(lesson: Lesson) -> list:
 
 
 def summary(topic: str) -> str:
-    words = importlib.import_module(f"dropout_trace.narrate.{TOPICS[topic]}")
-    return words.SUMMARY
+    """The topic's one line (its narrate module's SUMMARY), read from the source without importing the module
+    (which would load numpy and the facts): --help lists every topic and stays quick."""
+    import ast
+
+    source = Path(__file__).resolve().parent.parent / "narrate" / f"{TOPICS[topic]}.py"  # not its package either
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    return next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "SUMMARY" for t in node.targets))

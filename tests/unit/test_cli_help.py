@@ -130,3 +130,28 @@ def test_a_signal_status_seen_is_listed_in_every_help(monkeypatch, capsys, signu
         if path != ["shell"]:
             main([*path, "--help"])
             assert f"{int(seen)} {EXIT_MEANINGS[status]}" in " ".join(capsys.readouterr().out.split()), path
+
+
+def test_explain_help_lists_every_topic_with_its_summary_and_loads_no_tensorflow():
+    import importlib
+
+    from dropout_trace import lessons
+
+    done = cli("explain", "--help", env_extra={"COLUMNS": "120"})
+    assert done.returncode == 0
+    topics = re.sub(r"\n {5,}", " ", done.stdout.split("Topics:", 1)[1])  # a summary wrapped under its name
+    for name in lessons.available():
+        module = importlib.import_module(f"dropout_trace.narrate.{lessons.TOPICS[name]}")
+        assert re.search(rf"^  {re.escape(name)} +{re.escape(module.SUMMARY)}$", topics, re.M), name
+        assert lessons.summary(name) == module.SUMMARY  # read from the source, the same words as imported
+    probe = subprocess.run([sys.executable, "-c", "import sys; from dropout_trace.cli import main; "
+                            "main(['explain', '--help']); print('tensorflow' in sys.modules, 'numpy' in sys.modules)"],
+                           capture_output=True, text=True)
+    assert probe.stdout.strip().endswith("False False")
+
+
+@pytest.mark.parametrize("path", all_commands(), ids=lambda p: " ".join(p) or "root")
+def test_usage_lines_read_as_man_pages_write_them(path):
+    done = cli(*path, "--help")
+    usage = done.stdout.splitlines()[0]
+    assert usage.startswith("Usage: dropout-trace") and "{" not in usage and "[[" not in usage, usage
