@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import typer
 
-from ..apis import APIS, DEFAULT_API
-from ..spec import DEFAULT_MAX_ELEMENTS, DTYPES, FULL_UP_TO, INPUTS, MAX_BATCHES, MAX_CALLS, POLICIES, UsageError
+from ..apis import APIS, DEFAULT_API, RNGS
+from ..output import THEMES
+from ..spec import (DEFAULT_MAX_ELEMENTS, DTYPES, FULL_UP_TO, INPUTS, MAX_BATCHES, MAX_CALLS, POLICIES, VALUES,
+                    UsageError)
 
 
 API_NAMES = ", ".join(f"{name} (default)" if name == DEFAULT_API else name for name in APIS)
+
+
+def completes(values):
+    """Shell completion of an option's values: those of `values` (the same registry the command validates
+    against; a callable is asked when completing) that start with what has been typed."""
+    def complete(incomplete: str) -> list[str]:
+        found = values() if callable(values) else values
+        return [value for value in found if value.startswith(incomplete)]
+
+    return complete
 
 
 def _rate(default):
@@ -41,12 +53,12 @@ def _calls():
 
 
 def _layer_dtype():
-    return typer.Option(None, "--layer-dtype", metavar="DTYPE", help="Layers only: the layer's dtype= argument, "
+    return typer.Option(None, "--layer-dtype", metavar="DTYPE", autocompletion=completes((*DTYPES, "none")), help="Layers only: the layer's dtype= argument, "
                         f"{', '.join(DTYPES)} or none (no dtype=, as most code writes it). Default: --dtype.")
 
 
 def _policy():
-    return typer.Option(None, "--policy", metavar="POLICY", help=f"Layers only: a mixed-precision policy as the "
+    return typer.Option(None, "--policy", metavar="POLICY", autocompletion=completes(POLICIES), help=f"Layers only: a mixed-precision policy as the "
                         f"layer's dtype=, {' or '.join(POLICIES)}.")
 
 
@@ -56,11 +68,11 @@ def _noise():
 
 
 def _dtype():
-    return typer.Option("float32", "--dtype", metavar="DTYPE", help=f"Input and layer dtype: {', '.join(DTYPES)}.")
+    return typer.Option("float32", "--dtype", metavar="DTYPE", autocompletion=completes(DTYPES), help=f"Input and layer dtype: {', '.join(DTYPES)}.")
 
 
 def _input():
-    return typer.Option("range", "--input", metavar="KIND", help=f"Input values: {', '.join(INPUTS)} "
+    return typer.Option("range", "--input", metavar="KIND", autocompletion=completes(INPUTS), help=f"Input values: {', '.join(INPUTS)} "
                         "(range = 1, 2, 3, ... so each element can be followed).")
 
 
@@ -70,11 +82,11 @@ def _eager():
 
 
 def _api():
-    return typer.Option(DEFAULT_API, "--api", metavar="API", help=f"Which dropout to trace: {API_NAMES}.")
+    return typer.Option(DEFAULT_API, "--api", metavar="API", autocompletion=completes(tuple(APIS)), help=f"Which dropout to trace: {API_NAMES}.")
 
 
 def _rng():
-    return typer.Option(None, "--rng", metavar="RNG", help="tf-keras only: the RandomGenerator branch, "
+    return typer.Option(None, "--rng", metavar="RNG", autocompletion=completes(RNGS), help="tf-keras only: the RandomGenerator branch, "
                         "stateless, stateful or legacy (default: the library's own).")
 
 
@@ -108,7 +120,7 @@ def _max_memory():
 
 
 def _values():
-    return typer.Option(None, "--values", metavar="HOW", help="How --format json writes each tensor: full, summary "
+    return typer.Option(None, "--values", metavar="HOW", autocompletion=completes(VALUES), help="How --format json writes each tensor: full, summary "
                         f"(shape, dtype, min, max, mean; a mask's kept count) or none. Default: full up to "
                         f"{FULL_UP_TO:,} elements, a summary above.")
 
@@ -118,7 +130,7 @@ def _debug():
 
 
 def _format(choices: tuple[str, ...]):
-    return typer.Option(choices[0], "--format", metavar="FORMAT", help=f"Output format: {', '.join(choices)}.")
+    return typer.Option(choices[0], "--format", metavar="FORMAT", autocompletion=completes(choices), help=f"Output format: {', '.join(choices)}.")
 
 
 def _check_format(fmt: str, choices: tuple[str, ...]) -> None:
@@ -151,5 +163,5 @@ def _force():
 
 
 def _theme():
-    return typer.Option(None, "--theme", metavar="THEME", help="Colours for a dark or a light background (a "
+    return typer.Option(None, "--theme", metavar="THEME", autocompletion=completes(THEMES), help="Colours for a dark or a light background (a "
                         "projector): dark or light.")

@@ -7,7 +7,20 @@ import typer
 from ..errors import exits
 from ..spec import UsageError
 from .base import Command, Group, _output, app, env_of
-from .options import _check_format, _debug, _export, _force, _format, _rate, _theme, _width
+from .options import _check_format, _debug, _export, _force, _format, _rate, _theme, _width, completes
+
+
+def _topics() -> list[str]:
+    from .. import lessons
+
+    return lessons.available()
+
+
+def _lesson_names() -> list[str]:
+    """The bundled lessons by name (01-unknown-batch), as walkthrough.find takes them."""
+    from .. import walkthrough
+
+    return [path.stem for path in walkthrough.bundled()]
 
 
 class _WithTopics(Command):
@@ -25,7 +38,7 @@ class _WithTopics(Command):
              epilog=exits())
 def explain(
     ctx: typer.Context,
-    topic: str = typer.Argument(None, metavar="TOPIC", help="The topic; without one, the topics are listed."),
+    topic: str = typer.Argument(None, metavar="TOPIC", autocompletion=completes(lambda: _topics()), help="The topic; without one, the topics are listed."),
     rate: str = _rate("0.3"),
     seed: str = typer.Option("42", "--seed", metavar="S", help="The seed the topic's runs use: any 64-bit integer."),
     fmt: str = _format(("text", "json")), debug: bool = _debug(),
@@ -127,7 +140,7 @@ def _walkthroughs(ctx: typer.Context, debug: bool = _debug()) -> None:
                        epilog=exits())
 def _walkthrough_play(
     ctx: typer.Context,
-    name: str = typer.Argument(..., metavar="NAME", help="A lesson's number (1 or 01), its name "
+    name: str = typer.Argument(..., metavar="NAME", autocompletion=completes(lambda: _lesson_names()), help="A lesson's number (1 or 01), its name "
                                "(01-unknown-batch) or the path to a lesson of your own (.md)."),
     step: bool = typer.Option(False, "--step", help="A step per block, and per stage inside a run, for a room: Space "
                               "or Enter goes on, b goes back a step, q quits (exit 0), Ctrl-C exits 130. A step "

@@ -155,3 +155,34 @@ def test_usage_lines_read_as_man_pages_write_them(path):
     done = cli(*path, "--help")
     usage = done.stdout.splitlines()[0]
     assert usage.startswith("Usage: dropout-trace") and "{" not in usage and "[[" not in usage, usage
+
+
+
+def _completed(words: str) -> list[str]:
+    cword = len(words.split()) - (0 if words.endswith(" ") else 1)
+    result = cli(env_extra={"_DROPOUT_TRACE_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_values_complete_from_the_registries_the_commands_validate_against():
+    from dropout_trace import lessons, walkthrough
+    from dropout_trace.apis import APIS, RNGS
+    from dropout_trace.output import THEMES
+    from dropout_trace.spec import DTYPES, INPUTS, POLICIES, VALUES
+
+    assert _completed("dropout-trace run --api ") == list(APIS)
+    assert _completed("dropout-trace run --api tf") == [name for name in APIS if name.startswith("tf")]
+    assert _completed("dropout-trace run --rng ") == list(RNGS)
+    assert _completed("dropout-trace run --dtype ") == list(DTYPES)
+    assert _completed("dropout-trace run --layer-dtype ") == [*DTYPES, "none"]
+    assert _completed("dropout-trace run --policy ") == list(POLICIES)
+    assert _completed("dropout-trace run --input ") == list(INPUTS)
+    assert _completed("dropout-trace run --values ") == list(VALUES)
+    assert _completed("dropout-trace run --format ") == ["text", "json"]
+    assert _completed("dropout-trace run --theme ") == list(THEMES)
+    assert _completed("dropout-trace explain ") == lessons.available()
+    assert _completed("dropout-trace explain no") == [t for t in lessons.available() if t.startswith("no")]
+    assert _completed("dropout-trace walkthrough play ") == [p.stem for p in walkthrough.bundled()]
+    for name in _completed("dropout-trace walkthrough play "):  # each one a name play accepts
+        assert walkthrough.find(name).stem == name
