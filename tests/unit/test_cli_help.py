@@ -186,3 +186,13 @@ def test_values_complete_from_the_registries_the_commands_validate_against():
     assert _completed("dropout-trace walkthrough play ") == [p.stem for p in walkthrough.bundled()]
     for name in _completed("dropout-trace walkthrough play "):  # each one a name play accepts
         assert walkthrough.find(name).stem == name
+
+
+@pytest.mark.parametrize("shell, extra", [("zsh", {}), ("fish", {"_TYPER_COMPLETE_FISH_ACTION": "get-args"})])
+def test_values_complete_in_zsh_and_fish_too(shell, extra):
+    from dropout_trace.apis import RNGS
+
+    result = cli(env_extra={"_DROPOUT_TRACE_COMPLETE": f"complete_{shell}",
+                            "_TYPER_COMPLETE_ARGS": "dropout-trace run --rng s", **extra})
+    assert result.returncode == 0, result.stderr
+    assert re.findall(r"\b(state\w+)\b", result.stdout) == [rng for rng in RNGS if rng.startswith("s")]
