@@ -31,6 +31,28 @@ def isatty(stream) -> bool:
         return False
 
 
+ERASE_LINE = "\r\x1b[2K"  # back to the line's start and clear it: a status or a pause line gone
+
+
+def faint(text: str, styled: bool) -> str:
+    """A line that is not content (a status, a pause): dim where colour is allowed, plain where not."""
+    return f"\x1b[2m{text}\x1b[0m" if styled else text
+
+
+def terminal_size(file, environ: Mapping[str, str]) -> tuple[int, int]:
+    """(columns, rows) of the terminal `file` writes to; COLUMNS and LINES where it cannot say (or says 0, as a
+    pseudo-terminal nobody sized does), then 80 x 24."""
+    def number(name, default):
+        value = environ.get(name, "")
+        return int(value) if value.isdigit() and int(value) > 0 else default
+
+    try:
+        columns, rows = os.get_terminal_size(file.fileno())
+    except (AttributeError, OSError, ValueError):
+        columns = rows = 0
+    return columns or number("COLUMNS", 80), rows or number("LINES", 24)
+
+
 class Checked(Exception):
     """A command run with check_only: every value it was given is valid, and nothing ran."""
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-ERASE = "\r\x1b[2K"
+from .env import ERASE_LINE as ERASE
+from .env import faint, isatty, terminal_size, wants_colour
 
 
 class _Line:
@@ -21,10 +22,10 @@ class _Line:
         from .untrusted import one_line
 
         body = one_line(text)
-        room = _columns(self.stream) - 1  # one row only: a wrapped line could not be erased whole
+        room = terminal_size(self.stream, {})[0] - 1  # one row only: a wrapped line could not be erased whole
         if len(body) > room:
             body = body[:max(room - 1, 0)] + "…"
-        self.stream.write(ERASE + (f"\x1b[2m{body}\x1b[0m" if self.styled else body))
+        self.stream.write(ERASE + faint(body, self.styled))
         self.stream.flush()
         self.shown = True
 
@@ -35,23 +36,12 @@ class _Line:
             self.shown = False
 
 
-def _columns(stream) -> int:
-    import os
-
-    try:
-        return os.get_terminal_size(stream.fileno()).columns or 80
-    except (AttributeError, OSError, ValueError):
-        return 80
-
-
 _lines: list[_Line | None] = []  # the innermost command's last; None where its stderr is not a terminal
 
 
 @contextmanager
 def line(stream, environ=None):
     """The status line of one command, on `stream` if it is a terminal; erased when the command ends."""
-    from .env import isatty, wants_colour
-
     current = _Line(stream, wants_colour(stream, environ or {})) if isatty(stream) else None
     _lines.append(current)
     try:

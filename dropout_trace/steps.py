@@ -22,13 +22,12 @@ from contextlib import contextmanager
 
 from rich.cells import cell_len
 
-from .env import isatty, wants_colour
+from .env import ERASE_LINE, faint, isatty, terminal_size, wants_colour
 from .pause import Quit
 
 NEXT, BACK, QUIT = "next", "back", "quit"
 KEYS = {" ": NEXT, "\r": NEXT, "\n": NEXT, "b": BACK, "B": BACK, "q": QUIT, "Q": QUIT, "\x04": QUIT, "": QUIT}
 HINT = "Space: next · b: back · q: quit"
-ERASE_LINE = "\r\x1b[2K"
 CLEAR_SCREEN = "\x1b[H\x1b[2J"
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
 
@@ -71,20 +70,6 @@ def rows_of(line: str, columns: int) -> int:
     """The terminal rows a printed line takes: its visible width over the terminal's, at least 1."""
     width = cell_len(_CONTROL.sub("", line.rstrip("\n")))
     return max(1, math.ceil(width / max(columns, 1)))
-
-
-def terminal_size(file, environ) -> tuple[int, int]:
-    """(columns, rows) of the terminal `file` writes to; COLUMNS and LINES where it cannot say (or says 0, as a
-    pseudo-terminal nobody sized does), then 80 x 24."""
-    def number(name, default):
-        value = environ.get(name, "")
-        return int(value) if value.isdigit() and int(value) > 0 else default
-
-    try:
-        columns, rows = os.get_terminal_size(file.fileno())
-    except (AttributeError, OSError, ValueError):
-        columns = rows = 0
-    return columns or number("COLUMNS", 80), rows or number("LINES", 24)
 
 
 class Steps:
@@ -146,7 +131,7 @@ class Steps:
     def said(self, text: str) -> None:
         """A line straight onto the screen, past the pauses (and never into an export): after q, where
         printing has stopped, the line that says where and how to go on."""
-        self.file.write(f"\x1b[2m{text}\x1b[0m\n" if wants_colour(self.file, self.environ) else f"{text}\n")
+        self.file.write(faint(text, wants_colour(self.file, self.environ)) + "\n")
         self.file.flush()
 
     def _pause(self, what: str) -> bool:
@@ -180,8 +165,7 @@ class Steps:
         """Show the pause line, read keys until one means something, and erase the line whatever happens
         (Ctrl-C's KeyboardInterrupt too)."""
         self.pauses += 1
-        self.file.write(f"\x1b[2m── next: {what} · {HINT} ──\x1b[0m" if wants_colour(self.file, self.environ) else
-                        f"── next: {what} · {HINT} ──")
+        self.file.write(faint(f"── next: {what} · {HINT} ──", wants_colour(self.file, self.environ)))
         self.file.flush()
         try:
             while True:

@@ -13,16 +13,8 @@ from dropout_trace.render import make_console
 from dropout_trace.steps import CLEAR_SCREEN, ERASE_LINE, Steps, rows_of, stepping
 
 
-class Screen(io.StringIO):
-    def isatty(self):
-        return True
-
-
-class Keys(io.StringIO):
-    """Keys as typed: read(1) gives the next one, as a terminal in cbreak mode does."""
-
-    def isatty(self):
-        return True
+from test_brief import Keys  # keys as typed: read(1) gives the next one, as a terminal in cbreak mode does
+from test_brief import Terminal as Screen
 
 
 def steps_on(keys: str, rows: int = 10, columns: int = 40) -> tuple[Steps, Screen]:
@@ -168,7 +160,7 @@ def test_a_terminal_nobody_sized_falls_back_to_lines_and_columns():
     import os
     import pty
 
-    from dropout_trace.steps import terminal_size
+    from dropout_trace.env import terminal_size
 
     master, slave = pty.openpty()  # a new pseudo-terminal says 0 x 0
     try:
