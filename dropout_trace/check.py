@@ -16,6 +16,13 @@ class CallCheck:
     bit_exact: bool
     fresh_equal: bool | None  # a fresh public call, replayed in order to this call, gives its output; None: not
     # replayed (an unseeded stateful op, a recording made before calls were replayed one by one)
+    gradient_exact: bool | None = None  # --grad: the tape's gradient == gradient_from(upstream, this call's mask)
+    fresh_gradient_equal: bool | None = None  # --grad: a plain tape on the fresh public call gives the same gradient
+
+    @property
+    def passed(self) -> bool:
+        return (self.mask_matches and self.bit_exact and self.fresh_equal is not False
+                and self.gradient_exact is not False and self.fresh_gradient_equal is not False)
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,7 @@ class Check:
     @property
     def passed(self) -> bool:
         return (self.bit_exact and self.mask_matches and self.fresh_layer_equal is not False
-                and all(c.fresh_equal is not False for c in self.per_call))
+                and all(c.passed for c in self.per_call))
 
     @property
     def kept_fraction(self) -> float:
@@ -63,16 +70,32 @@ def recompute(x: np.ndarray, random: np.ndarray | None, rate: float, rate_is_ten
     """out = where(random >= rate, x * float(1/(1-rate)), 0) in x's dtype; a rate tensor divides by (1 - rate)."""
     if random is None:
         return x
+    keep = np.broadcast_to(keep_mask_from(random, rate), x.shape)
+    return np.where(keep, scaled(x, rate, rate_is_tensor), np.zeros((), dtype=x.dtype)).astype(x.dtype)
+
+
+def scaled(x: np.ndarray, rate: float, rate_is_tensor: bool) -> np.ndarray:
+    """x * float(1/(1-rate)) cast to x's dtype, or for a rate tensor x / (1 - rate) in x's dtype."""
     # the dtype's own arithmetic, as TensorFlow's: x * scale past float16's 65504 is inf there too (rate 0.9999
     # scales by 10000), and a rate that rounds to 1 in the dtype divides by 0; numpy would warn about each
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         if rate_is_tensor:  # the tensor branch: x / (1 - rate), both in x's dtype
             one, r = np.asarray(1, dtype=x.dtype), np.asarray(rate, dtype=x.dtype)
-            kept = (x / (one - r)).astype(x.dtype)
-        else:  # the Python-float branch: the scale is computed in double, then cast once
-            kept = (x * np.asarray(1 / (1 - rate), dtype=x.dtype)).astype(x.dtype)
-    keep = np.broadcast_to(keep_mask_from(random, rate), x.shape)
-    return np.where(keep, kept, np.zeros((), dtype=x.dtype)).astype(x.dtype)
+            return (x / (one - r)).astype(x.dtype)
+        return (x * np.asarray(1 / (1 - rate), dtype=x.dtype)).astype(x.dtype)  # the scale in double, cast once
+
+
+def gradient_from(upstream: np.ndarray, keep_mask: np.ndarray | None, rate: float, rate_is_tensor: bool,
+                  out_dtype, in_dtype) -> np.ndarray:
+    """The gradient of sum(output * upstream) with respect to the input, in the order the backward ops compute
+    it: SelectV2's gradient keeps the upstream where the forward keep mask is True (0 elsewhere), then the
+    scale's Mul (or RealDiv) gradient scales it, in the output's dtype; a cast back to the input's dtype last.
+    With no mask (the call returned early) the gradient is the upstream itself."""
+    u = upstream.astype(out_dtype)
+    if keep_mask is None:
+        return u.astype(in_dtype)
+    kept = np.where(np.broadcast_to(keep_mask, u.shape), u, np.zeros((), dtype=u.dtype))
+    return scaled(kept, rate, rate_is_tensor).astype(in_dtype)
 
 
 def check_calls(snap, rate: float, rate_is_tensor: bool) -> Check:
@@ -94,13 +117,27 @@ def check_calls(snap, rate: float, rate_is_tensor: bool) -> Check:
             exact = same_bits(recompute(x, c.random, rate, rate_is_tensor), c.output)
             masks = c.keep_mask is not None and np.array_equal(c.keep_mask, keep_mask_from(c.random, rate))
         fresh = replayed[i] if i < len(replayed) else None
-        per_call.append(CallCheck(c.index, bool(masks), bool(exact), None if fresh is None else same_bits(fresh, c.output)))
+        per_call.append(CallCheck(c.index, bool(masks), bool(exact), None if fresh is None else same_bits(fresh, c.output),
+                                  *_gradient_checks(snap, i, c, rate, rate_is_tensor, zeroed)))
     full = (np.broadcast_to(first.keep_mask, first.output.shape) if first.keep_mask is not None
             else np.full(first.output.shape, not zeroed))  # with no mask, every element is kept, or none
     return Check(all(c.bit_exact for c in per_call), all(c.mask_matches for c in per_call), per_call[0].fresh_equal,
                  int(full.sum()), int(full.size), int(first.random.size) if dropped else 0, rate, rate_is_tensor,
                  dropped, len(calls), snap.reference_seed, zeroed, tuple(per_call))
 
+
+
+def _gradient_checks(snap, i: int, c, rate: float, rate_is_tensor: bool, zeroed: bool) -> tuple:
+    """--grad: (the gradient == gradient_from(upstream, the call's own mask), a fresh tape's gradient == it);
+    (None, None) without --grad."""
+    if c.upstream is None:
+        return None, None
+    fresh = snap.fresh_gradients[i] if i < len(snap.fresh_gradients) else None
+    if zeroed:  # Keras 3 returned tf.zeros_like(x), which does not depend on x: the tape finds no path, and None
+        return c.gradient is None, None if not snap.fresh_gradients else fresh is None
+    x_in = snap.input.dtype  # the gradient comes back in the input's dtype, through any cast the layer made
+    exact = same_bits(c.gradient, gradient_from(c.upstream, c.keep_mask, rate, rate_is_tensor, c.output.dtype, x_in))
+    return bool(exact), None if not snap.fresh_gradients else same_bits(fresh, c.gradient)
 
 
 def _dropout_input(snap) -> np.ndarray:

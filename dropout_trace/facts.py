@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .apis import APIS, LOCALS, sampler_key
+from .backward import backward_facts
 from .model import ListView, PyValue, StopPoint, TensorView
 from .probabilities import Probabilities, probabilities
 from .snapshot import Refusal
@@ -94,6 +95,7 @@ class Facts:
     replicas: tuple[ReplicaFacts, ...] = ()  # --replicas: one per replica; the fields above describe replica 0
     replicas_agree: bool | None = None  # every replica drew replica 0's mask (None: no replicas, or no draw)
     replica_reason: str | None = None  # why they agree or differ, chosen from the facts (see _replica_reason)
+    backward: object = None  # --grad: backward.BackwardFacts; None without --grad
 
     # The cases each view words, decided here once: full, brief, JSON and notebook only choose words for them.
     @property
@@ -251,7 +253,7 @@ def derive(trace) -> Facts:
         refusal=snap.refusal, sampler_got_unknown_size=unknown, missing=_missing(trace),
         retraced_later=snap.traced_after[-1] > snap.traced_after[0] if snap.traced_after else None,
         made_while_tracing=tuple(name for made in snap.made_while_tracing for name in made),
-        **_replica_facts(trace, state_kind))
+        backward=backward_facts(snap, sampler_key(spec.api, snap.rng)), **_replica_facts(trace, state_kind))
 
 
 def _call_facts(c, first_mask) -> CallFacts:

@@ -9,9 +9,10 @@ import numpy as np
 
 from .capture import FrameEvent, Recorder
 from .harness import Run, leaves
-from .landmarks import Landmark, assignment_spans, def_line, function_source, relative_file, return_lines, source_line
+from .landmarks import (Landmark, assignment_spans, def_line, find, function_source, relative_file, return_lines,
+                        source_line)
 from .model import ListView, PyValue, TensorView, Value
-from .snapshot import CallRecord, Event, LandmarkInfo, Refusal, ReplicaRecord, StackFrame
+from .snapshot import BackwardGraph, CallRecord, GradientCall, Event, LandmarkInfo, Refusal, ReplicaRecord, StackFrame
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep  # our own frames are not the library's
 SMALL = 64  # values up to this size keep their trace-time value too
@@ -41,6 +42,7 @@ class Freezer:
     def __init__(self, tf, run: Run, landmarks: dict[str, Landmark]):
         self.tf, self.run, self.lm = tf, run, landmarks
         self.codes = {lm.code: key for key, lm in landmarks.items() if lm.found}
+        self.codes.update({code: key for code, key in getattr(run, "grad_targets", {}).items() if code not in self.codes})
         self.frame_ids: dict[int, int] = {}  # live frame ids -> 1, 2, 3...: a snapshot holds no addresses
 
     def view(self, obj) -> Value:
@@ -185,10 +187,47 @@ class Freezer:
             if len(run.spec.sizes) > 1:  # the calls' inputs differ: keep each one's, as _dropout received it
                 x = self._local(rec, "tf._dropout", "x", call=True, index=index)
                 x = run.xs[i].numpy() if x is None else x
+            grads = run.spec.grad is not None and i < len(run.gradients)
             out.append(CallRecord(i + 1, before, after, self._seed_used(rec, index),
                                   self._local(rec, "tf._dropout", "random_tensor", index=index),
-                                  self._local(rec, "tf._dropout", "keep_mask", index=index), y, x))
+                                  self._local(rec, "tf._dropout", "keep_mask", index=index), y, x,
+                                  run.upstreams[i].numpy() if grads else None, run.gradients[i] if grads else None))
         return tuple(out)
+
+    def backward(self) -> BackwardGraph | None:
+        b = getattr(self.run, "backward", None)
+        return None if b is None else BackwardGraph(b["forward"], b["backward"], b["edges"])
+
+    def gradient_calls(self) -> tuple[GradientCall, ...]:
+        """--grad: each gradient function that ran, its forward op, and which captured local each input of that op
+        is (the same object: the tape hands the gradient function the forward tensors themselves)."""
+        rec = self.run.recorders[0] if self.run.recorders else None
+        if rec is None or self.run.spec.grad is None:
+            return ()
+        forward = [(f"{ev.key}:{name}", obj) for ev in rec.events if not ev.key.startswith("grad:")
+                   for pool in (ev.return_locals or {}, ev.call_locals) for name, obj in pool.items()
+                   if self.tf.is_tensor(obj)]
+        out = []
+        for ev in rec.events:
+            op = ev.call_locals.get("op") if ev.key.startswith("grad:") else None
+            if op is None:
+                continue
+            inputs = list(getattr(op, "inputs", ()))
+            out.append(GradientCall(ev.key, str(getattr(op, "type", "?")),
+                                    None if self.run.spec.eager else getattr(op, "name", None),
+                                    tuple(next((where for where, obj in forward if obj is t), None) for t in inputs),
+                                    tuple(None if self.run.spec.eager else getattr(t, "name", None) for t in inputs)))
+        return tuple(out)
+
+    def gradient_landmarks(self) -> dict[str, Landmark]:
+        """--grad: the registered gradient functions that ran, found as landmarks (file, line, source)."""
+        rec = self.run.recorders[0] if self.run.recorders else None
+        ran = dict.fromkeys(ev.key for ev in (rec.events if rec else ()) if ev.key.startswith("grad:"))
+        found = {}
+        for key in ran:
+            _, module, qualname = key.split(":", 2)
+            found[key] = find(key, module, qualname)
+        return found
 
     def refusal(self) -> Refusal | None:
         """Where the library raised: the innermost landmark the exception passed through, from the recorder.

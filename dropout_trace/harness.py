@@ -21,12 +21,68 @@ REPLICA_LANDMARKS = {"tf.Generator._preprocess_key": ("tensorflow.python.ops.sta
 
 def make_input(spec: RunSpec, shape: tuple | None = None) -> np.ndarray:
     """The input values in float64; `range` numbers elements 1, 2, 3, ... so each can be followed."""
-    shape = spec.run_shape if shape is None else shape
-    if spec.input == "ones":
+    return made(spec.input, spec.run_shape if shape is None else shape, spec.seed)
+
+
+def make_upstream(spec: RunSpec, shape: tuple) -> np.ndarray:
+    """--grad: the gradient arriving at the output (--upstream), in float64; `normal` draws apart from the input's."""
+    return made(spec.grad, shape, spec.seed, stream=1)
+
+
+def made(kind: str, shape: tuple, seed: int | None, stream: int = 0) -> np.ndarray:
+    """ones, range (1, 2, 3, ...) or normal values of `shape`, in float64."""
+    if kind == "ones":
         return np.ones(shape)
-    if spec.input == "normal":
-        return np.random.default_rng(spec.seed if spec.seed is not None else 0).standard_normal(shape)
+    if kind == "normal":
+        first = seed if seed is not None else 0
+        return np.random.default_rng([first, stream] if stream else first).standard_normal(shape)
     return np.arange(1, math.prod(shape) + 1, dtype=np.float64).reshape(shape)
+
+
+def upstreams(spec: RunSpec, tf, dtype) -> list:
+    """--grad: each call's upstream gradient, in the input's dtype (one tensor per size, reused); [] without."""
+    if spec.grad is None:
+        return []
+    made = {b: tf.cast(tf.constant(make_upstream(spec, spec.run_shape_at(b))), dtype) for b in spec.sizes}
+    return [made[b] for b in spec.call_sizes]
+
+
+def gradient_functions() -> dict:
+    """--grad: every gradient function registered with TensorFlow, code object -> its key (grad:<qualname>), found
+    on the installed version at run time; the recorder watches them all and the snapshot keeps those that ran."""
+    import inspect
+
+    from tensorflow.python.framework import ops
+
+    found = {}
+    for entry in ops._gradient_registry._registry.values():  # op type -> {"type": the function, ...}
+        fn = inspect.unwrap(entry["type"]) if callable(entry.get("type")) else None
+        code = getattr(fn, "__code__", None)
+        if code is not None:
+            found.setdefault(code, f"grad:{fn.__module__}:{fn.__qualname__}")
+    return found
+
+
+def differentiate(tf, call, x, upstream, args, graph=None):
+    """y = call(x), and the tape's gradient of sum(y * upstream) with respect to x. In a graph, also the ops
+    the gradient added (ops made after the forward pass) and the forward tensors they read."""
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = call(x, *args)
+        loss = tf.reduce_sum(y * tf.cast(upstream, y.dtype))
+    first = len(graph.get_operations()) if graph is not None else 0
+    g = tape.gradient(loss, x)
+    return y, g, None if graph is None else backward_ops(graph, first)
+
+
+def backward_ops(graph, first: int) -> dict:
+    """The ops the gradient added to `graph` (from index `first`), and every edge into them from a forward op."""
+    ops = graph.get_operations()
+    forward = {op.name for op in ops[:first]}
+    added = ops[first:]
+    edges = [(t.name, op.name, i) for op in added for i, t in enumerate(op.inputs) if t.op.name in forward]
+    return {"forward": tuple((op.type, op.name) for op in ops[:first]),
+            "backward": tuple((op.type, op.name) for op in added), "edges": tuple(edges)}
 
 
 def landmarks_for(spec: RunSpec, table: dict | None = None) -> dict[str, Landmark]:
@@ -67,12 +123,13 @@ class Run:
         self.api = APIS[spec.api]
         self.owner, call, args = make_call(spec, tf)
         targets = {lm.code: key for key, lm in landmarks.items() if lm.found}
+        self.grad_targets = gradient_functions() if spec.grad else {}
+        targets.update({code: key for code, key in self.grad_targets.items() if code not in targets})
+        self.upstreams, self.gradients = upstreams(spec, tf, dtype), []
+        self.backward: dict | None = None  # graph mode --grad: the last trace's forward and backward ops
         probes: list = []
         self.recorders: list[Recorder] = []  # eager: one per call; graph: the last trace's
-        self.trace_count = 0
-        self.during: dict = {}
-        self.states: list[tuple] = []
-        self.outputs: list[np.ndarray] = []
+        self.trace_count, self.during, self.states, self.outputs = 0, {}, [], []
         self.traced_after: list[int] = []  # trace_count after each call: which call made tf.function trace
         self.made_while_tracing: list[list[str]] = []  # each trace's new variables (a reason to trace again)
         self.runtime: dict[int, list[np.ndarray]] = {}
@@ -91,33 +148,43 @@ class Run:
                 self.made_while_tracing.append(made)
             rec = Recorder(targets, harness.__code__)
             self.recorders.append(rec)
+            graph = None if spec.eager else tf.compat.v1.get_default_graph()
             with rec, (tf.variable_creator_scope(_noting(made)) if not spec.eager else _nothing()):
-                y = call(x, *args)
+                if spec.grad:  # args: the upstream gradient, then the API's own
+                    y, g, self.backward = differentiate(tf, call, x, args[0], args[1:], graph)
+                    y = [y, g]
+                else:
+                    y = [call(x, *args)]
             if spec.eager:
                 return y
-            probes.extend(symbolic_leaves(tf, rec, tf.compat.v1.get_default_graph()))
-            return [y, *probes]
+            probes.extend(symbolic_leaves(tf, rec, graph))
+            return [*y, *probes]
 
-        fn = None if spec.eager else tf.function(harness, input_signature=input_signature(spec, tf, args),
-                                                 autograph=False)
+        signature = input_signature(spec, tf, args)
+        if spec.grad:
+            signature.insert(1, signature[0])  # the upstream gradient: the output's shape
+        fn = harness if spec.eager else tf.function(harness, input_signature=signature, autograph=False)
         try:
-            for x in self.xs:
-                before = self.api.state(self.owner)
-                if spec.eager:
-                    y = harness(x, *args)
-                else:
-                    outputs = fn(x, *args)
-                    y = outputs[0]
-                    for t, out in zip(probes, outputs[1:]):
-                        self.runtime.setdefault(id(t), []).append(out.numpy())
-                self.outputs.append(y.numpy())
-                self.states.append((before, self.api.state(self.owner)))
-                self.traced_after.append(self.trace_count)
+            self._play(fn, probes, args)
         except Exception as exc:  # a refusal by the library is a result: keep what was captured
             if not self.recorders or not raised_by_library(exc, call):  # else the tool failed: not a result
                 raise
             self.error = exc
         self.args = args
+
+    def _play(self, fn, probes: list, args: tuple) -> None:
+        """Each call in order: its output (and gradient), the probes' run-time values, the state around it."""
+        grad = self.spec.grad is not None
+        for i, x in enumerate(self.xs):
+            before = self.api.state(self.owner)
+            outputs = fn(x, *((self.upstreams[i], *args) if grad else args))
+            for t, out in zip(probes, outputs[2 if grad else 1:]):
+                self.runtime.setdefault(id(t), []).append(out.numpy())
+            if grad:
+                self.gradients.append(None if outputs[1] is None else outputs[1].numpy())
+            self.outputs.append(outputs[0].numpy())
+            self.states.append((before, self.api.state(self.owner)))
+            self.traced_after.append(self.trace_count)
 
 
 class ReplicaRun:

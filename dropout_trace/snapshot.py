@@ -90,6 +90,8 @@ class CallRecord:
     # --batch 3,5: x as _dropout received it in this call (else the call's input), since the calls' sizes differ;
     # None when every call has the run's one input
     x: np.ndarray | None = added()
+    upstream: np.ndarray | None = added()  # --grad: the gradient that arrived at the output
+    gradient: np.ndarray | None = added()  # --grad: the tape's gradient with respect to the input
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,27 @@ class ReplicaRecord:
 
     def first(self, key: str) -> Event | None:
         return next((e for e in self.events if e.key == key), None)
+
+
+@dataclass(frozen=True)
+class BackwardGraph:
+    """--grad in a graph: the traced function's ops before the gradient and those the gradient added, in graph
+    order, as (op type, op name); and each edge from a forward op's output into a backward op."""
+
+    forward: tuple  # of (type, name)
+    backward: tuple  # of (type, name)
+    edges: tuple  # of (forward tensor name, backward op name, input index)
+
+
+@dataclass(frozen=True)
+class GradientCall:
+    """--grad: one registered gradient function as it ran (its landmark key), for the forward op it was given."""
+
+    key: str  # grad:<module>:<qualname>
+    op_type: str  # the forward op's type, e.g. SelectV2
+    op_name: str | None  # the forward op's name in the graph (None eagerly)
+    inputs: tuple  # per input of the forward op: the landmark local it is, the very object, as "key:name"; or None
+    input_names: tuple  # per input: its graph name (None eagerly)
 
 
 @dataclass(frozen=True)
@@ -141,6 +164,10 @@ class Snapshot:
     traced_after: tuple = added(())  # --batch 3,5: trace_count after each call (did a new size trace again?)
     made_while_tracing: tuple = added(())  # traced again: the variables each earlier trace made (the reason)
     fresh_calls: tuple = added(())  # several calls: the reference's output for each, replayed in order (fresh: 1's)
+    backward: BackwardGraph | None = added()  # --grad in a graph: the ops the gradient added
+    fresh_gradients: tuple = added(())  # --grad: the reference's gradient for each call, by its own tape
+    gradient_calls: tuple = added(())  # --grad: of GradientCall, the gradient functions in the order they ran
+    backward_events: tuple = added(())  # --grad: the landmark executions from the first gradient function on
 
     @property
     def mode(self) -> str:

@@ -22,13 +22,14 @@ import numpy as np
 
 from .landmarks import FunctionRef
 from .model import ListView, PyValue, TensorView
-from .snapshot import CallRecord, Event, LandmarkInfo, Refusal, ReplicaRecord, Snapshot, StackFrame
+from .snapshot import (BackwardGraph, CallRecord, Event, GradientCall, LandmarkInfo, Refusal, ReplicaRecord, Snapshot,
+                       StackFrame)
 from .spec import RunSpec
 
 FORMAT = "dropout-trace snapshot"
 FORMAT_VERSION = 1
 CLASSES = {c.__name__: c for c in (Snapshot, RunSpec, LandmarkInfo, FunctionRef, Event, StackFrame, CallRecord,
-                                   ReplicaRecord, Refusal, TensorView, ListView, PyValue)}
+                                   ReplicaRecord, Refusal, TensorView, ListView, PyValue, BackwardGraph, GradientCall)}
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _WIDTH = 100  # a container whose one-line form fits this is written on one line
 

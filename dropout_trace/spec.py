@@ -14,6 +14,7 @@ from .memory import FULL_UP_TO, available_memory, human_bytes, memory_problem  #
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
 INPUTS = ("range", "ones", "normal")
+UPSTREAMS = ("ones", "range", "normal")  # --upstream: the gradient that arrives at the output, under --grad
 POLICIES = ("mixed_float16", "mixed_bfloat16")
 DEFAULT_MAX_ELEMENTS = 10_000_000
 MAX_ADDRESSABLE = 2**60  # elements: the float64 input of more would exceed numpy's 2**63 - 1 bytes, whatever the caps
@@ -54,6 +55,7 @@ class RunSpec:
     replicas: int | None = None  # run under MirroredStrategy on this many logical CPUs; None = no strategy
     max_memory: int | None = None  # bytes a run may need at its peak; None = the memory available
     batches: tuple = added(())  # --batch 3,5: the sizes a None takes, one call each, in order (batch is the first); () = one
+    grad: str | None = added()  # --grad: the upstream gradient's values (ones, range or normal); None = forward only
 
     @property
     def layer_dtype_arg(self) -> str | None:
@@ -256,13 +258,25 @@ def check_replicas(replicas: int | None, eager: bool) -> None:
                          "apply (drop --eager)")
 
 
+def check_grad(grad: bool, upstream: str | None, replicas: int | None) -> None:
+    if upstream is not None and upstream not in UPSTREAMS:
+        raise UsageError(f"--upstream {upstream!r} is not known; choose one of {', '.join(UPSTREAMS)}")
+    if upstream is not None and not grad:
+        raise UsageError(f"--upstream {upstream} is the gradient arriving at the output of the backward pass; add "
+                         "--grad to take it")
+    if grad and replicas:
+        raise UsageError("--grad traces the backward pass of one device's call; --replicas does not take it yet "
+                         "(drop one of them)")
+
+
 def build_spec(*, rate: str | None, shape: str, batch: int | str = 3, seed="42", noise_shape: str | None = None,
                dtype: str = "float32", input: str = "range", eager: bool = False,
                max_elements: int = DEFAULT_MAX_ELEMENTS, api: str = DEFAULT_API, rng: str | None = None,
                keep_prob: str | None = None, training: bool = True, rate_tensor: bool = False,
                layer_dtype: str | None = None, policy: str | None = None, calls: int = 1,
                replicas: int | None = None, max_memory: str | None = None, fmt: str = "text",
-               values: str | None = None, export: str | None = None) -> RunSpec:
+               values: str | None = None, export: str | None = None, grad: bool = False,
+               upstream: str | None = None) -> RunSpec:
     """Validate everything before TensorFlow is imported, so bad input fails fast. `fmt`, `values` and `export`
     (--format, --values, --export) say what JSON the run writes, which the memory check counts."""
     dims = parse_dims(shape, "--shape")
@@ -276,6 +290,7 @@ def build_spec(*, rate: str | None, shape: str, batch: int | str = 3, seed="42",
     seed_value = parse_seed(seed)
     _check_choices(dtype, layer_dtype, policy, input, max_elements, calls)
     check_replicas(replicas, eager)
+    check_grad(grad, upstream, replicas)
     check_sizes(sizes, dims, calls, replicas)
     cap = None if max_memory is None else parse_bytes(max_memory)
     noise = None
@@ -287,7 +302,7 @@ def build_spec(*, rate: str | None, shape: str, batch: int | str = 3, seed="42",
                    input=input, eager=eager, max_elements=max_elements, api=api,
                    rng=rng if APIS[api].has_rng_branches else None, keep_prob=keep, training=training,
                    rate_tensor=rate_tensor, layer_dtype=layer_dtype, policy=policy, calls=calls,
-                   replicas=replicas, max_memory=cap)
+                   replicas=replicas, max_memory=cap, grad=(upstream or UPSTREAMS[0]) if grad else None)
     given = {name for name, on in (("rate_tensor", rate_tensor), ("no_training", not training),
                                    ("layer_dtype", layer_dtype is not None), ("policy", policy is not None),
                                    ("noise_shape", noise is not None)) if on}

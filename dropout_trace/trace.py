@@ -50,17 +50,28 @@ def _capture(spec: RunSpec, table: dict | None) -> Snapshot:
     refusal = freezer.refusal()
     # under a strategy each replica is checked from its own draws, not against a single-device call
     fresh, ref_seed = ((), None) if refusal or spec.replicas else _reference(spec, tf, run)
+    grads = ()
+    if spec.grad and fresh:  # the reference's gradients ride with its outputs
+        fresh, grads = tuple(y for y, _ in fresh), tuple(g for _, g in fresh)
+    landmarks = {**landmarks, **freezer.gradient_landmarks()}
     return Snapshot(
         spec=spec, call=call_text(spec), versions=installed(tf, keras), rng=effective_rng(spec),
         landmarks={key: landmark_info(lm) for key, lm in landmarks.items()},
-        events=freezer.events(run.recorders[0] if run.recorders else None),
+        **_split(freezer.events(run.recorders[0] if run.recorders else None)),
         trace_count=run.trace_count, calls=freezer.calls(), input=run.x.numpy(),
         traced_after=tuple(run.traced_after) if len(spec.sizes) > 1 else (),
         made_while_tracing=tuple(tuple(made) for made in getattr(run, "made_while_tracing", [])[:-1])
         if run.trace_count > 1 else (),
         during={k: array_view(v) for k, v in run.during.items() if v is not None},
         after=freezer.after(), fresh=fresh[0] if fresh else None, fresh_calls=fresh if len(fresh) > 1 else (),
-        reference_seed=ref_seed, refusal=refusal, replicas=freezer.replicas())
+        reference_seed=ref_seed, refusal=refusal, replicas=freezer.replicas(), backward=freezer.backward(),
+        fresh_gradients=grads, gradient_calls=freezer.gradient_calls())
+
+
+def _split(events: tuple) -> dict:
+    """The forward call's events, and from the first gradient function on (--grad) the backward pass's."""
+    first = next((i for i, ev in enumerate(events) if ev.key.startswith("grad:")), len(events))
+    return {"events": events[:first], "backward_events": events[first:]}
 
 
 def _reference(spec: RunSpec, tf, run: Run) -> tuple[tuple, object]:
@@ -79,11 +90,29 @@ def _reference(spec: RunSpec, tf, run: Run) -> tuple[tuple, object]:
             return (), None
     _, reference, args = make_call(spec, tf, seed)
     xs = run.xs[:len(run.outputs)]
+    if spec.grad:  # its own tape on the fresh object, in the run's mode: (output, gradient) per call
+        return _reference_gradients(spec, tf, reference, args, xs, run.upstreams), seed
     if len(xs) < 2 or spec.eager:
         return tuple(reference(x, *args).numpy() for x in xs), seed
     fn = tf.function(lambda x, *a: reference(x, *a), input_signature=input_signature(spec, tf, args),
                      autograph=False)
     return tuple(fn(x, *args).numpy() for x in xs), seed
+
+
+def _reference_gradients(spec: RunSpec, tf, reference, args, xs, upstreams) -> tuple:
+    """A plain tf.GradientTape on the fresh object: d sum(y * upstream) / dx, eagerly or in one tf.function."""
+    def taped(x, upstream, *a):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = reference(x, *a)
+            loss = tf.reduce_sum(y * tf.cast(upstream, y.dtype))
+        return y, tape.gradient(loss, x)
+
+    if not spec.eager:
+        signature = input_signature(spec, tf, args)
+        taped = tf.function(taped, input_signature=[signature[0], *signature], autograph=False)
+    return tuple((y.numpy(), None if g is None else g.numpy()) for y, g in (taped(x, u, *args) for x, u in
+                                                                            zip(xs, upstreams)))
 
 
 def trace_run(spec: RunSpec, table: dict | None = None):

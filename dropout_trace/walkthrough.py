@@ -30,7 +30,7 @@ LESSON_OPTIONS = frozenset({
     "rate", "shape", "batch", "seed", "calls", "layer_dtype", "policy", "noise_shape", "dtype", "input", "eager",
     "api", "rng", "keep_prob", "training", "rate_tensor", "plumbing", "fmt", "max_elements", "max_memory",
     "values", "debug", "width", "theme", "replicas", "brief", "step", "stages", "source", "trials", "topic",
-    "version",
+    "version", "grad", "upstream",
 })
 WRITES = ("export", "force", "install_completion", "show_completion")  # why a lesson must not: they write
 # A comment line `# exit status N` before a command says the lesson expects that status (a refusal it

@@ -21,6 +21,7 @@ NOISES = ("none", "batch", "feature", "unknown_axis")  # no noise shape, (1,4), 
 MODES = ("graph", "eager")
 CALLS = (1, 3)
 RATE_FORMS = ("float", "tensor")
+GRADS = ("off", "ones")  # --grad: the backward pass too (the upstream gradient ones)
 MIN_RUNS = 150
 
 
@@ -33,7 +34,7 @@ def branches() -> list[tuple[str, str | None]]:
 
 
 FACTORS = {"branch": branches(), "mode": MODES, "noise": NOISES, "dtype": DTYPES, "calls": CALLS,
-           "seed": SEEDS, "rate": RATES, "rate_form": RATE_FORMS}
+           "seed": SEEDS, "rate": RATES, "rate_form": RATE_FORMS, "grad": GRADS}
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,12 @@ class Case:
     rate: str
     rate_form: str = "float"
     replicas: int | None = None
+    grad: str = "off"
 
     def levels(self) -> dict:
         return {"branch": (self.api, self.rng), "mode": self.mode, "noise": self.noise, "dtype": self.dtype,
-                "calls": self.calls, "seed": self.seed, "rate": self.rate, "rate_form": self.rate_form}
+                "calls": self.calls, "seed": self.seed, "rate": self.rate, "rate_form": self.rate_form,
+                "grad": self.grad}
 
     def shapes(self) -> tuple[str, str | None]:
         """(--shape, --noise-shape) for the noise level."""
@@ -71,7 +74,7 @@ class Case:
         shape, noise = self.shapes()
         opts = dict(api=self.api, rng=self.rng, rate=self.rate, shape=shape, noise_shape=noise, seed=self.seed,
                     calls=self.calls, eager=self.mode == "eager", rate_tensor=self.rate_form == "tensor",
-                    replicas=self.replicas)
+                    replicas=self.replicas, grad=self.grad != "off")
         if self.dtype.startswith("mixed"):
             opts["policy"] = self.dtype
         else:
@@ -88,6 +91,7 @@ class Case:
         argv += ["--eager"] if o["eager"] else []
         argv += ["--rate-tensor"] if o["rate_tensor"] else []
         argv += ["--replicas", str(self.replicas)] if self.replicas else []
+        argv += ["--grad"] if self.grad != "off" else []
         return argv
 
     @property

@@ -76,7 +76,29 @@ def compare(case, status: int, doc: dict | None, trace, rep, x, replayable: bool
     _probabilities(d, f, doc, rep)
     _states(d, case, f, doc, rep, replayable)
     _landmarks(d, f, doc, rep)
+    _gradients(d, case, f, doc, trace, rep, replayable)
     return d.lines
+
+
+def _gradients(d, case, f, doc, trace, rep, replayable):
+    """--grad: each call's gradient against a plain tape's on the fresh call, and the backward graph's ops."""
+    if case.grad == "off":
+        d.eq("no backward facts without --grad", f.backward, None)
+        return
+    b = f.backward
+    d.eq("json upstream", doc["backward"]["upstream"], case.grad)
+    d.eq("no path from the output to x (tape.gradient gave None)", b.no_path, rep.gradients[0] is None)
+    for i, (c, g) in enumerate(zip(trace.calls, rep.gradients)):
+        if replayable:
+            d.true(f"call {i + 1}: gradient bit-equal to a plain tape's on a fresh call",
+                   (c.gradient is None and g is None) or same_bits(c.gradient, g))
+        if c.gradient is not None and c.keep_mask is not None:  # zero exactly where dropped (the upstream is ones)
+            d.true(f"call {i + 1}: the gradient is 0 exactly where the mask dropped",
+                   np.array_equal(c.gradient != 0, np.broadcast_to(c.keep_mask, c.gradient.shape)))
+    if case.mode == "graph" and rep.backward_types:
+        random = [t for t in rep.backward_types if "Random" in t]
+        d.eq("random ops the gradient added", len(b.backward_random), len(random))
+    d.eq("the sampler ran once per recorded call, backward pass included", b.sampler_runs, 1 if f.dropped else 0)
 
 
 def _trace_and_calls(d, case, f, doc, trace, rep):

@@ -129,6 +129,8 @@ class Replay:
     layer_compute_dtype: str | None = None
     error: BaseException | None = None
     error_frame: str | None = None  # the innermost watched function the exception left
+    gradients: list = field(default_factory=list)  # --grad: d sum(y * ones) / dx per call (None: no path)
+    backward_types: list = field(default_factory=list)  # --grad in a graph: the op types tape.gradient added
 
 
 def _state(owner, kind: str):
@@ -221,14 +223,29 @@ def replay(api: str, rng: str | None, o: dict, x: np.ndarray, seed: int | None, 
     xt = tf.cast(tf.constant(x), o["input_dtype"])
     watched = ("tf._dropout.x", "tf.stateless_dropout.seed", "sampler.shape", "sampler.out", "tf._dropout.rate")
 
+    def taped(x, *r):
+        """The call, and with --grad a plain tape's gradient of sum(y * ones) with respect to x."""
+        if not o.get("grad"):
+            return call(x, *r), None
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = call(x, *r)
+            loss = tf.reduce_sum(y * tf.ones_like(y))
+        graph = None if tf.executing_eagerly() else tf.compat.v1.get_default_graph()
+        first = 0 if graph is None else len(graph.get_operations())
+        g = tape.gradient(loss, x)
+        if graph is not None:
+            out.backward_types = [op.type for op in graph.get_operations()[first:]]
+        return y, g
+
     def traced(x, *r):
         out.trace_count += 1  # a Python counter: tf.function runs this only when it traces
         hook.clear()
         with hook:
-            y = call(x, *r)
+            y, g = taped(x, *r)
         _keep_static(out, hook)
         return [y] + [_as_tensor(tf, hook.got.get(k)) if k in hook.got else tf.constant(0) for k in watched[1:]] \
-            + [tf.constant([k in hook.got and _as_tensor(tf, hook.got[k]) is not None for k in watched[1:]])]
+            + [tf.constant([k in hook.got and _as_tensor(tf, hook.got[k]) is not None for k in watched[1:]]), g]
 
     fn = tf.function(traced, input_signature=[tf.TensorSpec(o["shape"], xt.dtype)]
                      + [tf.TensorSpec((), xt.dtype) for _ in extra], autograph=False)
@@ -238,14 +255,15 @@ def replay(api: str, rng: str | None, o: dict, x: np.ndarray, seed: int | None, 
             if o["eager"]:
                 hook.clear()
                 with hook:
-                    y = call(xt, *extra)
+                    y, g = taped(xt, *extra)
                 _keep_static(out, hook)
                 got = [hook.got.get(k) for k in watched[1:]]
             else:
                 res = fn(xt, *extra)
-                y, present = res[0], res[-1].numpy()
-                got = [v if p else None for v, p in zip(res[1:-1], present)]
+                y, present, g = res[0], res[-2].numpy(), res[-1]
+                got = [v if p else None for v, p in zip(res[1:-2], present)]
             out.outputs.append(y.numpy())
+            out.gradients.append(None if g is None else g.numpy())
             out.states.append((before, _state(owner, kind)))
             seed_v, shape_v, uni_v, rate_v = (_plain(g) for g in got)
             if isinstance(out.rate_received, tuple) and out.rate_received[1] is None:

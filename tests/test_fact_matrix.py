@@ -66,7 +66,7 @@ def plain_options(case, tf) -> dict:
     return dict(rate=float(case.rate), noise=noise, shape=shape, calls=case.calls, eager=o["eager"],
                 rate_tensor=o["rate_tensor"], input_dtype=tf.as_dtype(dtype),
                 dtype=tf.as_dtype(dtype), layer_dtype=o.get("policy", dtype),
-                legacy=case.api == "tf-keras" and (case.rng or default_rng()) == "legacy")
+                legacy=case.api == "tf-keras" and (case.rng or default_rng()) == "legacy", grad=case.grad != "off")
 
 
 def default_rng() -> str:

@@ -34,6 +34,13 @@ RECORDED = {
     "keras_rank3": dict(rate="0.3", shape="None,2,3", batch=2, input="ones"),
     "keras_large": dict(rate="0.3", shape="None,40", batch=30, input="normal"),
     "keras_batches": dict(rate="0.3", shape="None,4", batch="3,5"),
+    "keras_grad": dict(rate="0.3", shape="None,4", grad=True, upstream="range"),
+    "keras_grad_eager_noise": dict(rate="0.5", shape="None,3", noise_shape="None,1", eager=True, grad=True,
+                                   upstream="normal"),
+    "keras_grad_f16": dict(rate="0.3", shape="None,4", dtype="float16", grad=True),
+    "keras_grad_rate0": dict(rate="0", shape="None,4", grad=True),
+    "keras_grad_rate1": dict(rate="1", shape="None,4", grad=True),
+    "tf_nn_grad_rate_tensor": dict(rate="0.3", shape="None,4", api="tf.nn.dropout", rate_tensor=True, grad=True),
 }
 
 

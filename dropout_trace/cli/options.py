@@ -6,8 +6,8 @@ import typer
 
 from ..apis import APIS, DEFAULT_API, RNGS
 from ..output import THEMES
-from ..spec import (DEFAULT_MAX_ELEMENTS, DTYPES, FULL_UP_TO, INPUTS, MAX_BATCHES, MAX_CALLS, POLICIES, VALUES,
-                    UsageError)
+from ..spec import (DEFAULT_MAX_ELEMENTS, DTYPES, FULL_UP_TO, INPUTS, MAX_BATCHES, MAX_CALLS, POLICIES, UPSTREAMS,
+                    VALUES, UsageError)
 
 
 API_NAMES = ", ".join(f"{name} (default)" if name == DEFAULT_API else name for name in APIS)
@@ -103,6 +103,18 @@ def _training():
 def _rate_tensor():
     return typer.Option(False, "--rate-tensor", help="Function APIs only: pass the rate as a tensor, which "
                         "takes _dropout's other branch.")
+
+
+def _grad():
+    return typer.Option(False, "--grad", help="The backward pass too: the call runs under tf.GradientTape and the "
+                        "gradient of sum(output * upstream) with respect to the input is taken in the same "
+                        "tf.function (or eagerly). Shows the gradient beside the keep mask, the forward tensors the "
+                        "gradient functions were handed, and the scale in the gradient.")
+
+
+def _upstream():
+    return typer.Option(None, "--upstream", metavar="KIND", autocompletion=completes(UPSTREAMS), help="With --grad: "
+                        f"the gradient arriving at the output, {', '.join(UPSTREAMS)} (default {UPSTREAMS[0]}).")
 
 
 def _plumbing():

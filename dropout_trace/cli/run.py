@@ -8,8 +8,8 @@ from ..errors import ExitStatus, LibraryRefused, exits, refused
 from ..spec import build_spec, check_values, parse_batches
 from .base import Command, _output, app, env_of, failed
 from .options import (_api, _batch, _calls, _check_format, _debug, _defaults, _dtype, _eager, _export, _force, _format,
-                      _input, _keep_prob, _layer_dtype, _max_elements, _max_memory, _noise, _plumbing, _policy, _rate,
-                      _rate_tensor, _rng, _seed, _shape, _theme, _training, _values, _width)
+                      _grad, _input, _keep_prob, _layer_dtype, _max_elements, _max_memory, _noise, _plumbing, _policy, _rate,
+                      _rate_tensor, _rng, _seed, _shape, _theme, _training, _upstream, _values, _width)
 
 
 @app.command(cls=Command, no_args_is_help=True, short_help="Trace one Dropout call, stage by stage.",
@@ -23,7 +23,7 @@ def run(
     rate_tensor: bool = _rate_tensor(), plumbing: bool = _plumbing(), fmt: str = _format(("text", "json")),
     max_elements: int = _max_elements(), max_memory: str = _max_memory(), values: str = _values(),
     debug: bool = _debug(), export: str = _export(), width: int = _width(), force: bool = _force(),
-    theme: str = _theme(),
+    theme: str = _theme(), grad: bool = _grad(), upstream: str = _upstream(),
     replicas: int = typer.Option(None, "--replicas", metavar="N", help="Run the call under "
                                  "tf.distribute.MirroredStrategy on N logical CPU devices (2 to 8), through "
                                  "strategy.run in the tf.function; each replica takes --batch rows of the global "
@@ -71,7 +71,7 @@ def run(
                       input=input, eager=eager, max_elements=max_elements, api=api, rng=rng,
                       keep_prob=keep_prob, training=training, rate_tensor=rate_tensor, layer_dtype=layer_dtype,
                       policy=policy, calls=calls, replicas=replicas, max_memory=max_memory, fmt=fmt, values=values,
-                      export=export)
+                      export=export, grad=grad, upstream=upstream)
     out = _output(ctx, export, width, force, theme)
     from ..tfenv import DeviceSetupError
     from ..trace import trace_run

@@ -19,6 +19,7 @@ TOPICS = {
     "print-vs-tf-print": "print_vs_tf_print",
     "noise-shape": "noise_shape",
     "scaling": "scaling",
+    "backward": "backward_topic",
     "precision": "precision",
     "training-flag": "training_flag",
     "seeds": "seeds",
@@ -33,7 +34,7 @@ TOPICS = {
     "versions": "versions_topic",
 }
 # The topics that show something true at rate 1, where nothing is drawn: the others are about masks and draws.
-AT_RATE_ONE = ("static-vs-dynamic", "print-vs-tf-print", "precision", "xla", "versions")
+AT_RATE_ONE = ("static-vs-dynamic", "print-vs-tf-print", "precision", "xla", "versions", "backward")
 
 
 class Facts(Protocol):

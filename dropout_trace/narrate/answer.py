@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..apis import APIS
 from ..facts import Facts
-from . import cases
+from . import backward, cases
 from .batches import batches_summary
 from ..spec import shape_text
 from .words import listed, num, plural, times
@@ -162,7 +162,7 @@ def check_rows(f: Facts, c) -> list[tuple[bool | None, str]]:
             ref += (f"; at P(keep) {num(f.probabilities.p_keep)} any seed gives this output, so this row does not "
                     "test the seeds")
         rows += _replayed_rows(f, c, ref)
-    return rows
+    return rows + backward.check_rows(f, c)
 
 
 def _replayed_rows(f: Facts, c, ref: str) -> list[tuple[bool | None, str]]:
@@ -195,7 +195,7 @@ def check_brief(f: Facts, c) -> list[tuple[bool | None, str]]:
         many = len(c.per_call) > 1
         rows.append((fresh, ("fresh calls agree" if many else "a fresh call agrees") if fresh else
                      ("a fresh call differs")))
-    return rows
+    return rows + backward.check_brief(f, c)
 
 
 def refusal(f: Facts) -> list[str]:

@@ -7,6 +7,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from .backward import backward_block
 from .. import narrate
 from ..model import Frame, Stage, TensorView, Trace
 from .grids import DROPPED, KEPT, grid
@@ -149,6 +150,11 @@ def brief_blocks(trace: Trace, width: int, stages: tuple[str, ...] | None = None
             words.insert(0, Text(shapes[i], style="dim"))
         row.add_row(*cells, Group(*words) if len(words) > 1 else body)
         yield row
+    backward = backward_block(trace, width, brief=True)
+    if backward is not None:
+        yield Pause("the backward pass")
+        yield None
+        yield backward
     tail = [b for b in (refusal_block(trace), brief_calls(trace, width), brief_replicas(trace, width))
             if b is not None]
     end = brief_end(trace)

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from .. import narrate
 from ..model import Excerpt, Frame, Stage, TensorView, Trace
+from .backward import backward_block
 from .grids import grid, grid_caption
 from .layout import PLACE_MIN, Headline, Pause, Prose, indented, shorten
 from .numbers import dims
@@ -266,6 +267,11 @@ def trace_blocks(trace: Trace, width: int, plumbing: bool = False, stages: tuple
             yield stage_block(i, stage, trace, width, shown)
             continue
         yield skipped_block(i, skipped_run(picked, i, stage))
+    backward = backward_block(trace, width)
+    if backward is not None:
+        yield Pause("the backward pass")
+        yield None
+        yield backward
     tail = [b for b in (refusal_block(trace), calls_block(trace, width), replicas_block(trace), answer_block(trace))
             if b is not None]
     if tail or trace.check:

@@ -36,7 +36,10 @@ def _call_json(c, tensors: Tensors, prefix: str) -> dict:
     return {"call": c.index, "seed_state_before": plain(c.state_before), "seed_state_after": plain(c.state_after),
             "seed_used": plain(c.seed_used), "random": tensors.add(c.random, f"{prefix}call_{c.index}_random"),
             "keep_mask": tensors.add(c.keep_mask, f"{prefix}call_{c.index}_keep_mask"),
-            "output": tensors.add(c.output, f"{prefix}call_{c.index}_output")}
+            "output": tensors.add(c.output, f"{prefix}call_{c.index}_output"),
+            **({} if c.upstream is None else {
+                "upstream": tensors.add(c.upstream, f"{prefix}call_{c.index}_upstream"),
+                "gradient": tensors.add(c.gradient, f"{prefix}call_{c.index}_gradient")})}
 
 
 def _call_facts_json(cf, k) -> dict:
@@ -44,7 +47,25 @@ def _call_facts_json(cf, k) -> dict:
     return {"run_shape": list(cf.run_shape), "noise_shape": None if cf.noise_shape is None else list(cf.noise_shape),
             "draws": cf.draws, "kept": cf.kept,
             "check": None if k is None else {"mask_matches": k.mask_matches, "bit_exact": k.bit_exact,
-                                             "fresh_equal": k.fresh_equal}}
+                                             "fresh_equal": k.fresh_equal,
+                                             **({} if k.gradient_exact is None else {
+                                                 "gradient_exact": k.gradient_exact,
+                                                 "fresh_gradient_equal": k.fresh_gradient_equal})}}
+
+
+def _backward_json(b) -> dict | None:
+    """--grad: the gradient functions that ran and what they read, and the backward graph's random ops."""
+    if b is None:
+        return None
+    return {"upstream": b.upstream, "no_path": b.no_path, "gradient_dtype": b.gradient_dtype,
+            "gradient_functions": [{"op_type": s.op_type, "function": s.function, "file": s.file, "line": s.line,
+                                    "reads": list(s.reads)} for s in b.steps],
+            "keep_mask_read_by": list(b.mask_readers), "scale_read_by": list(b.scale_readers),
+            "keep_mask_tensor": b.mask_tensor, "keep_mask_into": list(b.mask_edges),
+            "backward_ops": b.backward_ops,
+            "backward_random_ops": None if b.backward_random is None else list(b.backward_random),
+            "forward_random_ops": None if b.forward_random is None else list(b.forward_random),
+            "sampler_runs": b.sampler_runs}
 
 
 def _replicas_json(trace: Trace, tensors: Tensors) -> list | None:
@@ -124,6 +145,7 @@ def trace_json(trace: Trace, values: str | None = None) -> dict:
         "stages": stages,
         "calls": calls,
         "masks_repeat": f.masks_repeat,
+        "backward": _backward_json(f.backward),
         "replicas": _replicas_json(trace, tensors),
         "replicas_agree": f.replicas_agree,
         "replica_reason": f.replica_reason,

@@ -169,7 +169,7 @@ def test_values_complete_from_the_registries_the_commands_validate_against():
     from dropout_trace import lessons, walkthrough
     from dropout_trace.apis import APIS, RNGS
     from dropout_trace.output import THEMES
-    from dropout_trace.spec import DTYPES, INPUTS, POLICIES, VALUES
+    from dropout_trace.spec import DTYPES, INPUTS, POLICIES, UPSTREAMS, VALUES
 
     assert _completed("dropout-trace run --api ") == list(APIS)
     assert _completed("dropout-trace run --api tf") == [name for name in APIS if name.startswith("tf")]
@@ -178,6 +178,7 @@ def test_values_complete_from_the_registries_the_commands_validate_against():
     assert _completed("dropout-trace run --layer-dtype ") == [*DTYPES, "none"]
     assert _completed("dropout-trace run --policy ") == list(POLICIES)
     assert _completed("dropout-trace run --input ") == list(INPUTS)
+    assert _completed("dropout-trace run --grad --upstream ") == list(UPSTREAMS)
     assert _completed("dropout-trace run --values ") == list(VALUES)
     assert _completed("dropout-trace run --format ") == ["text", "json"]
     assert _completed("dropout-trace run --theme ") == list(THEMES)
