@@ -42,8 +42,8 @@ class BackwardFacts:
 
 
 def is_random(op_type: str) -> bool:
-    """An op type of TensorFlow's random family (RandomUniform, StatelessRandomUniformV2, ...)."""
-    return "Random" in op_type
+    """An op type of TensorFlow's random family (RandomUniform, StatelessRandomUniformV2, StatefulUniform, ...)."""
+    return "Random" in op_type or "Uniform" in op_type
 
 
 def backward_facts(snap, sampler: str) -> BackwardFacts | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .apis import call_text, innermost_quoted, input_signature, make_call, raised_by_library
+from .backward import is_random
 from .errors import LibraryRefused
+from .harness import differentiate
 from .spec import RunSpec, shape_text
 from .tfenv import import_tensorflow
 from .versions import installed
@@ -35,6 +37,8 @@ class OpView:
     inputs: tuple[str, ...]  # names of the ops producing this op's data inputs
     control_inputs: tuple[str, ...]
     mark: str | None
+    backward: bool = False  # --grad: an op tape.gradient added
+    from_forward: tuple[int, ...] = ()  # --grad, a backward op: the forward ops (by index) among its data inputs
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,18 @@ class GraphView:
     # does not reach its shape input at all.
     draw_unknown_axes: tuple[int, ...] | None = ()
     unused_shape_ops: tuple[int, ...] = ()
+    grad: bool = False  # --grad: the graph holds the backward pass too, after the forward ops
+
+    @property
+    def backward_random(self) -> tuple[int, ...]:
+        """--grad: the random ops among those the gradient added (by index)."""
+        return tuple(op.index for op in self.ops if op.backward and is_random(op.type))
+
+    @property
+    def mask_into(self) -> tuple[int, ...]:
+        """--grad: the backward ops the forward comparison (the keep mask) feeds."""
+        compare = {op.index for op in self.ops if not op.backward and op.mark == "compare"}
+        return tuple(op.index for op in self.ops if op.backward and compare & set(op.from_forward))
 
 
 def _ancestors(tensor) -> set:
@@ -80,7 +96,17 @@ def graph_view(spec: RunSpec) -> GraphView:
     tf, keras = import_tensorflow()
     _, call, args = make_call(spec, tf)
     signature = input_signature(spec, tf, args)
-    fn = tf.function(lambda x, *a: call(x, *a), input_signature=signature, autograph=False)
+    first: list[tuple] = []  # --grad: the ops tape.gradient added, as (first index, end index)
+
+    def taped(x, upstream, *a):
+        y, g, ops = differentiate(tf, call, x, upstream, a, tf.compat.v1.get_default_graph())
+        first.append((len(ops["forward"]), len(ops["forward"]) + len(ops["backward"])))
+        return y, g
+
+    if spec.grad:
+        fn = tf.function(taped, input_signature=[signature[0], *signature], autograph=False)
+    else:
+        fn = tf.function(lambda x, *a: call(x, *a), input_signature=signature, autograph=False)
     try:
         graph = fn.get_concrete_function().graph
     except Exception as exc:
@@ -88,23 +114,30 @@ def graph_view(spec: RunSpec) -> GraphView:
             inner = innermost_quoted(exc)
             raise LibraryRefused(type(inner).__name__, str(inner)) from exc
         raise
-    ops, unknown, unused = ops_of(graph)
-    return GraphView(spec.api, call_text(spec), ", ".join(repr(s) for s in signature), installed(tf, keras),
-                     ops, spec.shape, unknown, unused)
+    ops, unknown, unused = ops_of(graph, first[-1] if first else None)
+    shown = [signature[0], *signature] if spec.grad else signature
+    return GraphView(spec.api, call_text(spec), ", ".join(repr(s) for s in shown), installed(tf, keras),
+                     ops, spec.shape, unknown, unused, spec.grad is not None)
 
 
-def ops_of(graph) -> tuple[tuple[OpView, ...], tuple[int, ...] | None, tuple[int, ...]]:
-    """A traced graph's ops, marked; the draw's unknown axes; the Shape ops that do not reach the draw."""
+def ops_of(graph, added: tuple | None = None) -> tuple[tuple[OpView, ...], tuple[int, ...] | None, tuple[int, ...]]:
+    """A traced graph's ops, marked; the draw's unknown axes; the Shape ops that do not reach the draw. With
+    `added` (--grad: first, end), the ops in that range are the backward pass's, and each names its forward inputs
+    (the ops before `first`); the function's output ops come after."""
+    first, end = added if added is not None else (None, None)
     feeding, unknown = _draw_facts(graph)
     ops, unused = [], []
+    index = {op.name: i for i, op in enumerate(graph.get_operations())}
     for i, op in enumerate(graph.get_operations()):
         shapes = tuple(None if t.shape.rank is None else t.shape.as_list() for t in op.outputs)
         mark = mark_of(op.type)
         if op.type == "Shape":
             mark = "shape" if op.name in feeding else None
-            unused += [] if mark else [i]
+            unused += [] if mark or (first is not None and i >= first) else [i]
+        back = first is not None and first <= i < end
+        forward = tuple(sorted({index[t.op.name] for t in op.inputs if index[t.op.name] < first})) if back else ()
         ops.append(OpView(i, op.name, op.type, shapes, tuple(t.op.name for t in op.inputs),
-                          tuple(c.name for c in op.control_inputs), mark))
+                          tuple(c.name for c in op.control_inputs), mark, back, forward))
     return tuple(ops), unknown, tuple(unused)
 
 
@@ -126,9 +159,11 @@ def to_dot(view: GraphView) -> str:
     for op in view.ops:
         style = f', style=filled, fillcolor="{FILL[op.mark]}"' if op.mark else ""
         lines.append(f"  {ids[op.name]} [label={label(op)}{style}];")
+    index = {op.name: op.index for op in view.ops}
     for op in view.ops:
-        for src in op.inputs:
-            lines.append(f"  {ids[src]} -> {ids[op.name]};")
+        for src in op.inputs:  # --grad: an edge from the forward pass into a backward op is drawn bold
+            edge = ' [color="#7d3c98", penwidth=2]' if index[src] in op.from_forward else ""
+            lines.append(f"  {ids[src]} -> {ids[op.name]}{edge};")
         for src in op.control_inputs:
             lines.append(f"  {ids[src]} -> {ids[op.name]} [style=dashed];")
     lines.append("}")

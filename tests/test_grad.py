@@ -155,3 +155,36 @@ def test_each_call_uses_its_own_mask():
 def test_bad_grad_options_are_one_line(argv, says):
     ran = run("run", "--rate", "0.3", "--shape", "None,4", *argv)
     assert ran.status == 2 and says in ran.err and "Traceback" not in ran.err
+
+
+@pytest.mark.parametrize("api,shape", [("keras", "None,4"), ("tf.nn.dropout", "None,4"), ("tf-keras", "None,4")])
+def test_graph_grad_lists_the_concrete_functions_backward_ops(api, shape):
+    """graph --grad: the ops marked backward are the ones tape.gradient adds in a graph built here, in order."""
+    import re
+
+    ran = run("graph", "--api", api, "--rate", "0.3", "--shape", shape, "--grad", "--format", "json")
+    assert ran.status == 0, ran.err
+    d = json.loads(ran.out)
+    backward = [op for op in d["ops"] if op["backward"]]
+    from dropout_trace.tfstate import isolated
+
+    with isolated():
+        call = _fresh(api)
+
+        @tf.function(input_signature=[tf.TensorSpec((None, 4), tf.float32)] * 2, autograph=False)
+        def taped(x, u):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                loss = tf.reduce_sum(call(x) * u)
+            return tape.gradient(loss, x)
+
+        ops = taped.get_concrete_function().graph.get_operations()
+    mine = [op for op in ops if op.name.startswith("gradient_tape/") or op.name == "ones"]
+    layer = re.compile(r"dropout(_\d+)?/")  # the layer's name scope takes the next free name in a process
+    assert [op["type"] for op in backward] == [op.type for op in mine]
+    assert [layer.sub("dropout/", op["name"]) for op in backward] == [layer.sub("dropout/", op.name) for op in mine]
+    assert d["backward"]["random_ops"] == [] and not any("Random" in op.type or "Uniform" in op.type for op in mine)
+    into = [d["ops"][i] for i in d["backward"]["keep_mask_into"]]
+    assert into and all(op["type"] == "SelectV2" for op in into)
+    compare = [op["index"] for op in d["ops"] if op["mark"] == "compare" and not op["backward"]]
+    assert all(set(op["from_forward"]) & set(compare) for op in into)

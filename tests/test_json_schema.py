@@ -47,6 +47,9 @@ RUNS = {
     "values_summary": (RUN_BASE + ["--values", "summary"], 0),
     "values_none": (RUN_BASE + ["--values", "none"], 0),
     "large": (["--rate", "0.3", "--shape", "None,128", "--batch", "100"], 0),  # 12,800 elements: summaries
+    "grad": (RUN_BASE + ["--grad", "--calls", "2", "--upstream", "normal"], 0),
+    "grad_rate1": (["--rate", "1", "--shape", "None,4", "--grad"], 0),
+    "grad_eager": (RUN_BASE + ["--grad", "--eager", "--api", "tf-keras"], 0),
 }
 # the run's own tensors (call 1), under fixed names; everything else in `tensors` is named from somewhere
 OWN = {"input", "seed", "global_seed", "op_seed", "random", "keep_mask", "output"}
@@ -122,7 +125,7 @@ def references(run: dict) -> list[str]:
                 if side and "tensor" in side:
                     names += [side["tensor"], *side.get("calls", [])]
     for call in run["calls"] + [c for r in run["replicas"] or [] for c in r["calls"]]:
-        names += [call[k] for k in ("random", "keep_mask", "output")]
+        names += [call[k] for k in ("random", "keep_mask", "output", "upstream", "gradient") if k in call]
     for rep in run["replicas"] or []:
         names += [rep[k] for k in ("input", "random", "keep_mask", "output")]
     return [n for n in names if n is not None]
@@ -262,6 +265,7 @@ OTHERS = {
     "chain_source": ["chain", "--api", "tf.nn.dropout", "--source"],
     "graph": ["graph"],
     "graph_known": ["graph", "--shape", "2,4"],
+    "graph_grad": ["graph", "--grad"],
     "compare": ["compare"],
     "compare_summary": ["compare", "--values", "summary"],
     "versions": ["versions"],

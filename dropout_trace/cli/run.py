@@ -156,6 +156,9 @@ def graph(
     training: bool = _training(), rate_tensor: bool = _rate_tensor(),
     fmt: str = _format(("text", "dot", "mermaid", "json")), debug: bool = _debug(),
     export: str = _export(), width: int = _width(), force: bool = _force(), theme: str = _theme(),
+    grad: bool = typer.Option(False, "--grad", help="The backward pass too: the graph of a tf.function that takes "
+                              "tape.gradient of sum(output * upstream); the ops the gradient added follow the forward "
+                              "ones, and each names the forward ops it reads (the keep mask into SelectV2)."),
 ) -> None:
     """List the ops of the traced tf.function graph, in the order TensorFlow created them.
 
@@ -168,11 +171,12 @@ def graph(
       dropout-trace graph --shape None,4
       dropout-trace graph --shape 2,4     # no Shape op: every size is known
       dropout-trace graph --api tf.nn.dropout --format dot | dot -Tsvg > dropout.svg
+      dropout-trace graph --shape None,4 --grad   # the backward ops, and the keep mask they reuse
     """
     _check_format(fmt, ("text", "dot", "mermaid", "json"))
     rate, shape = _defaults(api, rate, keep_prob, shape)
     spec = build_spec(rate=rate, shape=shape, seed=seed, noise_shape=noise_shape, dtype=dtype, api=api, rng=rng,
-                      keep_prob=keep_prob, training=training, rate_tensor=rate_tensor)
+                      keep_prob=keep_prob, training=training, rate_tensor=rate_tensor, grad=grad)
     out = _output(ctx, export, width, force, theme)
     from .. import graphview
     from ..render_json import graph_json

@@ -41,3 +41,21 @@ def graph_mark(mark: str, view) -> str:
     if mark == "shape":
         return "no Shape op: the noise shape was built from known sizes only"
     return f"{GRAPH_MARKS[mark]}: no such op in this graph"
+
+
+def graph_backward_head(view) -> str:
+    """The row before the first op tape.gradient added."""
+    return f"backward: the {sum(op.backward for op in view.ops)} ops tape.gradient added"
+
+
+def graph_backward(view) -> str:
+    """--grad: what the backward ops read from the forward pass, and whether any of them draws."""
+    n = sum(op.backward for op in view.ops)
+    random = view.backward_random
+    draws = (f"none of the {n} backward ops is a random op" if not random
+             else "the backward ops include random ops: " + ", ".join(f"#{i}" for i in random))
+    into = view.mask_into
+    mask = (f"the keep mask (the comparison) feeds backward op{'s' if len(into) > 1 else ''} "
+            + ", ".join(f"#{i} {view.ops[i].type}" for i in into) if into
+            else "no backward op reads the comparison's keep mask")
+    return f"an edge from the forward pass into a backward op; {mask}; {draws}."

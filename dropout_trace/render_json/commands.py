@@ -56,8 +56,13 @@ def graph_json(view) -> dict:
     return document({"api": view.api, "call": view.call, "signature": view.signature, "versions": view.versions,
                      "marks": {m: narrate.graph_mark(m, view) for m in MARKS},
                      "ops": [{"index": op.index, "name": op.name, "type": op.type, "shapes": list(op.shapes),
-                              "inputs": list(op.inputs), "control_inputs": list(op.control_inputs), "mark": op.mark}
-                             for op in view.ops]})
+                              "inputs": list(op.inputs), "control_inputs": list(op.control_inputs), "mark": op.mark,
+                              **({"backward": op.backward, "from_forward": list(op.from_forward)} if view.grad
+                                 else {})}
+                             for op in view.ops],
+                     "backward": None if not view.grad else {
+                         "ops": sum(op.backward for op in view.ops), "random_ops": list(view.backward_random),
+                         "keep_mask_into": list(view.mask_into), "words": narrate.graph_backward(view)}})
 
 
 def stats_json(s) -> dict:
