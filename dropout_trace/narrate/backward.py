@@ -48,8 +48,8 @@ def lines(f, check) -> list[str]:
                 "itself, unchanged."]
     out = [_reuse(f, b), _draws(f, b), _scale(f, b)]
     if f.shared_axes:
-        out.append(f"The mask is shared along {axes(f.shared_axes)}, so its zeros in the gradient are shared the "
-                   "same way: a dropped group of elements gets no gradient at all.")
+        out.append(f"The mask is shared along {axes(f.shared_axes)}, so the gradient's zeros are shared the same "
+                   "way: every element that shares a dropped draw gets no gradient.")
     if len(f.calls) > 1 and check is not None and all(k.gradient_exact for k in check.per_call):
         out.append(f"Each of the {len(f.calls)} calls' gradients follows that call's own mask (the check replays "
                    "each).")
