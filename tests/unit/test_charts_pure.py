@@ -199,3 +199,50 @@ def test_histogram_svg_from_recorded_stats():
     unit = float(bars[tallest].get("height")) / seen[tallest]
     assert all(float(r.get("height")) == pytest.approx(n * unit, abs=1e-3) for r, n in zip(bars, seen))
     assert histogram_svg(recorded_facts.load("stats_rate0")) is None  # nothing drawn: no test, no chart
+
+
+# -- explain precision and scaling ---------------------------------------------------------------------
+def lesson_page(name: str, width: int = 80) -> tuple[list, list[str]]:
+    from dropout_trace import lessons
+    from dropout_trace.render import render_lesson
+
+    lesson = recorded_facts.load(name)
+    blocks = lessons.page(lesson)
+    file = io.StringIO()
+    render_lesson(lesson, blocks, make_console(file=file, width=width, color=False))
+    return [b for b in blocks if isinstance(b, Chart)], file.getvalue().splitlines()
+
+
+def test_precision_charts_the_exact_bias_of_each_dtype_zoomed():
+    charts, lines = lesson_page("explain_precision_0.3_42")
+    assert len(lines) <= 80 and max(cell_len(line) for line in lines) <= 80  # the page still fits its limit
+    (c,) = charts
+    bars = {b.label: b for b in c.bars}
+    # P(keep) on bfloat16's grid of 128 and float16's of 1024, times the scale 1/(1-rate) rounded to each dtype
+    assert bars["bfloat16"].value == 89 / 128 * 1.4296875 and bars["float16"].value == 716 / 1024 * 1.4287109375
+    assert bars["mixed_bfloat16"].value == bars["bfloat16"].value and all(b.mark == 1 for b in c.bars)
+    text = "\n".join(lines)
+    assert "not at 0" in text and "E[output] / E[input]" in text
+    rows = {lab: next(ln for ln in lines if ln.strip().startswith(lab + " ") and "#" in ln) for lab in ("float32", "bfloat16")}
+    assert rows["float32"].count("#") - rows["bfloat16"].count("#") >= 20  # a 0.6% bias, seen at a glance
+
+
+def test_precision_draws_no_chart_without_a_bias():
+    assert lesson_page("explain_precision_0.5_7")[0] == []  # rate 0.5 is exact in every dtype: P(keep) x scale is 1
+    assert lesson_page("explain_precision_0.0_42")[0] == []  # nothing drawn
+
+
+def test_scaling_charts_each_schemes_mean_against_the_input():
+    lesson = recorded_facts.load("explain_scaling_0.3_42")
+    f = lesson.facts
+    charts, lines = lesson_page("explain_scaling_0.3_42")
+    assert len(lines) <= 80 and max(cell_len(line) for line in lines) <= 80
+    (c,) = charts
+    values = {b.label: b.value for b in c.bars}
+    assert values == {"inverted, training": f.inverted_train.mean, "inverted, inference": 1.0,
+                      "paper, training": f.paper_train.mean, "paper, test": f.paper_test_value}
+    assert f.paper_test_value == pytest.approx(0.7) and c.from_zero and all(b.mark == 1 for b in c.bars)
+    rows = {lab: next(ln for ln in lines if ln.strip().startswith(lab + " ") and "|" in ln) for lab in values}
+    full = rows["inverted, inference"].count("#") + 1  # a bar at 1, one cell under the marker
+    assert abs(rows["paper, test"].count("#") - 0.7 * full) <= 1
+    assert lesson_page("explain_scaling_0.0_42")[0] == []  # rate 0: every mean is the input's
