@@ -45,8 +45,16 @@ def axis(chart: Chart) -> tuple[float, float]:
 
 def tick(v: float, low: float, high: float) -> str:
     """A tick's number, with the fewest decimals that write both ends of the axis exactly."""
-    digits = next((d for d in range(10) if all(abs(round(x, d) - x) <= 1e-9 * max(1.0, abs(x)) for x in (low, high))), 10)
-    return f"{v:,.{digits}f}"
+    def exact(d: int) -> bool:
+        return all(abs(round(x, d) - x) <= 1e-9 * max(1.0, abs(x)) for x in (low, high))
+
+    return f"{v:,.{next((d for d in range(10) if exact(d)), 10)}f}"
+
+
+def notes(chart: Chart, scale: tuple[float, float]) -> list[str]:
+    """What the reader must know to read the bars: how rows were made, and where a zoomed axis starts."""
+    zoomed = [f"zoomed: the bars start at {tick(scale[0], *scale)}, not at 0"] if scale[0] else []
+    return ([chart.note] if chart.note else []) + zoomed
 
 
 def fraction(v: float, low: float, high: float) -> float:
@@ -105,13 +113,13 @@ def chart_lines(chart: Chart, width: int, blocks: bool = True) -> list[Text]:
 
     lines = [Text(line, style="bold") for line in textwrap.wrap(words(chart.title), width)]
     heads = numbers(chart.value_head, chart.mark_head)
-    lines.append(Text(words(chart.rows).ljust(bar_end if len(chart.rows) < bar_end else len(chart.rows) + 1)
-                      + heads, style="dim"))
+    rows = words(chart.rows)
+    lines.append(Text(rows.ljust(bar_end if len(rows) < bar_end else len(rows) + 1) + heads, style="dim"))
     for b in chart.bars:
         lines.append(Text.assemble((words(b.label).rjust(label_w), "dim"), "  ", _bar(b.value, b.mark, scale, cells, blocks),
                                    words(numbers(b.value_text, b.mark_text))))
     low, high = tick(scale[0], *scale), tick(scale[1], *scale)
-    ticks = " " * (label_w + 2) + low + high.rjust(cells - len(low))
+    ticks = " " * (label_w + 2) + low + high.rjust(max(cells - len(low), len(high) + 1))
     measure = words(chart.measure)
     fits = len(ticks) + 1 + len(measure) <= width
     lines.append(Text(ticks + (" " + measure if fits else ""), style="dim"))
@@ -119,10 +127,7 @@ def chart_lines(chart: Chart, width: int, blocks: bool = True) -> list[Text]:
         lines.append(Text(" " * (label_w + 2) + measure, style="dim"))
     keys = [Text.assemble((FULL if blocks else ASCII_FULL, BAR), " " + words(chart.bar_key)),
             Text.assemble((MARK if blocks else ASCII_MARK, MARKER), " " + words(chart.mark_key))]
-    notes = [chart.note] if chart.note else []
-    if scale[0] != 0:
-        notes.append(f"zoomed: the bars start at {low}, not at 0")
-    lines += _wrapped(keys + [Text(words(n), style="dim") for n in notes], width)
+    lines += _wrapped(keys + [Text(words(n), style="dim") for n in notes(chart, scale)], width)
     for line in lines:
         line.rstrip()
     return lines
@@ -198,9 +203,9 @@ def chart_svg(chart: Chart, theme: str | None = None) -> str:
     low, high = tick(scale[0], *scale), tick(scale[1], *scale)
     slot = max(24, CHAR * max(len(b.label) for b in chart.bars) + 12)
     left, top = 16 + CHAR * max(len(low), len(high)), 48
-    notes = ([chart.note] if chart.note else []) + ([f"zoomed: the bars start at {low}, not at 0"] if scale[0] else [])
+    said = notes(chart, scale)
     width = max(left + slot * len(chart.bars) + 16, 16 + (CHAR + 1) * len(chart.title),  # the plot, the title,
-                70 + CHAR * (len(chart.bar_key) + len(chart.mark_key)), 16 + CHAR * len("; ".join(notes)))  # the keys
+                70 + CHAR * (len(chart.bar_key) + len(chart.mark_key)), 16 + CHAR * len("; ".join(said)))  # the keys
     height = top + PLOT_HEIGHT + 40 + 20 * 2
     base, right = top + PLOT_HEIGHT, left + slot * len(chart.bars)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="dt-chart" role="img" width="{width:.0f}" '
@@ -220,8 +225,8 @@ def chart_svg(chart: Chart, theme: str | None = None) -> str:
     x = 26 + CHAR * len(chart.bar_key) + 16
     parts.append(f'<rect class="dt-key-mark" x="{x:.0f}" y="{y - 5}" width="14" height="3"/>')
     parts.append(_text(x + 20, y, chart.mark_key))
-    if notes:
-        parts.append(_text(8, y + 20, "; ".join(notes)))
+    if said:
+        parts.append(_text(8, y + 20, "; ".join(said)))
     parts.append("</svg>")
     return "\n".join(parts)
 
