@@ -26,9 +26,20 @@ CHUNK_ELEMENTS = 1 << 23  # mask elements per graph run: big enough to hide per-
 LOOP_BELOW = 1 << 16  # inputs smaller than this run many calls per graph run; larger ones, one call per run
 MIN_EXPECTED = 5.0  # chi-square bins with a smaller expected count are pooled with their neighbours
 TAIL_SD = 40  # binomial probabilities further than this many sd from the mean are below 1e-300
+SHOWN_SD = 4  # the histogram keeps the keep counts within this many sd of the mean (and every one seen)
 
 
 # -- results ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Histogram:
+    """Draws per keep count k = first, first + 1, ...: how many were seen, and how many Binomial(trials, P(keep))
+    expects; every count seen lies inside, and outside SHOWN_SD sd of the mean a normal tail holds under 1e-4."""
+
+    first: int
+    observed: tuple[int, ...]
+    expected: tuple[float, ...]
+
+
 @dataclass(frozen=True)
 class Interval:
     """A measured value, its 99.9% interval, and the exact value it should match."""
@@ -80,6 +91,7 @@ class Fit:
     lowest: int  # the smallest and largest keep count seen
     highest: int
     tail_p: float  # P(the extremes of `draws` binomial counts reach at least as far), two-sided
+    histogram: Histogram  # unpooled, one entry per keep count, for the chart
 
     @property
     def chi2_passed(self) -> bool:
@@ -338,8 +350,11 @@ def binomial_fit(counts: np.ndarray, trials: int, p: float) -> Fit | None:
     chi2 = float(sum((ob - ex) ** 2 / ex for ob, ex in zip(obs, exp)))
     dof = len(bins) - 1
     lowest, highest = int(counts.min()), int(counts.max())
+    a = max(0, min(lowest, math.floor(mean - SHOWN_SD * sd)))
+    b = min(trials, max(highest, math.ceil(mean + SHOWN_SD * sd)))
+    histogram = Histogram(a, tuple(observed[a:b + 1].tolist()), tuple(expected[a:b + 1].tolist()))
     return Fit(tuple(bins), tuple(obs), tuple(exp), chi2, dof, chi2_sf(chi2, dof), draws, lowest, highest,
-               extremes_p(expected / draws, draws, lowest, highest))
+               extremes_p(expected / draws, draws, lowest, highest), histogram)
 
 
 def extremes_p(pmf: np.ndarray, draws: int, lowest: int, highest: int) -> float:

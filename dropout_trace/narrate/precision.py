@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..lessons.precision import Precision
-from ..page import Say, Table, Try
+from ..page import Bar, Chart, Say, Table, Try
 from .words import num, plural
 
 SUMMARY = "float16, bfloat16, mixed: stored rate, P(keep), bias"
@@ -45,6 +45,18 @@ def _tables(rows) -> list:
                f"{r.measured_ratio:.5f} ± {r.standard_error:.5f}") for r in rows]
     return [Table(("layer dtype=", "runs in", "rate stored", "grid", "P(keep)"), tuple(first)),
             Table(("layer dtype=", "scale stored", "exact out/in", "measured ± SE"), tuple(second))]
+
+
+def _chart(rows) -> list:
+    """The exact E[output] / E[input] of each dtype against 1, zoomed so that a bias of 1e-4 shows; none
+    when no dtype is biased (nothing to see) or nothing was drawn."""
+    drawn = [r for r in rows if r.probabilities]
+    if not drawn or all(r.expected_output_ratio == 1 for r in drawn):
+        return []
+    bars = tuple(Bar(r.layer_dtype, r.expected_output_ratio, 1.0, f"{r.expected_output_ratio:.6f}") for r in drawn)
+    return [Chart(title="The bias: E[output] / E[input] in each dtype, exactly", rows="layer dtype=",
+                  measure="E[output] / E[input]", bars=bars, bar_key="P(keep) x the stored scale",
+                  mark_key="1: no bias", value_head="exact", from_zero=False)]
 
 
 def _mixed(rows) -> list:
@@ -116,6 +128,7 @@ def page(f: Precision, p) -> list:
     blocks.append(Say(f"The real layer on {plural(n, 'one')} per dtype: mean(output) / mean(input), with its "
                       f"standard error, next to {beside}."))
     blocks += _tables(rows)[1:]
+    blocks += _chart(rows)
     blocks += _bias(rows)
     blocks.append(Try(f"dropout-trace run --rate {p.rate:g} --shape None,4 --dtype bfloat16"))
     return blocks

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..lessons.scaling import Mean, Scaling
-from ..page import Heading, Rows, Say, Table, Try
+from ..page import Bar, Chart, Heading, Rows, Say, Table, Try
 from .words import num, plural
 
 SUMMARY = "inverted dropout: why kept values are scaled by 1/(1-rate)"
@@ -61,6 +61,7 @@ def _expectation(f: Scaling, p) -> list:
            Table(("scheme", "training mean", "s.e.", "at inference"),
                  (("inverted (Keras)", *_mean(inv), f"training=False {test}"),
                   ("original paper", *_mean(paper), f"x*(1-rate) = {f.paper_test_text} (float32)")))]
+    out += _chart(f)
     if _agrees(f.inverted_z, inv.mean, 1.0):
         out.append(Say("Inverted: the training mean agrees with 1, the input, within "
                        f"{Z} standard errors." if f.inverted_z is not None else
@@ -77,6 +78,21 @@ def _expectation(f: Scaling, p) -> list:
         out.append(Say("Keras moved all the rate-dependence into training: at inference, Dropout returns its "
                        "input unchanged and needs to know nothing."))
     return out
+
+
+def _chart(f: Scaling) -> list:
+    """Each scheme's mean output, in training and at test, against the input's mean (1: the input is ones);
+    none when every mean is the input's (nothing to see)."""
+    rows = [("inverted, training", f.inverted_train.mean)]
+    if f.inference_identity:  # training=False returned x itself: its mean is the input's
+        rows.append(("inverted, inference", 1.0))
+    rows += [("paper, training", f.paper_train.mean), ("paper, test", f.paper_test_value)]
+    if all(v == 1 for _, v in rows):
+        return []
+    bars = tuple(Bar(label, v, 1.0, f"{v:.5f}") for label, v in rows)
+    return [Chart(title=f"Mean output on {plural(f.n, 'one', 'ones')}, in training and at inference", rows="scheme",
+                  measure="mean output", bars=bars, bar_key="mean output", mark_key="1: the input's mean",
+                  value_head="mean")]
 
 
 def page(f: Scaling, p) -> list:

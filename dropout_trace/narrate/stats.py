@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..page import Bar, Chart
 from .words import axes, num, plural
-
 
 
 def fixed(v: float, digits: int = 5) -> str:
@@ -183,3 +183,38 @@ def findings(s) -> list[str]:
         out.append(again)
     out.append(fit_verdict(s))
     return out
+
+
+def _row_width(counts: int, rows: int) -> int:
+    """Keep counts per chart row: the smallest of 1, 2, 5, 10, 20, 50, ... that needs at most `rows` rows."""
+    width = 1
+    while -(-counts // width) + 1 > rows and width < counts:  # + 1: rows start at a multiple of the width
+        width = width * 5 // 2 if str(width)[0] == "2" else width * 2
+    return width
+
+
+def histogram(s, rows: int) -> Chart | None:
+    """The keep counts of the binomial test as a chart of at most `rows` rows: how many draws were kept k times
+    against how many Binomial(trials, P(keep)) expects; None without a test."""
+    f = s.fit
+    if f is None:
+        return None
+    h = f.histogram
+    last = h.first + len(h.observed) - 1
+    width = _row_width(len(h.observed), rows)
+    bars = []
+    for start in range(h.first - h.first % width, last + 1, width):
+        lo, hi = max(start, h.first), min(start + width - 1, last)
+        seen = sum(h.observed[lo - h.first:hi - h.first + 1])
+        expected = sum(h.expected[lo - h.first:hi - h.first + 1])
+        label = f"{lo:,}" if lo == hi else f"{lo:,}-{hi:,}"
+        bars.append(Bar(label, seen, expected, f"{seen:,}", f"{expected:,.1f}"))
+    while len(bars) > 2 and bars[-1].value == 0 and bars[-1].mark < 0.05:  # empty tails that round to 0.0
+        bars.pop()
+    while len(bars) > 2 and bars[0].value == 0 and bars[0].mark < 0.05:
+        bars.pop(0)
+    return Chart(title=f"How often each of the {plural(f.draws, 'draw')} was kept, in {s.trials:,} calls",
+                 rows=f"times kept (of {s.trials:,})", measure="draws", bars=tuple(bars), bar_key="draws seen",
+                 mark_key=f"expected: {f.draws:,} x Binomial({s.trials:,}, {num(s.p_keep)})",
+                 value_head="seen", mark_head="expected",
+                 note="" if width == 1 else f"{width:,} keep counts a row")

@@ -15,7 +15,8 @@ from ..streams import LineStream, ascii_symbols
 # a style string up in the theme before parsing it, so one table serves every renderer.
 LIGHT = {"dim": "grey30", "yellow": "dark_orange3", "bold yellow": "bold dark_orange3", "cyan": "blue",
          "bold cyan": "bold blue", "green": "dark_green", "bold green": "bold dark_green",
-         "bold magenta": "bold purple", "dim red": "red3", "dim italic": "italic grey30", "red": "red3"}
+         "bold magenta": "bold purple", "dim red": "red3", "dim italic": "italic grey30", "red": "red3",
+         "bold black on cyan": "bold white on blue"}
 
 
 class _Console(Console):

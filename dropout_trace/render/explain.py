@@ -7,8 +7,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..page import Heading, Mask, Rows, Say, Try
+from ..page import Chart, Heading, Mask, Rows, Say, Try
 from ..page import Table as PageTable
+from .charts import ChartView
 from .grids import grid
 from .layout import Headline, Prose, indented, show
 
@@ -61,6 +62,8 @@ def lesson_blocks(lesson, blocks: list, width: int):
         elif isinstance(block, Mask):
             yield indented(Prose(block.label, style="dim"), (0, 0, 0, 4))
             yield indented(grid(np.asarray(block.mask, dtype=bool), "mask", width - 6), (0, 0, 0, 6))
+        elif isinstance(block, Chart):
+            yield indented(ChartView(block), (0, 0, 0, 4))
         elif isinstance(block, Try):  # never wrapped: the command must paste whole
             yield Text("  deeper:", style="dim")
             yield Text("    " + block.command, style="bold cyan", no_wrap=True, overflow="ignore")

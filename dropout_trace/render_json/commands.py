@@ -71,7 +71,8 @@ def stats_json(s) -> dict:
     calls_per_graph_run, graph_runs, seconds, level, exact {p_keep, rate_in_dtype, scale, output_ratio},
     kept_fraction and output_ratio {estimate, low, high, exact, inside, draws}, correlation {samples,
     features, calls, axes: [{name, axis, r, low, high, pairs, differing}]}, identical_calls, binomial {chi2,
-    dof, p_value, passed, draws, bins: [{keep_counts, observed, expected}]} or null, findings (the sentences)."""
+    dof, p_value, passed, draws, bins: [{keep_counts, observed, expected}], histogram {first_keep_count, observed,
+    expected}: one entry per keep count, unpooled} or null, findings (the sentences)."""
     from ..narrate import stats as words
     from ..stats import Along
 
@@ -101,6 +102,8 @@ def stats_json(s) -> dict:
         "binomial": None if f is None else {
             "chi2": f.chi2, "dof": f.dof, "p_value": f.p_value, "passed": f.passed, "draws": f.draws,
             "bins": [{"keep_counts": list(b), "observed": o, "expected": e}
-                     for b, o, e in zip(f.bins, f.observed, f.expected)]},
+                     for b, o, e in zip(f.bins, f.observed, f.expected)],
+            "histogram": {"first_keep_count": f.histogram.first, "observed": list(f.histogram.observed),
+                          "expected": list(f.histogram.expected)}},
         "findings": words.findings(s),
     })
