@@ -162,12 +162,13 @@ class Output:
     def _recorded(self, text, suffix: str) -> str:
         """Draw again into rich's recording console, in colour, and export what it recorded."""
         from .render import make_console
+        from .render.palette import palette
 
         console = make_console(io.StringIO(), width=self.width or self.console.width, color=True,
                                theme=self.theme, record=True)
         text(console)
-        if suffix == ".svg":
-            return console.export_svg(title=PROG)
+        if suffix == ".svg":  # drawn in the theme's own window, not rich's default dark one
+            return console.export_svg(title=PROG, theme=palette(self.theme).window())
         if suffix == ".html":
             return console.export_html(inline_styles=True)
         return "\n".join(line.rstrip() for line in console.export_text(styles=False).splitlines()) + "\n"
