@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 SVG = "{http://www.w3.org/2000/svg}"
 AA = 4.5
+SLIDE = re.compile(r"(\d{2})([a-z]*)-(title|block-(\d+)|header|stage-(\d+)-(\w+)|answer)\.svg")
+CONTINUES = "continues on the next slide"
 
 
 def luminance(colour: str) -> float:
@@ -106,3 +108,32 @@ def read(svg: str) -> Read:
     title = next((Painted(t.text.replace("\xa0", " "), over(t.get("fill"), _opacity({}, t), window), window, -1, 0)
                   for t in root.iter(SVG + "text") if t not in inside), None)
     return Read(window, title, painted, float(clip.find(SVG + "rect").get("height")), line_height)
+
+
+def check_window(svg: str, theme: str | None) -> Read:
+    """The window is the theme's (dark unless "light"), and every text in it reads at AA on what is under it."""
+    shown = read(svg)
+    if theme == "light":
+        assert luminance(shown.window) > 0.8, f"a light theme in a {shown.window} window"
+    else:
+        assert luminance(shown.window) < 0.05, f"a dark theme in a {shown.window} window"
+    worst, where = shown.worst()
+    assert worst >= AA, f"{where.text!r} in {where.fill} on {where.background}: {worst:.2f}"
+    return shown
+
+
+def deck_rows(folder, theme: str | None) -> list[str]:
+    """The rows of every slide in a deck, in order, each slide checked: named as a slide, in its theme's window,
+    at most 30 rows tall, and saying it continues exactly when it is a cut step's piece other than the last."""
+    names = sorted(p.name for p in folder.iterdir())
+    rows = []
+    for name in names:
+        assert SLIDE.fullmatch(name), name
+        shown = check_window((folder / name).read_text(), theme)
+        lines = shown.rows()
+        assert shown.row_count() <= 30 and len(lines) <= 30, name
+        number = name.split("-")[0].rstrip("abcdefghijklmnopqrstuvwxyz")
+        cut = name != max(n for n in names if n.split("-")[0].rstrip("abcdefghijklmnopqrstuvwxyz") == number)
+        assert (lines[-1] == CONTINUES) == cut, name
+        rows += lines[:-1] if cut else lines
+    return rows

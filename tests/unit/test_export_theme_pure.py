@@ -7,7 +7,7 @@ import pytest
 from dropout_trace.output import Output
 from dropout_trace.render import render_trace
 
-from svg_read import AA, luminance, read
+from svg_read import check_window
 from test_snapshots import recorded
 
 SNAPSHOTS = ("keras_none4", "keras_eager_bf16", "keras_noise_rows", "tf_nn_refused", "tf_keras_stateful", "v1",
@@ -23,15 +23,6 @@ def exported(tmp_path, name, text, theme=None, width=100):
     out = Output(str(tmp_path / name), width=width, theme=theme)
     out.save(text=text)
     return tmp_path / name
-
-
-def check_window(svg, theme):
-    """The window is the theme's: dark under light text, or light under dark text; all text reads."""
-    shown = read(svg)
-    assert (luminance(shown.window) < 0.05) if theme != "light" else (luminance(shown.window) > 0.8), shown.window
-    worst, where = shown.worst()
-    assert worst >= AA, f"{where.text!r} in {where.fill} on {where.background}: {worst:.2f}"
-    return shown
 
 
 @pytest.mark.parametrize("brief", [False, True], ids=["full", "brief"])
