@@ -262,7 +262,7 @@ class Output:
                 with open(os.path.join(tmp, name), "w", encoding="utf-8") as f:
                     f.write(content)
             if not exists:
-                os.rename(tmp, self.path)
+                os.replace(tmp, self.path)
                 tmp = None
                 return
             stale = [p for p in self.path.iterdir() if NAME.fullmatch(p.name) and p.name not in files]

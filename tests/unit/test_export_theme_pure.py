@@ -52,3 +52,10 @@ def test_every_style_the_views_name_reads_dimmed_or_not(tmp_path, theme):
     fills = {p.text.strip(): p.fill for p in shown.painted}
     assert fills["style dim"] != fills["style plain"]  # dim is drawn apart from plain text, and still reads
     assert len(shown.rows()) == len(STYLES)
+
+
+def test_every_theme_the_option_takes_has_a_palette():
+    from dropout_trace.output import THEMES as TAKEN
+    from dropout_trace.render.palette import PALETTES
+
+    assert tuple(PALETTES) == TAKEN == THEMES
