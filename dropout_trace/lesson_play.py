@@ -5,6 +5,7 @@ The lesson was read and checked by walkthrough.load before anything here runs.""
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 
 from .errors import PROG
 from .spec import UsageError
@@ -21,7 +22,7 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
     blocks = lesson.blocks
     if not 1 <= start <= max(len(blocks), 1):
         raise UsageError(f"--from {start}: {lesson.path.name} has {len(blocks)} blocks; give 1 to {len(blocks)}")
-    if out.path is not None and out.path.suffix.lower() == ".json":
+    if out.kind == ".json":
         raise UsageError("--export: a played lesson is text and pictures; use .svg, .html or .txt")
     console = _recording(out) if out.path is not None else out.console
     env = out.env
@@ -36,7 +37,7 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
     lesson_env = env.but(stdout=_Through(console), stderr=_Through(console, "red"), console=console)
     # step mode: the pauses write to the screen only, never into the export; the commands a block runs
     # step through the same Steps (a run's stages too)
-    with stepping(console, env.stdin, on=step) as steps:
+    with stepping(console, env.stdin, on=step), _cutting(out, console) as steps:
         coming, running = start, False  # the block to go on from, should the user stop here
         try:
             paused = False  # the step of the block coming has begun (at its heading)
@@ -46,7 +47,7 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
                     continue
                 coming = part.number
                 if steps is not None and not paused:
-                    steps.pause(f"block {part.number} of {len(blocks)}")
+                    steps.pause(_block_pause(part.number, len(blocks)))
                 paused = False
                 if not started:
                     _start_tensorflow(lesson)
@@ -61,8 +62,29 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
             steps.said(f"stopped {'in' if running else 'before'} block {coming}; go on with: {PROG} walkthrough "
                        f"play {_name(lesson)} --from {coming}")
     if out.path is not None:
-        _save(out, console)
+        _save(out, console, steps)
     return status
+
+
+def _block_pause(number: int, total: int):
+    """The pause before a lesson's block: its step, and its slide."""
+    from .render import Pause
+
+    return Pause(f"block {number} of {total}", f"block-{number}")
+
+
+@contextmanager
+def _cutting(out, console):
+    """The Steps under the lesson's console (None off a terminal), or, for an export to a folder, the
+    slides it is cut into, over them."""
+    from .slides import cutting
+    from .steps import under
+
+    if out.kind != "/":
+        yield under(console)
+        return
+    with cutting(console, "title", lesson=True) as slides:
+        yield slides
 
 
 def _prose(text: str, coming, console, steps, total: int) -> bool:
@@ -77,7 +99,7 @@ def _prose(text: str, coming, console, steps, total: int) -> bool:
     before, intro = _at_heading(text) if steps is not None and isinstance(coming, Block) else (text, "")
     for piece in (before, intro):
         if piece is intro and intro:
-            steps.pause(f"block {coming.number} of {total}")
+            steps.pause(_block_pause(coming.number, total))
             paused = True
         if piece.strip():
             console.print(Markdown(piece, hyperlinks=False))
@@ -163,9 +185,14 @@ def _recording(out):
     return make_console(env.stdout, width=out.width or env.columns, color=env.colour, theme=out.theme, record=True)
 
 
-def _save(out, console) -> None:
-    """Export what was played, exactly as shown: the recording is replayed into out's export."""
+def _save(out, console, slides) -> None:
+    """Export what was played, exactly as shown: the recording is replayed into out's export, or cut into
+    its slides."""
     from rich.text import Text
+
+    if out.kind == "/":
+        out.write_slides(slides.pages())
+        return
 
     played = Text.from_ansi(console.export_text(styles=True))
     played.rstrip()

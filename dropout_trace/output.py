@@ -3,7 +3,8 @@
 One mechanism for every command: the command hands over how to draw itself as text and how to
 give its data as JSON; the terminal gets what --format asks for, and an export gets what its
 suffix asks for (.svg and .html from rich's own recorded console, colours kept; .txt plain;
-.json the command's JSON). Exports are written atomically and never overwrite without --force.
+.json the command's JSON). Exports are written atomically and never overwrite without --force. An SVG is
+drawn in the theme's window (render/palette.py); a folder, DIR/, is a deck of slides (slides.py).
 A stream that cannot encode the symbols (latin-1, cp1252) gets their ASCII forms, from streams.py.
 """
 
@@ -26,12 +27,15 @@ MIN_WIDTH, MAX_WIDTH = 40, 400
 
 
 # -- options -----------------------------------------------------------------------------------------
-def check_export(export: str | None, force: bool) -> Path | None:
+def check_export(export: str | None, force: bool, slides: bool = False) -> Path | None:
     """Validate --export before any work is done: a known suffix, a name the file system takes, an existing
-    folder this process can create files in, no silent overwrite."""
+    folder this process can create files in, no silent overwrite. A folder (DIR/, or one that exists) is a
+    deck of slides, for the commands that make them (`slides`)."""
     if export is None:
         return None
     try:
+        if is_folder(export):
+            return _check_folder(export, force, slides)
         return _check_export(export, force)
     except OSError as exc:  # the folder cannot even be looked at: a deleted current folder, no permission
         try:
@@ -61,11 +65,39 @@ def _check_export(export: str, force: bool) -> Path:
                          f"{path_max - 1} bytes")
     if path.exists() and not force:
         raise UsageError(f"--export {export!r} exists; add --force to overwrite it")
-    if path.is_dir():
-        raise UsageError(f"--export {export!r} is a folder; give a file name, e.g. trace.svg")
     why = _cannot_create_in(folder, path.suffix)
     if why:
         raise UsageError(f"--export {export!r}: cannot create a file in the folder {str(folder)!r} ({why})")
+    return path
+
+
+def is_folder(export: str) -> bool:
+    """--export DIR/ or an existing folder: slides, not a file."""
+    return export.endswith(("/", os.sep)) or os.path.isdir(export)
+
+
+def _check_folder(export: str, force: bool, slides: bool) -> Path:
+    """A folder for slides: new (its parent exists and takes a folder) or empty, or with --force any folder."""
+    if not slides:
+        raise UsageError(f"--export {export!r} is a folder: only run and walkthrough play make slides into a "
+                         f"folder; here give a file ({', '.join(SUFFIXES)})")
+    if "\0" in export:
+        raise UsageError(f"--export {export!r}: a folder name cannot contain a NUL character")
+    path = Path(export)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--export {export!r}: {str(path)!r} is a file; the slides need a new or an empty folder")
+    if path.is_dir() and any(path.iterdir()) and not force:
+        raise UsageError(f"--export {export!r}: the folder is not empty; give a new or an empty folder, or add "
+                         "--force to write the slides into it (replacing an earlier deck's)")
+    where = path if path.is_dir() else path.parent
+    if not where.is_dir():
+        raise UsageError(f"--export {export!r}: the folder {str(where)!r} does not exist; create it first")
+    if len(os.fsencode(path.name)) > _limit(where, "PC_NAME_MAX", 255):
+        raise UsageError(f"--export {export!r}: the folder name is too long for this file system")
+    why = _cannot_create_in(where, ".svg")
+    if why:
+        raise UsageError(f"--export {export!r}: cannot create {'files' if path.is_dir() else 'a folder'} in "
+                         f"{str(where)!r} ({why})")
     return path
 
 
@@ -108,10 +140,12 @@ class Output:
     """A command's console and its optional export."""
 
     def __init__(self, export: str | None = None, width: int | None = None, force: bool = False,
-                 theme: str | None = None, env: Env | None = None):
+                 theme: str | None = None, env: Env | None = None, slides: bool = False):
         check_width(width)
         check_theme(theme)
-        self.path = check_export(export, force)
+        self.path = check_export(export, force, slides)
+        # what the export is: a file's suffix, or "/" for a folder of slides
+        self.kind = None if self.path is None else "/" if is_folder(export) else self.path.suffix.lower()
         self.width, self.theme = width, theme
         self.env = env = env if env is not None else from_process()
         if env.console is not None:  # a caller's (a played lesson): its --width and --theme are the caller's
@@ -126,7 +160,7 @@ class Output:
         from . import status
 
         status.clear()  # what the command said it was doing while it worked goes before its output
-        if fmt == "json" or (data is not None and self.path is not None and self.path.suffix.lower() == ".json"):
+        if fmt == "json" or (data is not None and self.kind == ".json"):
             made = data()  # once, for the screen and the export alike
             data = lambda: made  # noqa: E731
         if fmt == "json" or raw is not None:
@@ -146,7 +180,9 @@ class Output:
             self.save(text, data, raw)
 
     def save(self, text=None, data=None, raw: str | None = None) -> None:
-        suffix = self.path.suffix.lower()
+        suffix = self.kind
+        if suffix == "/":  # only run and walkthrough play take a folder, and both draw as text
+            return self.write_slides(self._cut(text))
         if suffix == ".json":
             if data is None:
                 raise UsageError(f"--export {self.path}: this command has no JSON form; use .svg, .html or .txt")
@@ -161,16 +197,87 @@ class Output:
 
     def _recorded(self, text, suffix: str) -> str:
         """Draw again into rich's recording console, in colour, and export what it recorded."""
-        from .render import make_console
+        from .render.palette import palette
 
-        console = make_console(io.StringIO(), width=self.width or self.console.width, color=True,
-                               theme=self.theme, record=True)
+        console = self._recorder()
         text(console)
-        if suffix == ".svg":
-            return console.export_svg(title=PROG)
+        if suffix == ".svg":  # drawn in the theme's own window, not rich's default dark one
+            return console.export_svg(title=PROG, theme=palette(self.theme).window())
         if suffix == ".html":
             return console.export_html(inline_styles=True)
         return "\n".join(line.rstrip() for line in console.export_text(styles=False).splitlines()) + "\n"
+
+    def _cut(self, text):
+        """Draw again into a recording console, cut where the view pauses: its pages (slides.py)."""
+        from .slides import cutting
+
+        console = self._recorder()
+        with cutting(console, "header") as slides:
+            text(console)
+        return slides.pages()
+
+    def _recorder(self, width: int | None = None):
+        """A console that records, in colour and the theme, `width` (or the output's) wide."""
+        from .render import make_console
+
+        return make_console(io.StringIO(), width=width or self.width or self.console.width, color=True,
+                            theme=self.theme, record=True)
+
+    def write_slides(self, pages) -> None:
+        """Each page an SVG in the theme's window, at most slides.ROWS lines each, into the folder."""
+        from rich.segment import Segment, Segments
+        from rich.text import Text
+
+        from .render.palette import palette
+        from .slides import CONTINUES, slide_names
+
+        files = {}
+        for name, lines, continues in slide_names(pages):
+            console = self._recorder(max([self.width or self.console.width] + [sum(s.cell_length for s in line)
+                                                                              for line in lines]))
+            console.print(Segments([s for line in lines for s in (*line, Segment.line())]))
+            if continues:
+                console.print(Text(CONTINUES, style="dim"))
+            files[name] = console.export_svg(title=f"{PROG}  {name[:-4]}", theme=palette(self.theme).window())
+        self._write_folder(files)
+
+    def _write_folder(self, files: dict[str, str]) -> None:
+        """All or nothing: the slides are written into a temporary folder, then a new target takes its name,
+        or, for a folder that exists, each slide is moved in (replacing its namesake; with --force, an earlier
+        deck's slides that this one lacks are removed, and nothing else)."""
+        import shutil
+
+        from .pause import held
+        from .slides import NAME
+
+        exists = self.path.is_dir()
+        tmp = None
+        try:
+            with held():
+                tmp = tempfile.mkdtemp(prefix=".dropout-trace-", dir=self.path if exists else self.path.parent)
+                umask = os.umask(0)
+                os.umask(umask)
+            os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a deck is an ordinary folder
+            for name, content in files.items():
+                with open(os.path.join(tmp, name), "w", encoding="utf-8") as f:
+                    f.write(content)
+            if not exists:
+                os.replace(tmp, self.path)
+                tmp = None
+                return
+            stale = [p for p in self.path.iterdir() if NAME.fullmatch(p.name) and p.name not in files]
+            for name in sorted(files):
+                os.replace(os.path.join(tmp, name), self.path / name)
+            for p in stale:
+                p.unlink()
+        except OSError as exc:
+            if exc.errno is not None and not isinstance(exc, BrokenPipeError):
+                raise OSError(exc.errno, exc.strerror, str(self.path)) from exc  # the user's folder, not ours
+            raise
+        finally:
+            if tmp is not None:
+                with held():
+                    shutil.rmtree(tmp, ignore_errors=True)
 
     def _write(self, content: str) -> None:
         """Atomically: a temporary file in the same folder, renamed over the target; nothing left on failure

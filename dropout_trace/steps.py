@@ -76,6 +76,8 @@ class Steps:
     """The console's file in step mode: prints pass through, counted in terminal rows; each step's lines are
     kept so that b can redraw it."""
 
+    lesson = True  # a Steps a view finds already under its console is a lesson's
+
     def __init__(self, file, stdin, environ=None):
         self.file, self.stdin = file, stdin
         self.environ = os.environ if environ is None else environ

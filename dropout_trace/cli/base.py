@@ -84,15 +84,16 @@ app = typer.Typer(
 )
 
 
-def _output(ctx, export, width, force, theme):
-    """Validate --export, --width and --theme before any work, and give the command its console.
+def _output(ctx, export, width, force, theme, slides: bool = False):
+    """Validate --export, --width and --theme before any work, and give the command its console (slides: the
+    command can export a folder of slides).
 
     The one point every command passes before it does any work: a command run with check_only (a
     lesson checked before it plays) stops here, every value it was given checked."""
     from ..output import Output
 
     env = env_of(ctx)
-    out = Output(export, width, force, theme, env=env)
+    out = Output(export, width, force, theme, env=env, slides=slides)
     if env.check_only:
         raise Checked
     return out

@@ -160,9 +160,11 @@ def _defaults(api: str, rate: str | None, keep_prob: str | None, shape: str | No
 
 
 def _export():
-    return typer.Option(None, "--export", metavar="FILE", help="Also write the output to FILE; the suffix picks "
-                        "the format: .svg or .html (colours kept, for slides), .txt (plain) or .json. Never "
-                        "overwrites without --force; written atomically.")
+    return typer.Option(None, "--export", metavar="FILE|DIR/", help="Also write the output to FILE; the suffix "
+                        "picks the format: .svg or .html (colours kept, in --theme's colours), .txt (plain) or .json. "
+                        "run and walkthrough play also take a folder, DIR/ (a new or an empty one): a slide deck, one "
+                        "SVG per stage or per block, 01-header.svg, 02-stage-1-call.svg, ..., at most 30 lines each. "
+                        "Never overwrites without --force; written atomically.")
 
 
 def _width():

@@ -72,7 +72,7 @@ def run(
                       keep_prob=keep_prob, training=training, rate_tensor=rate_tensor, layer_dtype=layer_dtype,
                       policy=policy, calls=calls, replicas=replicas, max_memory=max_memory, fmt=fmt, values=values,
                       export=export, grad=grad, upstream=upstream)
-    out = _output(ctx, export, width, force, theme)
+    out = _output(ctx, export, width, force, theme, slides=True)
     from ..tfenv import DeviceSetupError
     from ..trace import trace_run
 

@@ -167,7 +167,7 @@ def _walkthrough_play(
     """
     from .. import walkthrough as lessons
 
-    out = _output(ctx, export, width, force, theme)
+    out = _output(ctx, export, width, force, theme, slides=True)
     lesson = lessons.load(lessons.find(name))
     from ..lesson_play import play
 

@@ -1,6 +1,6 @@
 """Terminal rendering with rich: the only package that knows about consoles, colour and width.
 
-console: the console and its themes; layout: the width engine and the pieces views are built of;
+console: the console; palette: each theme's colours, for the terminal and the exports; layout: the width engine and the pieces views are built of;
 numbers, grids, values: cells, tensor grids and value tables; one module per view (run_full,
 run_brief, chain, graph, compare, versions, stats, explain, walkthroughs); step: printing a run
 view, waiting at each stage in step mode. The names below are the ones callers use.

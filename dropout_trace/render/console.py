@@ -6,17 +6,10 @@ import sys
 from typing import IO
 
 from rich.console import Console
-from rich.theme import Theme
 
 from ..env import wants_colour
 from ..streams import LineStream, ascii_symbols
-
-# Literal styles re-mapped for a light background, where dim, yellow and cyan wash out. Rich looks
-# a style string up in the theme before parsing it, so one table serves every renderer.
-LIGHT = {"dim": "grey30", "yellow": "dark_orange3", "bold yellow": "bold dark_orange3", "cyan": "blue",
-         "bold cyan": "bold blue", "green": "dark_green", "bold green": "bold dark_green",
-         "bold magenta": "bold purple", "dim red": "red3", "dim italic": "italic grey30", "red": "red3",
-         "bold black on cyan": "bold white on blue"}
+from .palette import palette
 
 
 class _Console(Console):
@@ -40,4 +33,4 @@ def make_console(file: IO | None = None, width: int | None = None, color: bool |
         file = LineStream(file, strip=not color, table=table)
     return _Console(file=file, width=width, color_system="truecolor" if color and record else (
                    "auto" if color else None), no_color=not color, force_terminal=color, highlight=False,
-                   soft_wrap=False, record=record, theme=Theme(LIGHT) if theme == "light" else None)
+                   soft_wrap=False, record=record, theme=palette(theme).theme())

@@ -20,7 +20,23 @@ DETAIL_MIN = 30  # a detail column narrower than this goes under its name instea
 
 
 class Pause(str):
-    """A place to wait in step mode; its text names what comes next."""
+    """A place to wait in step mode; its text names what comes next, its key (an identifier) the step that
+    begins there, as a slide's file name does (slides.py)."""
+
+    key: str
+
+    def __new__(cls, text: str, key: str):
+        made = super().__new__(cls, text)
+        made.key = key
+        return made
+
+
+def stage_pause(i: int, total: int, key: str) -> Pause:
+    """The pause before stage i of a run view."""
+    return Pause(f"stage {i} of {total}, {key}", f"stage-{i}-{key}")
+
+
+END_PAUSE = Pause("the answer and the check", "answer")
 
 
 def need(r, whole: bool = False) -> int:

@@ -11,7 +11,7 @@ from .backward import backward_block
 from .. import narrate
 from ..model import Frame, Stage, TensorView, Trace
 from .grids import DROPPED, KEPT, grid
-from .layout import Pause, Prose, shorten
+from .layout import END_PAUSE, Prose, shorten, stage_pause
 from .numbers import dims
 from .run_parts import GRID_KIND, picked_stages, plain_table, refusal_block, skipped_run, state_text
 
@@ -128,7 +128,7 @@ def brief_blocks(trace: Trace, width: int, stages: tuple[str, ...] | None = None
     shown: set = set()
     for i, run in entries:
         stage = run[0]
-        yield Pause(f"stage {i} of {total}, {stage.key}")
+        yield stage_pause(i, total, stage.key)
         if stage.status == "not_reached":
             span = f"{i}" if len(run) == 1 else f"{i}–{i + len(run) - 1}"
             row = Table.grid(padding=(0, 1, 0, 0))
@@ -159,7 +159,7 @@ def brief_blocks(trace: Trace, width: int, stages: tuple[str, ...] | None = None
             if b is not None]
     end = brief_end(trace)
     if tail or end.row_count:
-        yield Pause("the answer and the check")
+        yield END_PAUSE
     for block in tail + ([end] if end.row_count else []):
         yield None
         yield block

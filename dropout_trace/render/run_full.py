@@ -11,7 +11,7 @@ from .. import narrate
 from ..model import Excerpt, Frame, Stage, TensorView, Trace
 from .backward import backward_block
 from .grids import grid, grid_caption
-from .layout import PLACE_MIN, Headline, Pause, Prose, indented, shorten
+from .layout import END_PAUSE, PLACE_MIN, Headline, Prose, indented, shorten, stage_pause
 from .numbers import dims
 from .run_parts import GRID_KIND, Column, picked_stages, plain_table, refusal_block, skipped_run, state_text
 from .values import is_small, values_block
@@ -261,7 +261,7 @@ def trace_blocks(trace: Trace, width: int, plumbing: bool = False, stages: tuple
     total = len(trace.stages)
     while picked:
         i, stage = picked.pop(0)
-        yield Pause(f"stage {i} of {total}, {stage.key}")
+        yield stage_pause(i, total, stage.key)
         yield None
         if stage.status != "not_reached":
             yield stage_block(i, stage, trace, width, shown)
@@ -275,7 +275,7 @@ def trace_blocks(trace: Trace, width: int, plumbing: bool = False, stages: tuple
     tail = [b for b in (refusal_block(trace), calls_block(trace, width), replicas_block(trace), answer_block(trace))
             if b is not None]
     if tail or trace.check:
-        yield Pause("the answer and the check")
+        yield END_PAUSE
     for block in tail:
         yield None
         yield block

@@ -26,7 +26,8 @@ def render_trace(trace: Trace, console: Console, plumbing: bool = False, brief: 
     def build(width: int):
         return brief_blocks(trace, width, stages) if brief else trace_blocks(trace, width, plumbing, stages)
 
-    lesson = under(console) is not None  # a lesson's run steps through the lesson's Steps
+    found = under(console)  # a lesson's run steps through the lesson's Steps; an export's cuts into slides
+    lesson = found is not None and found.lesson
     with stepping(console, stdin if stdin is not None else sys.stdin, on=step) as steps, \
             fitted(console, build) as blocks:
         if steps is not None and lesson and _fits(console, blocks, steps):
@@ -35,8 +36,8 @@ def render_trace(trace: Trace, console: Console, plumbing: bool = False, brief: 
         try:
             for block in blocks:
                 if isinstance(block, Pause):
-                    if steps is not None:
-                        steps.pause(block)
+                    if steps is not None:  # in a lesson a stage is a step within the lesson's block, unnamed
+                        steps.pause(str(block) if lesson else block)
                 elif block is None:
                     console.print()
                 else:
