@@ -37,6 +37,7 @@ def stage_pause(i: int, total: int, key: str) -> Pause:
 
 
 END_PAUSE = Pause("the answer and the check", "answer")
+BACKWARD_PAUSE = Pause("the backward pass", "backward")  # --grad: the step after the stages
 
 
 def need(r, whole: bool = False) -> int:

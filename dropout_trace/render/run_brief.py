@@ -11,7 +11,7 @@ from .backward import backward_block
 from .. import narrate
 from ..model import Frame, Stage, TensorView, Trace
 from .grids import DROPPED, KEPT, grid
-from .layout import END_PAUSE, Prose, shorten, stage_pause
+from .layout import BACKWARD_PAUSE, END_PAUSE, Prose, shorten, stage_pause
 from .numbers import dims
 from .run_parts import GRID_KIND, picked_stages, plain_table, refusal_block, skipped_run, state_text
 
@@ -152,7 +152,7 @@ def brief_blocks(trace: Trace, width: int, stages: tuple[str, ...] | None = None
         yield row
     backward = backward_block(trace, width, brief=True)
     if backward is not None:
-        yield Pause("the backward pass")
+        yield BACKWARD_PAUSE
         yield None
         yield backward
     tail = [b for b in (refusal_block(trace), brief_calls(trace, width), brief_replicas(trace, width))

@@ -11,7 +11,7 @@ from .. import narrate
 from ..model import Excerpt, Frame, Stage, TensorView, Trace
 from .backward import backward_block
 from .grids import grid, grid_caption
-from .layout import END_PAUSE, PLACE_MIN, Headline, Prose, indented, shorten, stage_pause
+from .layout import BACKWARD_PAUSE, END_PAUSE, PLACE_MIN, Headline, Prose, indented, shorten, stage_pause
 from .numbers import dims
 from .run_parts import GRID_KIND, Column, picked_stages, plain_table, refusal_block, skipped_run, state_text
 from .values import is_small, values_block
@@ -269,7 +269,7 @@ def trace_blocks(trace: Trace, width: int, plumbing: bool = False, stages: tuple
         yield skipped_block(i, skipped_run(picked, i, stage))
     backward = backward_block(trace, width)
     if backward is not None:
-        yield Pause("the backward pass")
+        yield BACKWARD_PAUSE
         yield None
         yield backward
     tail = [b for b in (refusal_block(trace), calls_block(trace, width), replicas_block(trace), answer_block(trace))
