@@ -51,7 +51,7 @@ _LIGHT_COLOURS = {"yellow": "#875f00", "cyan": "#005fd7", "green": "#006400", "m
 LIGHT = Palette(
     styles={"dim": _DIM, "dim italic": f"italic {_DIM}", "markdown.code": f"bold {_LIGHT_COLOURS['cyan']}",
             "markdown.code_block": _LIGHT_COLOURS["cyan"], "markdown.hr": _DIM, "table.caption": f"italic {_DIM}",
-            "bold black on cyan": f"bold white on {_LIGHT_COLOURS['cyan']}",  # a chart's marker on its bar
+            "bold black on cyan": f"bold #ffffff on {_LIGHT_COLOURS['cyan']}",  # a chart's marker on its bar
             **{f"{how}{name}": f"{how.replace('dim ', '')}{colour}" for name, colour in _LIGHT_COLOURS.items()
                for how in ("", "bold ", "dim ")}},
     background=(255, 255, 255), foreground=(28, 28, 28),
