@@ -4,9 +4,11 @@ The lesson was read and checked by walkthrough.load before anything here runs.""
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 from .errors import PROG
+from .render.handout import Handout, cut, cutting
 from .spec import UsageError
 from .untrusted import visible
 from .walkthrough import FOLDER, INTERRUPTED, TERMINATED, Block, Lesson
@@ -24,6 +26,7 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
     if out.path is not None and out.path.suffix.lower() == ".json":
         raise UsageError("--export: a played lesson is text and pictures; use .svg, .html or .txt")
     console = _recording(out) if out.path is not None else out.console
+    handout = Handout(console, level="block") if _html(out) else contextlib.nullcontext()
     env = out.env
     parts = list(lesson.parts)
     if start > 1:  # the title, then the prose that introduces block `start` (from its heading on)
@@ -36,7 +39,7 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
     lesson_env = env.but(stdout=_Through(console), stderr=_Through(console, "red"), console=console)
     # step mode: the pauses write to the screen only, never into the export; the commands a block runs
     # step through the same Steps (a run's stages too)
-    with stepping(console, env.stdin, on=step) as steps:
+    with stepping(console, env.stdin, on=step) as steps, handout:
         coming, running = start, False  # the block to go on from, should the user stop here
         try:
             paused = False  # the step of the block coming has begun (at its heading)
@@ -45,8 +48,8 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
                     paused = _prose(part, parts[k + 1] if k + 1 < len(parts) else None, console, steps, len(blocks))
                     continue
                 coming = part.number
-                if steps is not None and not paused:
-                    steps.pause(f"block {part.number} of {len(blocks)}")
+                if not paused:
+                    _mark(console, steps, f"block {part.number} of {len(blocks)}")
                 paused = False
                 if not started:
                     _start_tensorflow(lesson)
@@ -60,9 +63,22 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
         except Quit:
             steps.said(f"stopped {'in' if running else 'before'} block {coming}; go on with: {PROG} walkthrough "
                        f"play {_name(lesson)} --from {coming}")
-    if out.path is not None:
+    if _html(out):  # the page, a step per block, from the very recording the screen was shown
+        out.save(raw=handout.page(out.theme, lesson.title))
+    elif out.path is not None:
         _save(out, console)
     return status
+
+
+def _html(out) -> bool:
+    return out.path is not None and out.path.suffix.lower() == ".html"
+
+
+def _mark(console, steps, label: str) -> None:
+    """A block's step begins: step mode waits for a key, an HTML handout starts a section."""
+    cut(console, label, "block")
+    if steps is not None:
+        steps.pause(label)
 
 
 def _prose(text: str, coming, console, steps, total: int) -> bool:
@@ -74,10 +90,11 @@ def _prose(text: str, coming, console, steps, total: int) -> bool:
     from .pause import Quit
 
     paused = False
-    before, intro = _at_heading(text) if steps is not None and isinstance(coming, Block) else (text, "")
+    marks = steps is not None or cutting(console, "block")
+    before, intro = _at_heading(text) if marks and isinstance(coming, Block) else (text, "")
     for piece in (before, intro):
         if piece is intro and intro:
-            steps.pause(f"block {coming.number} of {total}")
+            _mark(console, steps, f"block {coming.number} of {total}")
             paused = True
         if piece.strip():
             console.print(Markdown(piece, hyperlinks=False))

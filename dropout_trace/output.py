@@ -2,8 +2,9 @@
 
 One mechanism for every command: the command hands over how to draw itself as text and how to
 give its data as JSON; the terminal gets what --format asks for, and an export gets what its
-suffix asks for (.svg and .html from rich's own recorded console, colours kept; .txt plain;
-.json the command's JSON). Exports are written atomically and never overwrite without --force.
+suffix asks for (.svg from rich's own recorded console, colours kept; .html a self-contained page,
+render/handout.py, a step per stage; .txt plain; .json the command's JSON). Exports are written
+atomically and never overwrite without --force.
 A stream that cannot encode the symbols (latin-1, cp1252) gets their ASCII forms, from streams.py.
 """
 
@@ -165,11 +166,15 @@ class Output:
 
         console = make_console(io.StringIO(), width=self.width or self.console.width, color=True,
                                theme=self.theme, record=True)
+        if suffix == ".html":  # a page of its own, a step per stage where the view marks them
+            from .render.handout import Handout
+
+            with Handout(console) as handout:
+                text(console)
+            return handout.page(self.theme)
         text(console)
         if suffix == ".svg":
             return console.export_svg(title=PROG)
-        if suffix == ".html":
-            return console.export_html(inline_styles=True)
         return "\n".join(line.rstrip() for line in console.export_text(styles=False).splitlines()) + "\n"
 
     def _write(self, content: str) -> None:
