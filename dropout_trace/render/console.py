@@ -39,4 +39,5 @@ def make_console(file: IO | None = None, width: int | None = None, color: bool |
         file = LineStream(file, strip=not color, table=table)
     return _Console(file=file, width=width, color_system="truecolor" if color and record else (
                    "auto" if color else None), no_color=not color, force_terminal=color, highlight=False,
-                   soft_wrap=False, record=record, theme=Theme(LIGHT) if theme == "light" else None)
+                   soft_wrap=False, record=record, theme=Theme(LIGHT) if theme == "light" else None,
+                   force_jupyter=False)  # it writes to its file; in Jupyter rich would display itself as well
