@@ -4,10 +4,12 @@ The lesson was read and checked by walkthrough.load before anything here runs.""
 
 from __future__ import annotations
 
+import contextlib
 import io
 from contextlib import contextmanager
 
 from .errors import PROG
+from .render.handout import Handout, cut, cutting
 from .spec import UsageError
 from .untrusted import visible
 from .walkthrough import FOLDER, INTERRUPTED, TERMINATED, Block, Lesson
@@ -25,6 +27,7 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
     if out.kind == ".json":
         raise UsageError("--export: a played lesson is text and pictures; use .svg, .html or .txt")
     console = _recording(out) if out.path is not None else out.console
+    handout = Handout(console, level="block") if _html(out) else contextlib.nullcontext()
     env = out.env
     parts = list(lesson.parts)
     if start > 1:  # the title, then the prose that introduces block `start` (from its heading on)
@@ -37,7 +40,7 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
     lesson_env = env.but(stdout=_Through(console), stderr=_Through(console, "red"), console=console)
     # step mode: the pauses write to the screen only, never into the export; the commands a block runs
     # step through the same Steps (a run's stages too)
-    with stepping(console, env.stdin, on=step), _cutting(out, console) as steps:
+    with stepping(console, env.stdin, on=step), _cutting(out, console) as steps, handout:
         coming, running = start, False  # the block to go on from, should the user stop here
         try:
             paused = False  # the step of the block coming has begun (at its heading)
@@ -46,8 +49,8 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
                     paused = _prose(part, parts[k + 1] if k + 1 < len(parts) else None, console, steps, len(blocks))
                     continue
                 coming = part.number
-                if steps is not None and not paused:
-                    steps.pause(_block_pause(part.number, len(blocks)))
+                if not paused:
+                    _mark(console, steps, part.number, len(blocks))
                 paused = False
                 if not started:
                     _start_tensorflow(lesson)
@@ -61,9 +64,15 @@ def play(lesson: Lesson, out, step: bool = False, start: int = 1) -> int:
         except Quit:
             steps.said(f"stopped {'in' if running else 'before'} block {coming}; go on with: {PROG} walkthrough "
                        f"play {_name(lesson)} --from {coming}")
-    if out.path is not None:
+    if _html(out):  # the page, a step per block, from the very recording the screen was shown
+        out.save(raw=handout.page(out.theme, lesson.title))
+    elif out.path is not None:
         _save(out, console, steps)
     return status
+
+
+def _html(out) -> bool:
+    return out.path is not None and out.path.suffix.lower() == ".html"
 
 
 def _block_pause(number: int, total: int):
@@ -73,17 +82,25 @@ def _block_pause(number: int, total: int):
     return Pause(f"block {number} of {total}", f"block-{number}")
 
 
+def _mark(console, steps, number: int, total: int) -> None:
+    """A block's step begins: step mode waits for a key, a deck starts a slide, an HTML handout a section."""
+    pause = _block_pause(number, total)
+    cut(console, pause, "block")
+    if steps is not None:
+        steps.pause(pause)
+
+
 @contextmanager
 def _cutting(out, console):
     """The Steps under the lesson's console (None off a terminal), or, for an export to a folder, the
     slides it is cut into, over them."""
-    from .slides import cutting
+    from .slides import cutting as slides_of
     from .steps import under
 
     if out.kind != "/":
         yield under(console)
         return
-    with cutting(console, "title", lesson=True) as slides:
+    with slides_of(console, "title", lesson=True) as slides:
         yield slides
 
 
@@ -96,10 +113,11 @@ def _prose(text: str, coming, console, steps, total: int) -> bool:
     from .pause import Quit
 
     paused = False
-    before, intro = _at_heading(text) if steps is not None and isinstance(coming, Block) else (text, "")
+    marks = steps is not None or cutting(console, "block")
+    before, intro = _at_heading(text) if marks and isinstance(coming, Block) else (text, "")
     for piece in (before, intro):
         if piece is intro and intro:
-            steps.pause(_block_pause(coming.number, total))
+            _mark(console, steps, coming.number, total)
             paused = True
         if piece.strip():
             console.print(Markdown(piece, hyperlinks=False))

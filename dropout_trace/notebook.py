@@ -290,11 +290,15 @@ class Trace:
             yield Text("") if block is None else block
 
     def _repr_html_(self) -> str:
+        """Its only drawing in a notebook: the HTML handout's fragment, in its own colours (light or dark as the
+        notebook's theme, else the reader's), grids as tables. Nothing is printed: one output per cell."""
         from .render import make_console
+        from .render.handout import Handout
 
         console = make_console(io.StringIO(), width=HTML_WIDTH, color=True, record=True)
-        console.print(self)
-        return console.export_html(inline_styles=True)
+        with Handout(console, level=None) as handout:
+            console.print(self)
+        return handout.fragment()
 
     def __repr__(self) -> str:
         refusal = self.data["refusal"]

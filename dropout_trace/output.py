@@ -2,9 +2,10 @@
 
 One mechanism for every command: the command hands over how to draw itself as text and how to
 give its data as JSON; the terminal gets what --format asks for, and an export gets what its
-suffix asks for (.svg and .html from rich's own recorded console, colours kept; .txt plain;
-.json the command's JSON). Exports are written atomically and never overwrite without --force. An SVG is
-drawn in the theme's window (render/palette.py); a folder, DIR/, is a deck of slides (slides.py).
+suffix asks for (.svg from rich's own recorded console, colours kept, drawn in the theme's window,
+render/palette.py; .html a self-contained page, render/handout.py, a step per stage; .txt plain; .json the
+command's JSON); a folder, DIR/, is a deck of slides (slides.py). Exports are written atomically and never
+overwrite without --force.
 A stream that cannot encode the symbols (latin-1, cp1252) gets their ASCII forms, from streams.py.
 """
 
@@ -199,12 +200,16 @@ class Output:
         """Draw again into rich's recording console, in colour, and export what it recorded."""
         from .render.palette import palette
 
-        console = self._recorder()
+        console = self._recorder(page=suffix == ".html")
+        if suffix == ".html":  # a page of its own, a step per stage where the view marks them
+            from .render.handout import Handout
+
+            with Handout(console) as handout:
+                text(console)
+            return handout.page(self.theme)
         text(console)
         if suffix == ".svg":  # drawn in the theme's own window, not rich's default dark one
-            return console.export_svg(title=PROG, theme=palette(self.theme).window())
-        if suffix == ".html":
-            return console.export_html(inline_styles=True)
+            return console.export_svg(title=PROG, theme=palette(self.theme).window(), unique_id="dropout-trace")
         return "\n".join(line.rstrip() for line in console.export_text(styles=False).splitlines()) + "\n"
 
     def _cut(self, text):
@@ -216,12 +221,13 @@ class Output:
             text(console)
         return slides.pages()
 
-    def _recorder(self, width: int | None = None):
-        """A console that records, in colour and the theme, `width` (or the output's) wide."""
+    def _recorder(self, width: int | None = None, page: bool = False):
+        """A console that records, in colour and the theme (an HTML page: its own palettes), `width` (or the
+        output's) wide."""
         from .render import make_console
 
         return make_console(io.StringIO(), width=width or self.width or self.console.width, color=True,
-                            theme=self.theme, record=True)
+                            theme=self.theme, record=True, page=page)
 
     def write_slides(self, pages) -> None:
         """Each page an SVG in the theme's window, at most slides.ROWS lines each, into the folder."""
@@ -238,7 +244,9 @@ class Output:
             console.print(Segments([s for line in lines for s in (*line, Segment.line())]))
             if continues:
                 console.print(Text(CONTINUES, style="dim"))
-            files[name] = console.export_svg(title=f"{PROG}  {name[:-4]}", theme=palette(self.theme).window())
+            # a fixed id: rich's own hashes the segments, whose metadata (a grid's cell stories) names objects
+            files[name] = console.export_svg(title=f"{PROG}  {name[:-4]}", theme=palette(self.theme).window(),
+                                             unique_id="dropout-trace-" + name[:-4].replace("_", "-"))
         self._write_folder(files)
 
     def _write_folder(self, files: dict[str, str]) -> None:

@@ -73,7 +73,8 @@ def test_the_data_is_the_library_output(tf, keras):
 def test_it_draws_in_jupyter_and_in_rich(tf):
     t = trace(rate=0.3, shape=(None, 4))
     html = t._repr_html_()
-    assert "<" in html and "check passed" in html and "style=" in html and "<pre" in html
+    assert html.startswith("<style>") and html.count('<div class="dt">') == 1 and "check passed" in html
+    assert html.count("<table") == 4  # input, uniforms, mask and output: each a real table
     console = Console(file=io.StringIO(), width=100)
     console.print(t)
     drawn = console.file.getvalue()

@@ -20,8 +20,11 @@ class _Console(Console):
 
 
 def make_console(file: IO | None = None, width: int | None = None, color: bool | None = None,
-                 theme: str | None = None, record: bool = False) -> Console:
+                 theme: str | None = None, record: bool = False, page: bool = False) -> Console:
     """A console that adapts: no colour when piped or NO_COLOR is set; `color`/`width` pin it for tests.
+
+    `page`: for an HTML page, which has its own light and dark palettes: the views' style names are kept as
+    rich reads them (no theme's re-mapping), so the page can give each its hue in either scheme.
 
     Plain output is stripped of trailing spaces, and a stream that cannot encode the symbols gets ASCII.
     """
@@ -33,4 +36,5 @@ def make_console(file: IO | None = None, width: int | None = None, color: bool |
         file = LineStream(file, strip=not color, table=table)
     return _Console(file=file, width=width, color_system="truecolor" if color and record else (
                    "auto" if color else None), no_color=not color, force_terminal=color, highlight=False,
-                   soft_wrap=False, record=record, theme=palette(theme).theme())
+                   soft_wrap=False, record=record, theme=None if page else palette(theme).theme(),
+                   force_jupyter=False)  # it writes to its file; in Jupyter rich would display itself as well

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+from rich.style import Style
 from rich.text import Text
 
+from ..narrate.cells import cell_story
 from ..narrate.words import plural
 from .numbers import cell_number, dims
 
@@ -12,6 +16,9 @@ from .numbers import cell_number, dims
 KEPT, DROPPED = "●", "○"
 MAX_ROWS, EDGE_ROWS = 8, 3  # beyond MAX_ROWS rows, show EDGE_ROWS at each end (numpy-style)
 MAX_LINES = 24  # rank >= 3: every slice is shown while the grid stays within this many lines
+# Every character of a grid carries {"grid": n} in its style's meta, each cell also {"cell": 1} and, when the
+# caller can tell it, {"tip": its story}: invisible on a terminal; the HTML handout makes the grid a table of them.
+_GRIDS = itertools.count(1)
 
 
 def _pick(n: int, limit: int, edge: int) -> list[int | None]:
@@ -36,13 +43,22 @@ def _plan(value: np.ndarray, kind: str, width: int, rows: tuple):
     return m, slices, picked_rows, _pick(m.shape[2], max_cols, max(1, (max_cols - 1) // 2)), cell
 
 
-def grid(value: np.ndarray, kind: str, width: int, rate: float = 0.0, rows: tuple = (MAX_ROWS, EDGE_ROWS)) -> Text:
-    """A compact, aligned 2-D view; rank >= 3 is shown slice by slice, large tensors summarised."""
+def grid(value: np.ndarray, kind: str, width: int, rate: float = 0.0, rows: tuple = (MAX_ROWS, EDGE_ROWS),
+         told=None) -> Text:
+    """A compact, aligned 2-D view; rank >= 3 is shown slice by slice, large tensors summarised.
+
+    told(i): the story of the element at flat index i of value (C order), for each cell shown."""
+    out = _grid(value, kind, width, rate, rows, told)
+    out.stylize(Style(meta={"grid": next(_GRIDS)}))
+    return out
+
+
+def _grid(value: np.ndarray, kind: str, width: int, rate: float, rows: tuple, told) -> Text:
     if value.ndim == 0:
-        return Text(cell_number(value[()]), no_wrap=True)
+        return _cell(Text(no_wrap=True), cell_number(value[()]), None, told and told(0))
     m, slices, picked_rows, cols, cell = _plan(value, kind, width, rows)
     if value.ndim <= 2:
-        return _grid2d(m[0], kind, "", rate, picked_rows, cols, cell)
+        return _grid2d(m[0], kind, "", rate, picked_rows, cols, cell, told)
     out = Text(no_wrap=True)
     lead = value.shape[:-2]
     for i, k in enumerate(slices):
@@ -53,7 +69,9 @@ def grid(value: np.ndarray, kind: str, width: int, rate: float = 0.0, rows: tupl
             continue
         index = np.unravel_index(k, lead)
         out.append("[" + ", ".join(str(int(j)) for j in index) + ", :, :]\n", style="dim")
-        out.append_text(_grid2d(m[k], kind, "  ", rate, picked_rows, cols, cell))
+        at = k * m.shape[1] * m.shape[2]
+        out.append_text(_grid2d(m[k], kind, "  ", rate, picked_rows, cols, cell,
+                                told and (lambda i, at=at: told(at + i))))
     return out
 
 
@@ -65,30 +83,39 @@ def summarised(value: np.ndarray, kind: str, width: int, rows: tuple = (MAX_ROWS
     return None in slices or None in picked_rows or None in cols
 
 
-def _grid2d(m: np.ndarray, kind: str, prefix: str, rate: float, rows: list, cols: list, cell: int) -> Text:
+def _cell(text: Text, shown: str, style: str | None, tip: str | None) -> Text:
+    """Append one cell, marked as a cell (with its story, if any) for the HTML handout."""
+    start = len(text)
+    text.append(shown, style=style)
+    text.stylize(Style(meta={"cell": 1, **({"tip": tip} if tip else {})}), start, len(text))
+    return text
+
+
+def _grid2d(m: np.ndarray, kind: str, prefix: str, rate: float, rows: list, cols: list, cell: int, told=None) -> Text:
     text = Text(no_wrap=True)
     for i, r in enumerate(rows):
         if i:
             text.append("\n")
         text.append(prefix)
         if r is None:
-            text.append("⋮", style="dim")
+            _cell(text, "⋮", "dim", None)
             continue
         for j, c in enumerate(cols):
             if j:
                 text.append(" ")
             if c is None:
-                text.append("…", style="dim")
+                _cell(text, "…", "dim", None)
                 continue
             v = m[r, c]
+            tip = told(r * m.shape[1] + c) if told else None
             if kind == "mask":
-                text.append(KEPT if v else DROPPED, style="bold green" if v else "red")
+                _cell(text, KEPT if v else DROPPED, "bold green" if v else "red", tip)
             elif kind == "output" and float(v) == 0:
-                text.append(cell_number(v).rjust(cell), style="dim red")
+                _cell(text, cell_number(v).rjust(cell), "dim red", tip)
             elif kind == "random":  # colour each draw by the fate it gives its element
-                text.append(cell_number(v).rjust(cell), style="green" if float(v) >= rate else "red")
+                _cell(text, cell_number(v).rjust(cell), "green" if float(v) >= rate else "red", tip)
             else:
-                text.append(cell_number(v).rjust(cell))
+                _cell(text, cell_number(v).rjust(cell), None, tip)
     return text
 
 
@@ -101,3 +128,24 @@ def grid_caption(value: np.ndarray, kind: str, width: int) -> Text:
     if kind == "random":
         text.append(" · kept where draw >= rate", style="dim")
     return text
+
+
+def draws_told(random, mask, shape: tuple, facts):
+    """told() for a grid of `shape` whose elements took these captured draws and this captured keep mask (both
+    broadcast to `shape` where the noise shape shares a draw): each element's draw, the stored rate and TF's
+    comparison; None where there was no draw or no rate in the dtype to compare with."""
+    p = getattr(facts, "probabilities", None)
+    if random is None or mask is None or p is None:
+        return None
+    random, mask = np.asarray(random), np.asarray(mask)
+    own = (1,) * (len(shape) - random.ndim) + tuple(random.shape)  # numpy's broadcasting, aligned at the right
+    shared = tuple(k for k, (n, s) in enumerate(zip(own, shape)) if n == 1 and s > 1)
+    kept = np.broadcast_to(mask.reshape((1,) * (len(shape) - mask.ndim) + mask.shape), shape)
+
+    def told(i: int) -> str:
+        at = np.unravel_index(i, shape)
+        src = tuple(0 if n == 1 else int(j) for n, j in zip(own, at))
+        draw_at = src[len(own) - random.ndim:]
+        return cell_story(float(random[draw_at]), bool(kept[at]), facts.rate, p.rate_in_dtype, p.compute_dtype,
+                          draw_at, shared)
+    return told

@@ -13,7 +13,7 @@ from ..model import Frame, Stage, TensorView, Trace
 from .grids import DROPPED, KEPT, grid
 from .layout import BACKWARD_PAUSE, END_PAUSE, Prose, shorten, stage_pause
 from .numbers import dims
-from .run_parts import GRID_KIND, picked_stages, plain_table, refusal_block, skipped_run, state_text
+from .run_parts import GRID_KIND, grid_told, picked_stages, plain_table, refusal_block, skipped_run, state_text
 
 
 BRIEF_ROWS, BRIEF_EDGE = 4, 1  # grid rows shown in brief; beyond, the first and last with ⋮ between
@@ -48,7 +48,8 @@ def _brief_grid(stage: Stage, trace: Trace, width: int, shown: set) -> Text | No
     shown.add(key)
     value = subject.value
     value = value.reshape(value.shape[0], -1) if value.ndim >= 3 else value
-    return grid(value, kind, width, trace.rate, rows=(BRIEF_ROWS, BRIEF_EDGE))
+    told = grid_told(trace, kind, subject.value.shape)
+    return grid(value, kind, width, trace.rate, rows=(BRIEF_ROWS, BRIEF_EDGE), told=told)
 
 
 def brief_header(trace: Trace, width: int) -> Table:

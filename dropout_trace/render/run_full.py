@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -13,7 +12,8 @@ from .backward import backward_block
 from .grids import grid, grid_caption
 from .layout import BACKWARD_PAUSE, END_PAUSE, PLACE_MIN, Headline, Prose, indented, shorten, stage_pause
 from .numbers import dims
-from .run_parts import GRID_KIND, Column, picked_stages, plain_table, refusal_block, skipped_run, state_text
+from .run_parts import (GRID_KIND, Column, call_mask, grid_told, picked_stages, plain_table, refusal_block, skipped_run,
+                        state_text)
 from .values import is_small, values_block
 
 
@@ -99,7 +99,8 @@ def stage_block(index: int, stage: Stage, trace: Trace, width: int, shown: set) 
         if key not in shown:
             shown.add(key)
             kind = GRID_KIND.get(stage.key, "values")
-            parts.append(indented(grid(subject.value, kind, width - 4, trace.rate), (1, 0, 0, 4)))
+            told = grid_told(trace, kind, subject.value.shape)
+            parts.append(indented(grid(subject.value, kind, width - 4, trace.rate, told=told), (1, 0, 0, 4)))
             parts.append(indented(grid_caption(subject.value, kind, width - 4), (0, 0, 0, 4)))
     if stage.key == "keep_mask":
         line = narrate.probabilities_line(f)
@@ -150,8 +151,7 @@ def batches_block(trace: Trace) -> Group:
     f = trace.facts
     table = plain_table(["call", "x at run time", "noise shape", "draws", "seed used", "kept", "mask"])
     for c, cf in zip(trace.calls, f.calls):
-        mask = (grid(np.broadcast_to(c.keep_mask, c.output.shape).reshape(c.output.shape[0], -1), "mask", 40)
-                if c.keep_mask is not None else Text("no draw"))
+        mask = call_mask(c, f)
         same = Text("  same as call 1" if cf.same_mask_as_first and c.index > 1 else "", style="dim")
         table.add_row(str(c.index), dims(cf.run_shape), "-" if cf.noise_shape is None else dims(cf.noise_shape),
                       f"{cf.draws:,}", state_text(cf.seed_used), "-" if cf.kept is None else f"{cf.kept:,}",
@@ -174,8 +174,7 @@ def calls_block(trace: Trace, width: int) -> Group | None:
         table.add_column(name, no_wrap=True)
     table.add_column("mask", no_wrap=True)
     for c, cf in zip(trace.calls, f.calls):
-        mask = (grid(np.broadcast_to(c.keep_mask, c.output.shape).reshape(c.output.shape[0], -1), "mask", 40)
-                if c.keep_mask is not None else Text("no draw"))
+        mask = call_mask(c, f)
         same = Text("  same as call 1" if cf.same_mask_as_first and c.index > 1 else "", style="dim")
         table.add_row(str(c.index), state_text(cf.state_before), state_text(cf.state_after), state_text(cf.seed_used),
                       "-" if cf.kept is None else f"{cf.kept:,}", Text.assemble(mask, same))
@@ -204,8 +203,7 @@ def replicas_block(trace: Trace) -> Group | None:
     for r, rec in zip(f.replicas, trace.snapshot.replicas):
         states.add_row(*[cell(r) for _, cell in columns])
         c = rec.calls[0]
-        mask = (grid(np.broadcast_to(c.keep_mask, c.output.shape).reshape(c.output.shape[0], -1), "mask", 40)
-                if c.keep_mask is not None else Text("no draw"))
+        mask = call_mask(c, f)
         drew = c.keep_mask is not None
         same = "-" if not r.replica or not drew else ("same" if r.same_mask else "differs")
         ok = r.check is not None and r.check.passed

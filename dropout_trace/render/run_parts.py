@@ -4,16 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from .. import narrate
 from ..model import Stage, Trace
+from .grids import draws_told, grid
 from .layout import Headline, Prose, indented
 
 
 GRID_KIND = {"uniform": "random", "keep_mask": "mask", "output": "output"}
+
+
+def grid_told(trace: Trace, kind: str, shape: tuple):
+    """The stories of a grid of call 1's uniforms or mask (None for other grids): each cell's draw and fate."""
+    if kind not in ("random", "mask"):
+        return None
+    return draws_told(trace.tensors.get("random"), trace.tensors.get("keep_mask"), shape, trace.facts)
+
+
+def call_mask(c, facts) -> Text:
+    """One call's keep mask, broadcast to its output's shape, a row per sample, each cell with its draw's story."""
+    if c.keep_mask is None:
+        return Text("no draw")
+    shape = c.output.shape
+    return grid(np.broadcast_to(c.keep_mask, shape).reshape(shape[0], -1), "mask", 40,
+                told=draws_told(c.random, c.keep_mask, shape, facts))
 
 
 def picked_stages(trace: Trace, stages: tuple[str, ...] | None) -> list[tuple[int, Stage]]:

@@ -7,6 +7,7 @@ from rich.console import Console
 from ..model import Trace
 from ..pause import Quit
 from ..steps import stepping, under
+from .handout import cut
 from .layout import Pause, fitted
 from .run_brief import brief_blocks
 from .run_full import trace_blocks
@@ -36,6 +37,7 @@ def render_trace(trace: Trace, console: Console, plumbing: bool = False, brief: 
         try:
             for block in blocks:
                 if isinstance(block, Pause):
+                    cut(console, block)  # a step of an HTML handout ends here too
                     if steps is not None:  # in a lesson a stage is a step within the lesson's block, unnamed
                         steps.pause(str(block) if lesson else block)
                 elif block is None:
