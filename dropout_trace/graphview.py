@@ -135,7 +135,11 @@ def ops_of(graph, added: tuple | None = None) -> tuple[tuple[OpView, ...], tuple
             mark = "shape" if op.name in feeding else None
             unused += [] if mark or (first is not None and i >= first) else [i]
         back = first is not None and first <= i < end
-        forward = tuple(sorted({index[t.op.name] for t in op.inputs if index[t.op.name] < first})) if back else ()
+        if back:  # a backward op's mark would word a forward op's job (the select scales nothing here)
+            mark = None
+        # what the forward pass computed (not the function's own inputs, the Placeholders: x and the upstream)
+        forward = tuple(sorted({index[t.op.name] for t in op.inputs if index[t.op.name] < first
+                                and t.op.type != "Placeholder"})) if back else ()
         ops.append(OpView(i, op.name, op.type, shapes, tuple(t.op.name for t in op.inputs),
                           tuple(c.name for c in op.control_inputs), mark, back, forward))
     return tuple(ops), unknown, tuple(unused)

@@ -262,8 +262,8 @@ def check_grad(grad: bool, upstream: str | None, replicas: int | None) -> None:
     if upstream is not None and upstream not in UPSTREAMS:
         raise UsageError(f"--upstream {upstream!r} is not known; choose one of {', '.join(UPSTREAMS)}")
     if upstream is not None and not grad:
-        raise UsageError(f"--upstream {upstream} is the gradient arriving at the output of the backward pass; add "
-                         "--grad to take it")
+        raise UsageError(f"--upstream {upstream} is the gradient that arrives at the output, where the backward "
+                         "pass begins; add --grad to take it")
     if grad and replicas:
         raise UsageError("--grad traces the backward pass of one device's call; --replicas does not take it yet "
                          "(drop one of them)")

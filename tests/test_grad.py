@@ -149,7 +149,7 @@ def test_each_call_uses_its_own_mask():
 
 
 @pytest.mark.parametrize("argv,says", [
-    (["--upstream", "ones"], "--upstream ones is the gradient arriving at the output"),
+    (["--upstream", "ones"], "--upstream ones is the gradient that arrives at the output"),
     (["--grad", "--upstream", "zeros"], "--upstream 'zeros' is not known; choose one of ones, range, normal"),
     (["--grad", "--replicas", "2"], "--grad traces the backward pass of one device's call")])
 def test_bad_grad_options_are_one_line(argv, says):

@@ -51,7 +51,9 @@ def lines(f, check) -> list[str]:
         out.append(f"The mask is shared along {axes(f.shared_axes)}, so the gradient's zeros are shared the same "
                    "way: every element that shares a dropped draw gets no gradient.")
     if len(f.calls) > 1 and check is not None and all(k.gradient_exact for k in check.per_call):
-        out.append(f"Each of the {len(f.calls)} calls' gradients follows that call's own mask (the check replays "
+        out.append(f"Every call drew the same mask, so each of the {len(f.calls)} calls' gradients has the same "
+                   "zeros (the check replays each)." if f.masks_repeat else
+                   f"Each of the {len(f.calls)} calls' gradients follows that call's own mask (the check replays "
                    "each).")
     return [line for line in out if line]
 
@@ -84,10 +86,13 @@ def _draws(f, b) -> str:
 
 def _scale(f, b) -> str:
     p = f.probabilities
+    if f.keeps_none:
+        return (f"No element was kept (the rate, as {f.compute_dtype} stores it, is 1): the gradient is 0 "
+                "everywhere, whatever the upstream.")
     if p is not None and p.scale_in_dtype is not None:
         exact = 1 / (1 - f.rate)
         rounded = (f" (1/(1 - {num(f.rate)}) = {num(exact)}, rounded to {f.compute_dtype})"
-                   if float(p.scale_in_dtype) != exact else f" ({f.compute_dtype})")
+                   if num(p.scale_in_dtype) != num(exact) else f" ({f.compute_dtype})")
         how = f"upstream × {num(p.scale_in_dtype)}{rounded}"
     else:
         how = f"upstream / (1 - rate), in {f.compute_dtype}"
@@ -119,7 +124,9 @@ def check_rows(f, c) -> list[tuple[bool | None, str]]:
     if any(v is None for v in fresh):
         rows.append((None, "the gradient was not replayed on a fresh object (nothing can replay this call)"))
     else:
-        rows.append((all(fresh), f"a plain tf.GradientTape on a fresh object with the same seed gives the same "
+        seed = (f"the seed it drew ({c.reference_seed})" if f.seed is None and c.reference_seed is not None
+                else "the same seed")
+        rows.append((all(fresh), f"a plain tf.GradientTape on a fresh object with {seed} gives the same "
                                  f"gradient{calls}"))
     return rows
 

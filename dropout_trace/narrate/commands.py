@@ -58,4 +58,4 @@ def graph_backward(view) -> str:
     mask = (f"the keep mask (the comparison) feeds backward op{'s' if len(into) > 1 else ''} "
             + ", ".join(f"#{i} {view.ops[i].type}" for i in into) if into
             else "no backward op reads the comparison's keep mask")
-    return f"an edge from the forward pass into a backward op; {mask}; {draws}."
+    return f"a backward op reads what the forward pass computed; {mask}; {draws}."

@@ -13,7 +13,7 @@ from ..model import Trace
 from ..narrate import backward as words
 from .grids import grid
 from .layout import Headline, Prose, indented
-from .run_parts import plain_table
+from .run_parts import Column, plain_table
 
 
 def backward_block(trace: Trace, width: int, brief: bool = False) -> Group | None:
@@ -76,9 +76,15 @@ def _shape(a) -> str:
     return "(" + ", ".join(str(d) for d in np.shape(a)) + ("," if np.ndim(a) == 1 else "") + ")"
 
 
-def _functions(b) -> Table:
-    table = plain_table(["op", "its gradient function", "where", "handed (forward tensors)"])
+def _functions(b) -> Group | Table:
+    """The gradient functions that ran: a file's folder once in the heading where they share one."""
+    folders = {s.file.rsplit("/", 1)[0] for s in b.steps if s.file and "/" in s.file}
+    folder = next(iter(folders)) if len(folders) == 1 else None
+    table = plain_table(["op", "gradient function, where", Column("handed (forward tensors)")])
     for s in b.steps:
-        where = "-" if s.file is None else f"{s.file}:{s.line}"
-        table.add_row(Text(s.op_type, style="bold cyan"), s.function, Text(where, style="dim"), words.step_reads(s))
-    return table
+        where = "-" if s.file is None else f"{s.file.rsplit('/', 1)[-1] if folder else s.file}:{s.line}"
+        table.add_row(Text(s.op_type, style="bold cyan"), Text.assemble(s.function, "\n", (where, "dim")),
+                      words.step_reads(s))
+    if not folder:
+        return table
+    return Group(table, Text(f"where: in {folder}/", style="dim"))
