@@ -10,6 +10,7 @@ from rich.theme import Theme
 
 from ..env import wants_colour
 from ..streams import LineStream, ascii_symbols
+from .ascii import before_layout
 
 # Literal styles re-mapped for a light background, where dim, yellow and cyan wash out. Rich looks
 # a style string up in the theme before parsing it, so one table serves every renderer.
@@ -19,6 +20,14 @@ LIGHT = {"dim": "grey30", "yellow": "dark_orange3", "bold yellow": "bold dark_or
 
 
 class _Console(Console):
+    symbols: dict[int, str] = {}  # the ASCII forms this console's stream needs, put in before layout
+
+    def before_layout(self, renderable):
+        return before_layout(renderable, self.symbols)
+
+    def print(self, *objects, **kwargs) -> None:
+        super().print(*(self.before_layout(r) for r in objects), **kwargs)
+
     def on_broken_pipe(self) -> None:
         """The reader stopped early (`| head`): stop quietly; the CLI turns this into exit 0."""
         self.quiet = True
@@ -37,6 +46,8 @@ def make_console(file: IO | None = None, width: int | None = None, color: bool |
     table = ascii_symbols(getattr(file, "encoding", None))
     if table or not color:
         file = LineStream(file, strip=not color, table=table)
-    return _Console(file=file, width=width, color_system="truecolor" if color and record else (
-                   "auto" if color else None), no_color=not color, force_terminal=color, highlight=False,
-                   soft_wrap=False, record=record, theme=Theme(LIGHT) if theme == "light" else None)
+    console = _Console(file=file, width=width, color_system="truecolor" if color and record else (
+                       "auto" if color else None), no_color=not color, force_terminal=color, highlight=False,
+                       soft_wrap=False, record=record, theme=Theme(LIGHT) if theme == "light" else None)
+    console.symbols = table
+    return console

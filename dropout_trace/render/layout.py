@@ -53,7 +53,12 @@ def fitted(console: Console, build):
     """build(width) -> renderables; yields them built for the console. When they need more columns than it has,
     says so once, first, and yields them built and drawn that wide (the terminal wraps; nothing is cut)."""
     width = console.width
-    blocks = list(build(width))
+    ascii = getattr(console, "before_layout", lambda r: r)  # measured as it will be printed
+
+    def built(width):
+        return [b if b is None or isinstance(b, Pause) else ascii(b) for b in build(width)]
+
+    blocks = built(width)
     wanted = max((need(b) for b in blocks if b is not None and not isinstance(b, Pause)), default=0)
     if wanted <= width:
         yield blocks
@@ -63,7 +68,7 @@ def fitted(console: Console, build):
     saved = console._width  # None means "the terminal's": restore exactly that
     console.width = wanted
     try:
-        yield list(build(wanted))
+        yield built(wanted)
     finally:
         console._width = saved
 
@@ -119,6 +124,16 @@ class Headline:
         for note in notes:
             words, style = (note, "dim") if isinstance(note, str) else note
             self.head.append(f"  {words}", style=style)
+
+    def ascii(self, convert) -> Headline:
+        """This headline with `convert` applied to its text, the notes still starting where they start."""
+        out = Headline("")
+        if self.cut is None:
+            out.head, out.cut = convert(self.head), None
+        else:
+            title = convert(self.head[:self.cut])
+            out.head, out.cut = title + convert(self.head[self.cut:]), len(title)
+        return out
 
     def __rich_console__(self, console: Console, options):
         if self.head.cell_len + 4 <= options.max_width or self.cut is None:
