@@ -11,6 +11,8 @@ where the gap after a longer form gives its extra width back.
 from __future__ import annotations
 
 import copy
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 
 from rich.columns import Columns
@@ -22,6 +24,23 @@ from rich.table import Table
 from rich.text import Span, Text
 
 CUT = "…"
+_DRAWING: ContextVar[dict[int, str]] = ContextVar("ascii_drawing", default={})
+
+
+@contextmanager
+def drawing(table: dict[int, str]):
+    """While a view is built for a console with these ASCII forms, columns() measures with them."""
+    token = _DRAWING.set({k: v for k, v in table.items() if k != ord(CUT)})
+    try:
+        yield
+    finally:
+        _DRAWING.reset(token)
+
+
+def columns(text: str) -> int:
+    """The columns `text` takes as it will be printed: with the ASCII forms of the console a view is built for."""
+    table = _DRAWING.get()
+    return len(text.translate(table)) if table else len(text)
 
 
 def before_layout(r, table: dict[int, str]):

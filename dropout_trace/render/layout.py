@@ -14,6 +14,8 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from .ascii import drawing
+
 PROSE_MIN = 16  # wrapping text narrower than this reads badly
 PLACE_MIN = 12  # columns for a file:line beside a name, cut from the left beyond that
 DETAIL_MIN = 30  # a detail column narrower than this goes under its name instead
@@ -56,7 +58,8 @@ def fitted(console: Console, build):
     ascii = getattr(console, "before_layout", lambda r: r)  # measured as it will be printed
 
     def built(width):
-        return [b if b is None or isinstance(b, Pause) else ascii(b) for b in build(width)]
+        with drawing(getattr(console, "symbols", {})):
+            return [b if b is None or isinstance(b, Pause) else ascii(b) for b in build(width)]
 
     blocks = built(width)
     wanted = max((need(b) for b in blocks if b is not None and not isinstance(b, Pause)), default=0)
