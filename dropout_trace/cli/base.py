@@ -37,7 +37,35 @@ def _help_to_env(option):
     return option
 
 
+_HYPHEN = "\u2011"  # stands in for a hyphen inside a word while help is wrapped: one column, never a break
+
+
+def _keep_hyphens(text: str) -> str:
+    import re
+
+    return re.sub(r"(?<=\w)-(?=\w)", _HYPHEN, text)
+
+
+class _Formatter(typer.Context.formatter_class):
+    """click's help formatter, except that no word is broken at its hyphen (tf-keras, --noise-shape)."""
+
+    def write_text(self, text: str) -> None:
+        super().write_text(_keep_hyphens(text))
+
+    def write_dl(self, rows, *args, **kwargs) -> None:
+        super().write_dl([(first, _keep_hyphens(second)) for first, second in rows], *args, **kwargs)
+
+    def getvalue(self) -> str:
+        return super().getvalue().replace(_HYPHEN, "-")
+
+
+class _Context(typer.Context):
+    formatter_class = _Formatter
+
+
 class Command(TyperCommand):
+    context_class = _Context
+
     def get_help_option(self, ctx):
         return _help_to_env(super().get_help_option(ctx))
 
@@ -50,6 +78,8 @@ class Command(TyperCommand):
 
 
 class Group(TyperGroup):
+    context_class = _Context
+
     def get_help_option(self, ctx):
         return _help_to_env(super().get_help_option(ctx))
 

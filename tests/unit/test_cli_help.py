@@ -196,3 +196,20 @@ def test_values_complete_in_zsh_and_fish_too(shell, extra):
                             "_TYPER_COMPLETE_ARGS": "dropout-trace run --rng s", **extra})
     assert result.returncode == 0, result.stderr
     assert re.findall(r"\b(state\w+)\b", result.stdout) == [rng for rng in RNGS if rng.startswith("s")]
+
+
+@pytest.mark.parametrize("path", all_commands(), ids=lambda p: " ".join(p) or "root")
+def test_no_word_is_broken_at_its_hyphen(path, capsys, monkeypatch):
+    """At 40 to 120 columns, no line ends in a hyphen that splits a word the help, 1000 columns wide, holds whole
+    (tf-keras, comma-separated, --noise-shape)."""
+    def shown(columns: int) -> str:
+        monkeypatch.setenv("COLUMNS", str(columns))
+        assert main([*path, "--help"]) == 0
+        return capsys.readouterr().out
+
+    whole = set(shown(1000).split())
+    for columns in range(40, 121, 8):
+        lines = shown(columns).splitlines()
+        for line, after in zip(lines, lines[1:]):
+            if re.search(r"\w-$", line) and after.split():
+                assert line.split()[-1] + after.split()[0] not in whole, (columns, line, after)
