@@ -66,6 +66,7 @@ class Env:
     columns: int | None = None  # None: the terminal's, as the console finds it (COLUMNS, then the terminal)
     console: Any = None  # a console every command draws on instead of its own (a played lesson's)
     check_only: bool = False  # each command checks every value it was given, then raises Checked, before any work
+    at_prompt: bool = False  # commands typed at the shell's prompt: an error points at its help, not at --help
 
     @property
     def stdin_isatty(self) -> bool:

@@ -150,19 +150,23 @@ def _shape_text(shapes) -> str:
 
 
 def to_dot(view: GraphView) -> str:
-    """Graphviz DOT: data edges solid, control edges dashed, marked ops filled."""
+    """Graphviz DOT: data edges solid, control edges dashed, marked ops filled. A node reads its op's type, its
+    own name (the last part of its scope, where that is not the type) and shapes; its full name is its tooltip,
+    so the drawing stays narrow (full scope names made it thousands of points wide)."""
     def quote(text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
     def label(op: OpView) -> str:  # DOT's \n is a line break inside a quoted label
-        return '"' + "\\n".join(quote(part)[1:-1] for part in (op.type, op.name, _shape_text(op.shapes))) + '"'
+        own = op.name.rsplit("/", 1)[-1]
+        parts = (op.type, *([own] if own.lower() != op.type.lower() else []), _shape_text(op.shapes))
+        return '"' + "\\n".join(quote(part)[1:-1] for part in parts) + '"'
 
     ids = {op.name: f"n{op.index}" for op in view.ops}
     lines = ["digraph dropout {", "  rankdir=TB;", '  node [shape=box, fontname="monospace", fontsize=10];',
              f"  label={quote(view.call)};", "  labelloc=t;"]
     for op in view.ops:
         style = f', style=filled, fillcolor="{FILL[op.mark]}"' if op.mark else ""
-        lines.append(f"  {ids[op.name]} [label={label(op)}{style}];")
+        lines.append(f"  {ids[op.name]} [label={label(op)}, tooltip={quote(op.name)}{style}];")
     index = {op.name: op.index for op in view.ops}
     for op in view.ops:
         for src in op.inputs:  # --grad: an edge from the forward pass into a backward op is drawn bold

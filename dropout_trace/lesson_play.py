@@ -200,7 +200,7 @@ def _recording(out):
     from .render import make_console
 
     env = out.env
-    return make_console(env.stdout, width=out.width or env.columns, color=env.colour, theme=out.theme, record=True)
+    return make_console(env.stdout, width=out.console.width, color=env.colour, theme=out.theme, record=True)
 
 
 def _save(out, console, slides) -> None:

@@ -137,6 +137,21 @@ def check_theme(theme: str | None) -> None:
         raise UsageError(f"--theme {theme!r} is not known; choose {' or '.join(THEMES)}")
 
 
+def _screen_width(width: int | None, env: Env) -> int | None:
+    """--width on the screen: as given, except on a terminal narrower than it, where every line would wrap
+    (then the terminal's width, said once on stderr; --width still applies to exports). Piped: as given."""
+    from .env import isatty, terminal_size
+
+    if width is None or not isatty(env.stdout):
+        return width
+    columns = env.columns or terminal_size(env.stdout, env.environ)[0]
+    if width <= columns:
+        return width
+    env.stderr.write(f"{PROG}: note: --width {width} is wider than this {columns}-column terminal; the screen "
+                     f"uses {columns}, exports use {width}\n")
+    return columns
+
+
 class Output:
     """A command's console and its optional export."""
 
@@ -154,7 +169,8 @@ class Output:
         else:
             from .render import make_console
 
-            self.console = make_console(env.stdout, width=width or env.columns, color=env.colour, theme=theme)
+            self.console = make_console(env.stdout, width=_screen_width(width, env) or env.columns,
+                                        color=env.colour, theme=theme)
 
     def emit(self, fmt: str, text=None, data=None, raw: str | None = None) -> None:
         """Print as --format asks (text(console), data() as JSON, or a raw string), then export if asked."""

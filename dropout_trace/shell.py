@@ -14,6 +14,8 @@ from .errors import PROG, ExitStatus, fail
 
 PROMPT = "dropout-trace> "
 LEAVE = ("exit", "quit")
+CLEAR = "clear"
+CLEAR_SCREEN = "\x1b[H\x1b[2J\x1b[3J"  # the cursor home, the screen and its scrollback cleared
 HISTORY_LENGTH = 1000
 INTERRUPTED, TERMINATED = ExitStatus.INTERRUPTED, ExitStatus.TERMINATED  # a command stopped by a signal
 
@@ -31,7 +33,7 @@ def shell(stdin=None, timing: bool = False, env=None) -> int:
     from .tfenv import DeviceSetupError, TensorFlowImportError, import_tensorflow
 
     env = env if env is not None else from_process()
-    env = env.but(stdin=stdin) if stdin is not None else env
+    env = env.but(stdin=stdin, at_prompt=True) if stdin is not None else env.but(at_prompt=True)
     stdin, interactive = env.stdin, env.stdin_isatty
     if interactive:
         _say(env, "Loading TensorFlow once for the whole session...")
@@ -72,9 +74,31 @@ def shell(stdin=None, timing: bool = False, env=None) -> int:
     return status if not interactive else int(ExitStatus.OK)
 
 
-def _say(env, text: str = "") -> None:
-    env.stdout.write(text + "\n")
+def _say(env, text: str = "", indent: int = 0) -> None:
+    """Each line of `text` wrapped by words to the screen's width; a line's continuation indented by `indent`
+    more than the line (a list's descriptions line up), and never broken inside a word or at a hyphen."""
+    import textwrap
+
+    from .env import terminal_size
+
+    width = env.columns or terminal_size(env.stdout, env.environ)[0]
+    lines = []
+    for line in text.split("\n"):
+        lead = " " * (len(line) - len(line.lstrip(" ")) + (indent if line.startswith(" ") else 0))
+        lines += textwrap.wrap(line, width=max(width - 1, 20), subsequent_indent=lead, break_long_words=False,
+                               break_on_hyphens=False) or [""]
+    env.stdout.write("\n".join(lines) + "\n")
     env.stdout.flush()
+
+
+def _clear(env) -> int:
+    """`clear`: a fresh screen on a terminal; piped, nothing (there is no screen to clear)."""
+    from .env import isatty
+
+    if isatty(env.stdout):
+        env.stdout.write(CLEAR_SCREEN)
+        env.stdout.flush()
+    return 0
 
 
 def _lines(stdin, interactive: bool, env):
@@ -136,6 +160,8 @@ def execute(words: list[str], env) -> int | None:
     try:
         if words[0] in ("help", "?"):
             return _help(words[1:], env)
+        if words == [CLEAR]:
+            return _clear(env)
         return main(words, env)
     except (Exception, KeyboardInterrupt) as exc:  # main lets these through only with --debug
         if line.asks("debug"):
@@ -165,14 +191,14 @@ def _help(topic: list[str], env) -> int:
     from .program import main
 
     if topic:
-        return main([*topic[:1], "--help"], env)
+        return main([*topic, "--help"], env)
     listed = commands()
     width = max(len(n) for n, _ in listed)
     out = ["Commands (type them as you would after dropout-trace):"]
     out += [f"  {n:<{width}}  {h}" for n, h in listed]
     out += ["COMMAND --help (or help COMMAND) shows a command's options.",
-            "exit, quit or Ctrl-D leaves; Ctrl-C cancels the line."]
-    _say(env, "\n".join(out))
+            "clear clears the screen; exit, quit or Ctrl-D leaves; Ctrl-C cancels the line."]
+    _say(env, "\n".join(out), indent=width + 2)
     return 0
 
 
@@ -240,7 +266,7 @@ def _history_file() -> Path | None:
 
 def _complete_commands(readline) -> None:
     """Tab completes command names, then the command's --options."""
-    names = [n for n, _ in commands()] + ["help", *LEAVE]
+    names = [n for n, _ in commands()] + ["help", CLEAR, *LEAVE]
 
     def options(command: str) -> list[str]:
         from .program import command_tree

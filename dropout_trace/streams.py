@@ -29,18 +29,38 @@ def ascii_symbols(encoding: str | None) -> dict[int, str]:
 
 
 def _asciify(line: str, table: dict[int, str]) -> str:
-    """The line with `table` applied; each gap of spaces after a longer replacement gives its extra width back."""
+    """The line with `table` applied; each gap of spaces after a longer replacement gives its extra width back.
+
+    The console puts most ASCII forms in before layout (render.ascii); what reaches here is the ellipsis of
+    text cut to fit, whose longer form takes its extra width from the text it cut, beside it."""
     out, debt = [], 0
+    ellipsis = table.get(ord("…"))
+    body = line.rstrip(" ")
+    if ellipsis and body.endswith(" …"):  # rich cut the line after a word: the characters before it pay
+        line = body[:-len(ellipsis)] + ellipsis + line[len(body):]
     for piece in re.split(r"(  +)", line):
         if piece.startswith("  ") and not piece.strip():  # a gap between columns: pay back the extra width
             cut = min(debt, len(piece) - 1)
             debt -= cut
             out.append(piece[cut:])
         else:
-            new = piece.translate(table)
+            new = (_cut(piece, ellipsis) if ellipsis else piece).translate(table)
             debt += len(new) - len(piece)
             out.append(new)
     return "".join(out)
+
+
+def _cut(piece: str, ellipsis: str) -> str:
+    """Each … in `piece` as `ellipsis`, its extra width taken from the word it cut: before it if it ends one, else after."""
+    extra = len(ellipsis) - 1
+
+    def sub(m: re.Match) -> str:
+        before, after = m.group(1), m.group(2)
+        if before[-1:].strip():  # it ends a word: the characters before it pay
+            return ellipsis + after[extra - len(before):]
+        return before + ellipsis + after[extra:]  # it starts a word, or stands alone (then the gaps pay)
+
+    return re.sub(rf"(.{{0,{extra}}})…(\S{{0,{extra}}})", sub, piece)
 
 
 class LineStream:

@@ -123,3 +123,21 @@ def test_chain_and_graph_pick_a_shape_the_api_accepts(capsys):
     assert "SpatialDropout2D" in capsys.readouterr().out
     assert main(["graph", "--api", "spatial1d", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["ops"][0]["shapes"] == [[None, 3, 4]]
+
+
+@pytest.mark.parametrize("api", ["keras", "tf-keras", "tf.nn.dropout"])
+def test_graph_dot_labels_are_short_and_tooltips_hold_the_full_names(tf, api):
+    """Each node: its type, its own name and shapes, each line short; the full scope name is its tooltip
+    (pydot gives back the unescaped value); one node per op, as before."""
+    import pydot
+
+    view = graph_view(build_spec(rate="0.3", shape="None,4", api=api))
+    graph = pydot.graph_from_dot_data(to_dot(view))[0]
+    nodes = {n.get_name(): n for n in graph.get_nodes() if n.get_name() != "node"}  # not the defaults
+    assert len(nodes) == len(view.ops)
+    for op in view.ops:
+        node = nodes[f"n{op.index}"]
+        lines = node.get("label").strip('"').split("\\n")
+        assert lines[0] == op.type and all(len(line) <= 40 for line in lines), lines
+        assert "/" not in "".join(lines[:2]) and node.get("tooltip").strip('"') == op.name
+    assert any("/" in op.name for op in view.ops)  # scopes there were, and the labels left them out

@@ -148,10 +148,12 @@ def test_help_lists_every_command_one_line_each(tf, capsys):
 
 
 def test_a_bad_line_prints_what_main_prints_and_the_shell_goes_on(tf, capsys):
+    """main's one line, pointing at the shell's help rather than at dropout-trace --help."""
     assert main(["frobnicate"]) == 2
     expected = capsys.readouterr().err
+    assert expected.endswith("; see 'dropout-trace --help'\n")
     status, out, err = piped("frobnicate\nversions\n", capsys)
-    assert err == expected and err.count("\n") == 1
+    assert err == expected.replace("'dropout-trace --help'", "help") and err.count("\n") == 1
     assert "tensorflow" in out.lower()  # the next command still ran
     assert status == 2  # not every command succeeded: the last failure's status
 
@@ -227,10 +229,53 @@ def test_history_is_not_kept_in_a_symlink(tmp_path, monkeypatch):
     assert stat.S_IMODE((tmp_path / "home" / ".local" / "state" / "dropout-trace").stat().st_mode) & 0o077 == 0
 
 
-@pytest.mark.parametrize("line", ["--install-completion", "--install-completion bash", "--show-completion zsh",
-                                  "dropout-trace --debug --install-completion"])
-def test_completion_is_not_installed_from_the_shell(tf, capsys, tmp_path, monkeypatch, line):
+@pytest.mark.parametrize("line, said", [("--install-completion", "requires an argument"),  # it takes SHELL
+                                        ("--install-completion bash", "is for your login shell"),
+                                        ("--show-completion zsh", "is for your login shell"),
+                                        ("dropout-trace --debug --install-completion fish", "is for your login shell")])
+def test_completion_is_not_installed_from_the_shell(tf, capsys, tmp_path, monkeypatch, line, said):
     monkeypatch.setenv("HOME", str(tmp_path))
     status, out, err = piped(f"{line}\n", capsys)
-    assert status == 2 and out == "" and err.count("\n") == 1 and "is for your login shell" in err
+    assert status == 2 and out == "" and err.count("\n") == 1 and said in err
     assert list(tmp_path.iterdir()) == []  # no .bashrc, no completion script
+
+
+def test_errors_point_at_the_shells_help_and_it_answers(tf, capsys):
+    status, _, err = piped("run --frob\nwalkthrough play --frob\n", capsys)
+    assert [line.rsplit("; see ", 1)[-1] for line in err.splitlines()] == ["help run", "help walkthrough play"]
+    for line in ("help run", "help walkthrough play"):  # what each error points at works, as --help does
+        status, out, err = piped(line + "\n", capsys)
+        assert main([*line.split()[1:], "--help"]) == 0
+        assert status == 0 and err == "" and out == capsys.readouterr().out and out.startswith("Usage: dropout-trace")
+
+
+class _Screen(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_clear_clears_a_terminal_and_is_harmless_piped(tf, capsys):
+    from dropout_trace.env import Env
+    from dropout_trace.shell import CLEAR_SCREEN
+
+    status, out, err = piped("clear\n", capsys)
+    assert (status, out, err) == (0, "", "")
+    screen = _Screen()
+    assert shell(env=Env(screen, io.StringIO(), io.StringIO("clear\n"), environ={})) == 0
+    assert screen.getvalue() == CLEAR_SCREEN and CLEAR_SCREEN.startswith("\x1b[H\x1b[2J")  # ECMA-48: home, erase
+    status, out, _ = piped("help\n", capsys)
+    assert any(line.startswith("clear ") for line in out.splitlines())
+
+
+def test_the_shell_wraps_by_words(tf, capsys):
+    """At 40 columns its help fits, each word whole (a hyphenated one too): the words are those of one line each."""
+    from dropout_trace.env import Env
+
+    out = io.StringIO()
+    assert shell(env=Env(out, io.StringIO(), io.StringIO("help\n"), environ={}, columns=40)) == 0
+    lines = out.getvalue().splitlines()
+    assert max(map(len, lines)) <= 40
+    wide = io.StringIO()
+    assert shell(env=Env(wide, io.StringIO(), io.StringIO("help\n"), environ={}, columns=400)) == 0
+    assert out.getvalue().split() == wide.getvalue().split()  # the same words, none broken
+    assert "Ctrl-D" in out.getvalue().split() and not any(line.rstrip().endswith("-") for line in lines)

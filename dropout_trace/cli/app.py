@@ -92,6 +92,8 @@ def _status_for(exc: Exception, env: Env, argv: list[str]) -> int | None:
         where = ctx.command_path if ctx is not None else PROG  # e.g. 'dropout-trace walkthrough play'
         message = " ".join(exc.format_message().split()).rstrip(".")
         joint = " See" if message.endswith(("?", "!")) else "; see"  # no '?; see' pile-up
+        if env.at_prompt:  # the shell's own help: 'help walkthrough play'
+            return fail(f"{message}{joint} {' '.join(['help', *where.split()[1:]])}", ExitStatus.USAGE, env)
         return fail(f"{message}{joint} '{where} --help'", ExitStatus.USAGE, env)
     first = str(exc).splitlines()[0] if str(exc) else ""
     return fail(f"{type(exc).__name__}: {first} (run with --debug for the traceback)", ExitStatus.ERROR, env)

@@ -37,7 +37,35 @@ def _help_to_env(option):
     return option
 
 
+_HYPHEN = "\u2011"  # stands in for a hyphen inside a word while help is wrapped: one column, never a break
+
+
+def _keep_hyphens(text: str) -> str:
+    import re
+
+    return re.sub(r"(?<=\w)-(?=\w)", _HYPHEN, text)
+
+
+class _Formatter(typer.Context.formatter_class):
+    """click's help formatter, except that no word is broken at its hyphen (tf-keras, --noise-shape)."""
+
+    def write_text(self, text: str) -> None:
+        super().write_text(_keep_hyphens(text))
+
+    def write_dl(self, rows, *args, **kwargs) -> None:
+        super().write_dl([(first, _keep_hyphens(second)) for first, second in rows], *args, **kwargs)
+
+    def getvalue(self) -> str:
+        return super().getvalue().replace(_HYPHEN, "-")
+
+
+class _Context(typer.Context):
+    formatter_class = _Formatter
+
+
 class Command(TyperCommand):
+    context_class = _Context
+
     def get_help_option(self, ctx):
         return _help_to_env(super().get_help_option(ctx))
 
@@ -50,6 +78,8 @@ class Command(TyperCommand):
 
 
 class Group(TyperGroup):
+    context_class = _Context
+
     def get_help_option(self, ctx):
         return _help_to_env(super().get_help_option(ctx))
 
@@ -72,9 +102,32 @@ def _version(ctx: typer.Context, value: bool) -> None:
     raise typer.Exit(int(ExitStatus.OK))
 
 
+SHELLS = ("bash", "zsh", "fish")
+
+
+def _completion(ctx: typer.Context, param, value: str | None) -> None:
+    """--show-completion SHELL and --install-completion SHELL: typer's own, for the shell named (typer's
+    options are flags for the shell it detects, so a shell named after them was ignored)."""
+    if value is None or ctx.resilient_parsing:
+        return
+    from typer import completion
+
+    if value not in SHELLS:
+        raise typer.BadParameter(f"{value!r} is not a shell it completes for; choose {', '.join(SHELLS)}")
+    shell = value
+    {"show_completion": completion.show_callback, "install_completion": completion.install_callback}[param.name](
+        ctx, param, shell)
+
+
+def _completion_option(flag: str, does: str):
+    return typer.Option(None, flag, metavar="SHELL", is_eager=True, expose_value=False, callback=_completion,
+                        autocompletion=lambda: list(SHELLS), help=f"{does} for SHELL (bash, zsh or fish), and exit.")
+
+
 app = typer.Typer(
     name=PROG,
     cls=Group,
+    add_completion=False,  # its options are in _root: they take the shell's name
     help="Step through TensorFlow/Keras Dropout as the library really runs it: every value on screen is "
          "captured from the installed library, not re-implemented.",
     no_args_is_help=True,
@@ -82,6 +135,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+__import__("typer.completion").completion.completion_init()  # typer's completion protocol, as add_completion sets up
 
 
 def _output(ctx, export, width, force, theme, slides: bool = False):
@@ -104,6 +158,9 @@ def _root(
     debug: bool = _debug(),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
                                  help="Show the versions of dropout-trace, TensorFlow, Keras and tf-keras, and exit."),
+    install_completion: str = _completion_option("--install-completion", "Install tab completion"),
+    show_completion: str = _completion_option("--show-completion", "Print the completion script, to copy it or "
+                                              "customize the installation,"),
 ) -> None:
     """Trace the real Dropout call chain of the installed TensorFlow and Keras."""
 

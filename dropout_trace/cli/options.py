@@ -169,7 +169,7 @@ def _export():
 
 def _width():
     return typer.Option(None, "--width", metavar="COLUMNS", help="Draw at this width (40 to 400), on screen and in "
-                        "the export; default: the terminal's.")
+                        "the export (a terminal narrower keeps its own width); default: the terminal's.")
 
 
 def _force():

@@ -9,10 +9,19 @@ from rich.console import Console
 
 from ..env import wants_colour
 from ..streams import LineStream, ascii_symbols
+from .ascii import before_layout
 from .palette import palette
 
 
 class _Console(Console):
+    symbols: dict[int, str] = {}  # the ASCII forms this console's stream needs, put in before layout
+
+    def before_layout(self, renderable):
+        return before_layout(renderable, self.symbols)
+
+    def print(self, *objects, **kwargs) -> None:
+        super().print(*(self.before_layout(r) for r in objects), **kwargs)
+
     def on_broken_pipe(self) -> None:
         """The reader stopped early (`| head`): stop quietly; the CLI turns this into exit 0."""
         self.quiet = True
@@ -34,7 +43,9 @@ def make_console(file: IO | None = None, width: int | None = None, color: bool |
     table = ascii_symbols(getattr(file, "encoding", None))
     if table or not color:
         file = LineStream(file, strip=not color, table=table)
-    return _Console(file=file, width=width, color_system="truecolor" if color and record else (
-                   "auto" if color else None), no_color=not color, force_terminal=color, highlight=False,
-                   soft_wrap=False, record=record, theme=None if page else palette(theme).theme(),
-                   force_jupyter=False)  # it writes to its file; in Jupyter rich would display itself as well
+    console = _Console(file=file, width=width, color_system="truecolor" if color and record else (
+                       "auto" if color else None), no_color=not color, force_terminal=color, highlight=False,
+                       soft_wrap=False, record=record, theme=None if page else palette(theme).theme(),
+                       force_jupyter=False)  # it writes to its file; in Jupyter rich would display itself as well
+    console.symbols = table
+    return console

@@ -14,6 +14,8 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from .ascii import drawing
+
 PROSE_MIN = 16  # wrapping text narrower than this reads badly
 PLACE_MIN = 12  # columns for a file:line beside a name, cut from the left beyond that
 DETAIL_MIN = 30  # a detail column narrower than this goes under its name instead
@@ -70,7 +72,13 @@ def fitted(console: Console, build):
     """build(width) -> renderables; yields them built for the console. When they need more columns than it has,
     says so once, first, and yields them built and drawn that wide (the terminal wraps; nothing is cut)."""
     width = console.width
-    blocks = list(build(width))
+    ascii = getattr(console, "before_layout", lambda r: r)  # measured as it will be printed
+
+    def built(width):
+        with drawing(getattr(console, "symbols", {})):
+            return [b if b is None or isinstance(b, Pause) else ascii(b) for b in build(width)]
+
+    blocks = built(width)
     wanted = max((need(b) for b in blocks if b is not None and not isinstance(b, Pause)), default=0)
     if wanted <= width:
         yield blocks
@@ -80,7 +88,7 @@ def fitted(console: Console, build):
     saved = console._width  # None means "the terminal's": restore exactly that
     console.width = wanted
     try:
-        yield list(build(wanted))
+        yield built(wanted)
     finally:
         console._width = saved
 
@@ -136,6 +144,16 @@ class Headline:
         for note in notes:
             words, style = (note, "dim") if isinstance(note, str) else note
             self.head.append(f"  {words}", style=style)
+
+    def ascii(self, convert) -> Headline:
+        """This headline with `convert` applied to its text, the notes still starting where they start."""
+        out = Headline("")
+        if self.cut is None:
+            out.head, out.cut = convert(self.head), None
+        else:
+            title = convert(self.head[:self.cut])
+            out.head, out.cut = title + convert(self.head[self.cut:]), len(title)
+        return out
 
     def __rich_console__(self, console: Console, options):
         if self.head.cell_len + 4 <= options.max_width or self.cut is None:

@@ -11,6 +11,7 @@ from .backward import backward_block
 from .. import narrate
 from ..model import Frame, Stage, TensorView, Trace
 from .grids import DROPPED, KEPT, grid
+from .ascii import columns
 from .layout import BACKWARD_PAUSE, END_PAUSE, Prose, shorten, stage_pause
 from .numbers import dims
 from .run_parts import GRID_KIND, grid_told, picked_stages, plain_table, refusal_block, skipped_run, state_text
@@ -72,14 +73,14 @@ def chain_line(frames: list[Frame], width: int) -> Text:
     text, used = Text(), 0
     for i, fr in enumerate(frames):
         word = ("→ " if i else "") + fr.function
-        if used and used + 1 + len(word) > width:
+        if used and used + 1 + columns(word) > width:
             text.append("\n")
             used = 0
         elif used:
             text.append(" ")
             used += 1
         text.append(word, style="bold cyan" if fr.landmark else "")
-        used += len(word)
+        used += columns(word)
     return text
 
 
@@ -115,7 +116,7 @@ def brief_blocks(trace: Trace, width: int, stages: tuple[str, ...] | None = None
     total = len(trace.stages)
     shapes = {i: _shapes_brief(run[0], trace.mode) for i, run in entries if run[0].status != "not_reached"}
     widths = (len(str(total)), max([len("stage")] + [len(run[0].key) for _, run in entries]),
-              min(max((len(t) for t in shapes.values()), default=0), max(8, width * 2 // 5)))
+              min(max((columns(t) for t in shapes.values()), default=0), max(8, width * 2 // 5)))
     if _cell(widths, width) < 24:  # a narrow screen: each stage's shapes go above its words
         widths = (*widths[:2], 0)
     cell = _cell(widths, width)

@@ -95,10 +95,25 @@ def test_shell_completion(words, cword, expected):
     assert expected in result.stdout.split()
 
 
-def test_completion_script_for_bash():
-    result = cli("--show-completion", "bash")
+# each shell's own way to register a completion: bash's `complete -F`, zsh's #compdef tag, fish's complete -c
+SCRIPT_OF = {"bash": "complete -o default -F _dropout_trace_completion dropout-trace", "zsh": "#compdef dropout-trace",
+             "fish": "complete --command dropout-trace"}
+
+
+@pytest.mark.parametrize("spelling", [("--show-completion", "{}"), ("--show-completion={}",)])
+@pytest.mark.parametrize("shell", sorted(SCRIPT_OF))
+def test_completion_script_for_the_shell_named(shell, spelling):
+    """The script of the shell named, whichever shell runs the command (SHELL says bash here)."""
+    result = cli(*(part.format(shell) for part in spelling), env_extra={"SHELL": "/bin/bash"})
     assert result.returncode == 0, result.stderr
-    assert "_DROPOUT_TRACE_COMPLETE" in result.stdout
+    assert "_DROPOUT_TRACE_COMPLETE" in result.stdout and SCRIPT_OF[shell] in result.stdout
+    assert not any(SCRIPT_OF[other] in result.stdout for other in SCRIPT_OF if other != shell)
+
+
+def test_completion_for_an_unknown_shell_is_one_line():
+    result = cli("--show-completion", "tcsh")
+    assert result.returncode == 2 and result.stdout == "" and result.stderr.count("\n") == 1
+    assert "choose bash, zsh, fish" in result.stderr
 
 
 def test_suggestion_without_doubled_punctuation():
@@ -197,3 +212,20 @@ def test_values_complete_in_zsh_and_fish_too(shell, extra):
                             "_TYPER_COMPLETE_ARGS": "dropout-trace run --rng s", **extra})
     assert result.returncode == 0, result.stderr
     assert re.findall(r"\b(state\w+)\b", result.stdout) == [rng for rng in RNGS if rng.startswith("s")]
+
+
+@pytest.mark.parametrize("path", all_commands(), ids=lambda p: " ".join(p) or "root")
+def test_no_word_is_broken_at_its_hyphen(path, capsys, monkeypatch):
+    """At 40 to 120 columns, no line ends in a hyphen that splits a word the help, 1000 columns wide, holds whole
+    (tf-keras, comma-separated, --noise-shape)."""
+    def shown(columns: int) -> str:
+        monkeypatch.setenv("COLUMNS", str(columns))
+        assert main([*path, "--help"]) == 0
+        return capsys.readouterr().out
+
+    whole = set(shown(1000).split())
+    for columns in range(40, 121, 8):
+        lines = shown(columns).splitlines()
+        for line, after in zip(lines, lines[1:]):
+            if re.search(r"\w-$", line) and after.split():
+                assert line.split()[-1] + after.split()[0] not in whole, (columns, line, after)

@@ -132,3 +132,50 @@ def test_html_loads_in_a_real_browser(tmp_path):
                              f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", (tmp_path / "t.html").as_uri()],
                             capture_output=True, text=True, timeout=60)
     assert "check passed" in result.stdout
+
+
+def _explain_list(stdout, tmp_path, width: str):
+    """`explain` (the topic list, no TensorFlow) with --width and a .txt export: (its stderr, the export)."""
+    import io
+
+    from dropout_trace.env import Env
+
+    err = io.StringIO()
+    env = Env(stdout=stdout, stderr=err, stdin=io.StringIO(), environ={"NO_COLOR": "1"})
+    assert main(["explain", "--width", width, "--export", str(tmp_path / "list.txt")], env) == 0
+    return err.getvalue(), (tmp_path / "list.txt").read_text()
+
+
+def test_a_width_wider_than_the_terminal_says_so_once_and_applies_to_exports_only(tmp_path):
+    """On an 80-column terminal --width 100 would wrap every line; the screen keeps 80 (no line longer),
+    one note says so, and the export is 100 wide (its rule spans 100 columns)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    try:
+        with os.fdopen(os.dup(slave), "w", encoding="utf-8") as screen:
+            err, exported = _explain_list(screen, tmp_path, "100")
+        shown = b""
+        while __import__("select").select([master], [], [], 0.2)[0]:
+            shown += os.read(master, 65536)
+    finally:
+        os.close(master)
+        os.close(slave)
+    lines = shown.decode().replace("\r\n", "\n").splitlines()
+    assert len(lines) > 10 and max(map(len, lines)) == 80  # the rule under the title spans the terminal
+    assert err == (f"dropout-trace: note: --width 100 is wider than this 80-column terminal; the screen uses 80, "
+                   f"exports use 100\n")
+    assert max(len(line) for line in exported.splitlines()) == 100
+
+
+def test_a_wide_width_piped_is_kept_as_given(tmp_path):
+    import io
+
+    piped = io.StringIO()
+    err, exported = _explain_list(piped, tmp_path, "100")
+    assert err == "" and max(len(line) for line in piped.getvalue().splitlines()) == 100
+    assert max(len(line) for line in exported.splitlines()) == 100

@@ -76,3 +76,27 @@ def test_the_ascii_fallback_wraps_a_stream_once():
     once.write("a → b\n")
     once.flush()
     assert raw.buffer.getvalue().decode("latin-1") == "a -> b\n"
+
+
+def test_symbols_are_put_in_before_layout():
+    """A wrapping line is laid out with its ASCII forms: no line past the width, its styles where they were,
+    the same kind of Text (Prose keeps shapes whole)."""
+    from rich.text import Text
+
+    from dropout_trace.render.ascii import before_layout
+    from dropout_trace.render.layout import Prose
+    from dropout_trace.streams import ascii_symbols
+
+    table = ascii_symbols("latin-1")
+    text = Prose("x: (None, 4) → (3, 4) ≥ rate")
+    text.stylize("bold", 3, 12)  # (None, 4)
+    out = before_layout(text, table)
+    assert type(out) is Prose and out.plain == "x: (None, 4) -> (3, 4) >= rate"
+    assert [(s.start, s.end, s.style) for s in out.spans] == [(3, 12, "bold")]
+    drawn = render_to("latin-1", lambda c: c.print(Text("a → b " * 12)), width=40)
+    assert max(map(len, drawn.splitlines())) <= 40 and "a -> b a -> b" in drawn
+
+
+def test_an_ellipsis_takes_its_extra_width_from_what_it_cut():
+    drawn = render_to("latin-1", lambda c: c.print("word " * 30, no_wrap=True, overflow="ellipsis"), width=42)
+    assert len(drawn.rstrip("\n")) <= 42 and drawn.rstrip().endswith("...")
