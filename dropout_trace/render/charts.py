@@ -146,8 +146,18 @@ class ChartView:
         self.chart, self.width = chart, width
 
     def __rich_console__(self, console, options):
+        from rich.style import Style
+
+        from .handout import recording
+
         width = min(options.max_width, self.width or options.max_width)
-        yield from chart_lines(self.chart, width, _blocks(console, options))
+        lines = chart_lines(self.chart, width, _blocks(console, options))
+        handout = recording(console)
+        if handout is not None:  # an HTML handout draws the chart itself, as inline SVG, where these lines go
+            marked = Style(meta={"chart": handout.figure(chart_svg(self.chart, styled=False))})
+            for line in lines:
+                line.stylize(marked)
+        yield from lines
 
     def __rich_measure__(self, console, options):
         return Measurement(min(MIN_WIDTH, options.max_width), self.width or options.max_width)
@@ -197,8 +207,9 @@ def _bars_svg(chart: Chart, scale, left: float, top: float, slot: float) -> list
     return out
 
 
-def chart_svg(chart: Chart, theme: str | None = None) -> str:
-    """The chart as an inline SVG element (no XML prolog, nothing fetched): vertical bars, markers, axes, keys."""
+def chart_svg(chart: Chart, theme: str | None = None, styled: bool = True) -> str:
+    """The chart as an inline SVG element (no XML prolog, nothing fetched): vertical bars, markers, axes, keys.
+    styled=False leaves its <style> out, for a page whose own style sheet has the chart's rules (the handout)."""
     scale = axis(chart)
     low, high = tick(scale[0], *scale), tick(scale[1], *scale)
     slot = max(24, CHAR * max(len(b.label) for b in chart.bars) + 12)
@@ -208,10 +219,11 @@ def chart_svg(chart: Chart, theme: str | None = None) -> str:
                 70 + CHAR * (len(chart.bar_key) + len(chart.mark_key)), 16 + CHAR * len("; ".join(said)))  # the keys
     height = top + PLOT_HEIGHT + 40 + 20 * 2
     base, right = top + PLOT_HEIGHT, left + slot * len(chart.bars)
+    fit = ' style="max-width:100%;height:auto"' if styled else ""  # a page's style sheet sizes it (no inline style)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="dt-chart" role="img" width="{width:.0f}" '
-             f'height="{height}" viewBox="0 0 {width:.0f} {height}" style="max-width:100%;height:auto" '
+             f'height="{height}" viewBox="0 0 {width:.0f} {height}"{fit} '
              f"aria-label={quoteattr(chart.title)}>",
-             f"<title>{escape(chart.title)}</title>", f"<style>{_style(theme)}</style>",
+             f"<title>{escape(chart.title)}</title>", *([f"<style>{_style(theme)}</style>"] if styled else []),
              _text(8, 18, chart.title, cls="dt-title"), _text(left, top - 12, chart.measure),
              f'<line class="dt-axis" x1="{left}" x2="{left}" y1="{top}" y2="{base}"/>',
              f'<line class="dt-axis" x1="{left}" x2="{right}" y1="{base}" y2="{base}"/>',

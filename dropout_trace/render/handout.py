@@ -28,6 +28,11 @@ class Handout:
         self.console, self.level = console, level
         self.sections: list[tuple[str | None, list[Segment]]] = []  # (what the step is, as its mark named it)
         self.label: str | None = None
+        self.figures: list[str] = []  # inline SVG (a chart), drawn where the lines marked with its index were
+
+    def figure(self, svg: str) -> int:
+        self.figures.append(svg)
+        return len(self.figures) - 1
 
     def __enter__(self) -> Handout:
         _recording[self.console] = self
@@ -51,11 +56,11 @@ class Handout:
 
     def page(self, theme: str | None = None, title: str = "dropout-trace") -> str:
         """The whole page: the lead (what came before the first mark), then one step per section."""
-        return page([(label, body(segments)) for label, segments in self.sections], theme, title)
+        return page([(label, body(segments, self.figures)) for label, segments in self.sections], theme, title)
 
     def fragment(self) -> str:
         """The sections without the page around them or its script: a notebook cell's output."""
-        return fragment([(label, body(segments)) for label, segments in self.sections])
+        return fragment([(label, body(segments, self.figures)) for label, segments in self.sections])
 
 
 def cut(console, label: str, level: str = "stage") -> None:
@@ -63,6 +68,11 @@ def cut(console, label: str, level: str = "stage") -> None:
     handout = _recording.get(console)
     if handout is not None and handout.level == level:
         handout.cut(label)
+
+
+def recording(console):
+    """The Handout recording `console`, or None."""
+    return _recording.get(console)
 
 
 def cutting(console, level: str) -> bool:
@@ -95,17 +105,24 @@ def _span(text: str, style) -> str:
     return f'<span class="{names}">{escape(text)}</span>' if names and text.strip() else escape(text)
 
 
-def body(segments: list[Segment]) -> str:
-    """Recorded segments as the lines of a preformatted block; each grid a table where its first line starts.
-    Lines that held nothing but a grid's later rows go (the table has them)."""
+def body(segments: list[Segment], figures: list[str] = ()) -> str:
+    """Recorded segments as the lines of a preformatted block; each grid a table where its first line starts,
+    each chart its inline SVG (from `figures`). Lines that held nothing but a grid's later rows, or a chart's,
+    go (the table or the picture has them)."""
     grids: dict[int, list[list]] = {}  # grid id -> its rows, each a list of (text, style, meta)
-    lines = []
+    lines, placed = [], set()
     for line in Segment.split_lines(segments):
         parts, other, seen = [], False, set()
         for seg in line:
             if seg.control:
                 continue
             meta = seg.style.meta if seg.style is not None else {}
+            if meta.get("chart") is not None:
+                if meta["chart"] not in placed:
+                    placed.add(meta["chart"])
+                    parts.append(("chart", meta["chart"]))
+                seen.add("chart")
+                continue
             gid = meta.get("grid")
             if gid is None:
                 parts.append(_span(seg.text, seg.style))
@@ -118,11 +135,16 @@ def body(segments: list[Segment]) -> str:
                 seen.add(gid)
                 grids[gid].append([])
             grids[gid][-1].append((seg.text, seg.style, meta))
-        if seen and not other and not any(isinstance(p, int) for p in parts):
+        if seen and not other and not any(isinstance(p, (int, tuple)) for p in parts):
             continue
         lines.append(parts)
-    return "\n".join("".join(_table(grids[p]) if isinstance(p, int) else p for p in parts).rstrip()
-                     for parts in lines)
+
+    def drawn(p) -> str:
+        if isinstance(p, tuple):
+            return f'<div class="chart">{figures[p[1]]}</div>'
+        return _table(grids[p]) if isinstance(p, int) else p
+
+    return "\n".join("".join(drawn(p) for p in parts).rstrip() for parts in lines)
 
 
 def _table(rows: list[list]) -> str:

@@ -12,10 +12,10 @@ from html import escape
 PALETTES = {
     "light": {"bg": "#ffffff", "fg": "#1f2328", "d": "#57606a", "g": "#116329", "r": "#b42318", "c": "#0550ae",
               "y": "#7a4b00", "m": "#7b2fbf", "line": "#d0d7de", "code": "#eef1f4", "tipbg": "#1f2328",
-              "tipfg": "#ffffff"},
+              "tipfg": "#ffffff", "cbar": "#1f5c99", "cmark": "#a33c00"},
     "dark": {"bg": "#0d1117", "fg": "#e6edf3", "d": "#9ba6b2", "g": "#56d364", "r": "#ff7b72", "c": "#79c0ff",
              "y": "#e3b341", "m": "#d2a8ff", "line": "#30363d", "code": "#1c2129", "tipbg": "#e6edf3",
-             "tipfg": "#0d1117"},
+             "tipfg": "#0d1117", "cbar": "#7ab3ef", "cmark": "#f2a65a"},
 }
 
 
@@ -33,6 +33,10 @@ body.vscode-dark .dt:not([data-theme=light]){{{_vars("dark")}}}
 body[data-jp-theme-light=true] .dt:not([data-theme=dark]),body.vscode-light .dt:not([data-theme=dark]){{
 {_vars("light")}}}
 .dt .term{{white-space:pre;overflow-x:auto;margin:0;padding:.5rem 0}}
+.dt .chart{{white-space:normal;margin:.3rem 0}}.dt .dt-chart{{max-width:100%;height:auto}}.dt .dt-chart text{{fill:currentColor;font-size:12px}}
+.dt .dt-chart .dt-title{{font-weight:bold;font-size:13px}}.dt .dt-chart .dt-axis{{stroke:currentColor}}
+.dt .dt-chart .dt-bar{{fill:var(--cbar)}}.dt .dt-chart .dt-mark{{stroke:var(--cmark);stroke-width:2.5}}
+.dt .dt-chart .dt-key-mark{{fill:var(--cmark)}}
 .dt .b{{font-weight:bold}}.dt .i{{font-style:italic}}.dt .u{{text-decoration:underline}}.dt .d{{color:var(--d)}}
 .dt .g{{color:var(--g)}}.dt .r{{color:var(--r)}}.dt .c{{color:var(--c)}}.dt .y{{color:var(--y)}}
 .dt .m{{color:var(--m)}}.dt .bg{{background:var(--code)}}
