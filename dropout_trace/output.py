@@ -152,6 +152,20 @@ def _screen_width(width: int | None, env: Env) -> int | None:
     return columns
 
 
+def svg_of(console, title: str, theme: str | None, unique_id: str) -> str:
+    """What `console` recorded as an SVG in the theme's window, with a fixed id (rich's own hashes segments whose
+    metadata names objects), and offline: rich's template asks a CDN for its font, this one only the reader's
+    installed fonts (the font stack falls back to the system's monospace)."""
+    import re
+
+    from rich._export_format import CONSOLE_SVG_FORMAT
+
+    from .render.palette import palette
+
+    offline = re.sub(r',\s*url\("https?://[^"]*"\) format\("[^"]*"\)', "", CONSOLE_SVG_FORMAT)
+    return console.export_svg(title=title, theme=palette(theme).window(), unique_id=unique_id, code_format=offline)
+
+
 class Output:
     """A command's console and its optional export."""
 
@@ -214,8 +228,6 @@ class Output:
 
     def _recorded(self, text, suffix: str) -> str:
         """Draw again into rich's recording console, in colour, and export what it recorded."""
-        from .render.palette import palette
-
         console = self._recorder(page=suffix == ".html")
         if suffix == ".html":  # a page of its own, a step per stage where the view marks them
             from .render.handout import Handout
@@ -225,7 +237,7 @@ class Output:
             return handout.page(self.theme)
         text(console)
         if suffix == ".svg":  # drawn in the theme's own window, not rich's default dark one
-            return console.export_svg(title=PROG, theme=palette(self.theme).window(), unique_id="dropout-trace")
+            return svg_of(console, PROG, self.theme, "dropout-trace")
         return "\n".join(line.rstrip() for line in console.export_text(styles=False).splitlines()) + "\n"
 
     def _cut(self, text):
@@ -250,7 +262,6 @@ class Output:
         from rich.segment import Segment, Segments
         from rich.text import Text
 
-        from .render.palette import palette
         from .slides import CONTINUES, slide_names
 
         files = {}
@@ -261,8 +272,7 @@ class Output:
             if continues:
                 console.print(Text(CONTINUES, style="dim"))
             # a fixed id: rich's own hashes the segments, whose metadata (a grid's cell stories) names objects
-            files[name] = console.export_svg(title=f"{PROG}  {name[:-4]}", theme=palette(self.theme).window(),
-                                             unique_id="dropout-trace-" + name[:-4].replace("_", "-"))
+            files[name] = svg_of(console, f"{PROG}  {name[:-4]}", self.theme, "dropout-trace-" + name[:-4].replace("_", "-"))
         self._write_folder(files)
 
     def _write_folder(self, files: dict[str, str]) -> None:
