@@ -262,16 +262,24 @@ def sandbox(argv) -> str | None:
     """
     from .cmdline import checked, named
 
+    for token in argv:  # a writing option however it is spelled, even one the parser cannot take as given
+        flag = str(token).split("=", 1)[0]
+        if flag in {"--" + name.replace("_", "-") for name in WRITES}:
+            return _no_writing(flag)
     line = named(argv)
     if line.command is not None and line.command not in LESSON_COMMANDS:
         return f"'{PROG} {line.command}' cannot run from inside a lesson: a lesson runs {', '.join(LESSON_COMMANDS)}"
     for given in line.given:
         if given.name in WRITES:
-            return (f"lesson commands do not write files ({given.flag}); export the whole lesson with "
-                    f"'{PROG} walkthrough play NAME --export FILE'")
+            return _no_writing(given.flag)
         if given.name not in LESSON_OPTIONS:
             return f"{given.flag} cannot be used from inside a lesson"
     return _raised_cap({g.name: g.value for g in line.given}) or checked(argv)
+
+
+def _no_writing(flag: str) -> str:
+    return (f"lesson commands do not write files ({flag}); export the whole lesson with "
+            f"'{PROG} walkthrough play NAME --export FILE'")
 
 
 def _raised_cap(params: dict) -> str | None:
