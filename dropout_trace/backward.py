@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 MASK, SCALE = "tf._dropout:keep_mask", "tf._dropout:scale"  # the forward locals the backward pass may read
 
 
@@ -39,6 +41,10 @@ class BackwardFacts:
     sampler_runs: int  # executions of the sampler landmark recorded, the backward pass included
     no_path: bool  # tape.gradient returned None: the output does not depend on the input
     gradient_dtype: str | None
+    output_dtype: str | None = None  # call 1's output: the dtype the upstream met (a policy's float16)
+    upstream_unchanged: bool = False  # call 1's gradient is its upstream, value for value, in the input's dtype
+    dropped_get: str | None = None  # what call 1's gradient holds where its mask dropped: "zero", "nan" or
+    # "other" (None: no mask, or no gradient)
 
 
 def is_random(op_type: str) -> bool:
@@ -65,7 +71,21 @@ def backward_facts(snap, sampler: str) -> BackwardFacts | None:
         forward_random=None if b is None else tuple(name for kind, name in b.forward if is_random(kind)),
         sampler_runs=sum(1 for ev in (*snap.events, *snap.backward_events) if ev.key == sampler),
         no_path=first is not None and gradient is None,
-        gradient_dtype=None if gradient is None else gradient.dtype.name)
+        gradient_dtype=None if gradient is None else gradient.dtype.name,
+        output_dtype=None if first is None else first.output.dtype.name,
+        upstream_unchanged=gradient is not None and bool(np.array_equal(gradient, first.upstream)),
+        dropped_get=_dropped_get(first))
+
+
+def _dropped_get(call) -> str | None:
+    """What the captured gradient holds where the captured mask dropped: all 0, all NaN (0 times an infinite
+    scale), or else "other"; None without a mask, a gradient or a dropped element."""
+    if call is None or call.gradient is None or call.keep_mask is None:
+        return None
+    dropped = call.gradient[~np.broadcast_to(call.keep_mask, call.gradient.shape)].astype(np.float64)
+    if not dropped.size:
+        return None
+    return "zero" if np.all(dropped == 0) else "nan" if np.all(np.isnan(dropped)) else "other"
 
 
 def _step(g, landmarks: dict) -> GradStep:

@@ -188,3 +188,18 @@ def test_graph_grad_lists_the_concrete_functions_backward_ops(api, shape):
     assert into and all(op["type"] == "SelectV2" for op in into)
     compare = [op["index"] for op in d["ops"] if op["mark"] == "compare" and not op["backward"]]
     assert all(set(op["from_forward"]) & set(compare) for op in into)
+
+
+def test_what_the_words_say_of_the_gradient_is_what_it_holds():
+    """Two runs where 'dropped elements get 0' and 'the upstream itself, unchanged' would be false."""
+    d = _json("--rate", "0.99999", "--dtype", "float16", "--shape", "None,4")  # the rate stores as 1 in float16
+    g = _tensor(d, d["calls"][0]["gradient"])
+    assert np.all(np.isnan(g.astype(np.float64)))  # 0 from SelectV2's gradient, times a scale that is inf there
+    text = " ".join(run("run", "--rate", "0.99999", "--dtype", "float16", "--shape", "None,4", "--grad").out.split())
+    assert "dropped elements get NaN" in text and "get 0" not in text
+    argv = ("--rate", "0", "--shape", "None,4", "--policy", "mixed_float16", "--upstream", "normal")
+    d = _json(*argv)
+    u, g = _tensor(d, d["calls"][0]["upstream"]), _tensor(d, d["calls"][0]["gradient"])
+    assert not np.array_equal(g, u) and np.array_equal(g, u.astype(np.float16).astype(np.float32))
+    text = " ".join(run("run", *argv, "--grad").out.split())
+    assert "the gradient is the upstream rounded to float16" in text and "the upstream itself, unchanged" not in text

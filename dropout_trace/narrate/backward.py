@@ -40,12 +40,12 @@ def lines(f, check) -> list[str]:
     """The backward pass's sentences for this run, in the order a student reads them."""
     b = f.backward
     if b.no_path:
-        return ["tape.gradient returned None: the call returned zeros before any draw, and they do not depend on x, "
-                "so no gradient reaches the input (none is computed at all)."]
+        why = "the call returned zeros before any draw, and they" if f.zeroed else "the output"
+        return [f"tape.gradient returned None: {why} do not depend on x, so no gradient reaches the input."]
     if not f.dropped:
         why = "training=False" if f.training is False else f"rate {num(f.rate)}"
-        return [f"No keep mask was made ({why}: the call returned x before drawing), so the gradient is the upstream "
-                "itself, unchanged."]
+        return [f"No keep mask was made ({why}: the call returned x before drawing), so the gradient is "
+                f"{_the_upstream(b)}."]
     out = [_reuse(f, b), _draws(f, b), _scale(f, b)]
     if f.shared_axes:
         out.append(f"The mask is shared along {axes(f.shared_axes)}, so the gradient's zeros are shared the same "
@@ -58,6 +58,27 @@ def lines(f, check) -> list[str]:
     return [line for line in out if line]
 
 
+def _the_upstream(b) -> str:
+    """The gradient of a call that made no mask: the upstream, unchanged, or rounded through the output's dtype."""
+    if b.upstream_unchanged:
+        return "the upstream itself, unchanged"
+    return (f"the upstream rounded to {b.output_dtype}, the output's dtype (the loss multiplies the output by it "
+            f"there), then cast back to {b.gradient_dtype}")
+
+
+def _dropped(f, b) -> str:
+    """What a dropped element's gradient is, as captured."""
+    p = f.probabilities
+    if b.dropped_get == "nan" and p is not None and p.scale_in_dtype == float("inf"):
+        return (f"dropped elements get NaN: SelectV2's gradient gives them 0, and the scale, inf in "
+                f"{f.compute_dtype}, makes that 0 × inf")
+    if b.dropped_get == "nan":
+        return "dropped elements get NaN"
+    if b.dropped_get == "zero":
+        return "dropped elements get 0: no gradient reaches them"
+    return "dropped elements get neither 0 nor NaN throughout" if b.dropped_get == "other" else ""
+
+
 def _reuse(f, b) -> str:
     readers = [s for s in b.steps if ("keep_mask", "_dropout") in s.read_words]
     if not readers:
@@ -66,6 +87,8 @@ def _reuse(f, b) -> str:
     said = f"{fn.function} (the gradient of {fn.op_type}) was handed the forward keep mask itself, _dropout's keep_mask"
     if b.mask_tensor is None:
         return said + ": the very tensor object the forward pass made."
+    if not b.mask_edges:
+        return f"{said}, {b.mask_tensor}."
     into = [name.rsplit("/", 1)[-1] for name in b.mask_edges]
     into = " and ".join([", ".join(into[:-1]), into[-1]] if len(into) > 1 else into)
     return f"{said}, {b.mask_tensor}; in the graph it feeds {plural(len(b.mask_edges), 'backward op')}, {into}."
@@ -80,15 +103,15 @@ def _draws(f, b) -> str:
         return (f"None of the {plural(b.backward_ops, 'op')} the gradient added is a random op{theirs}, so no new "
                 "mask is drawn.")
     if b.sampler_runs == 1:
-        return "The sampler ran once, in the forward pass; no gradient function drew: no new mask."
+        return "The sampler ran once, in the forward pass, and not again while the gradient was taken: no new mask."
     return f"The sampler ran {plural(b.sampler_runs, 'time')} in the recorded call."
 
 
 def _scale(f, b) -> str:
     p = f.probabilities
     if f.keeps_none:
-        return (f"No element was kept (the rate, as {f.compute_dtype} stores it, is 1): the gradient is 0 "
-                "everywhere, whatever the upstream.")
+        return (f"No element was kept (the rate, as {f.compute_dtype} stores it, is 1): {_dropped(f, b)}, whatever "
+                "the upstream.")
     if p is not None and p.scale_in_dtype is not None:
         exact = 1 / (1 - f.rate)
         rounded = (f" (1/(1 - {num(f.rate)}) = {num(exact)}, rounded to {f.compute_dtype})"
@@ -100,8 +123,8 @@ def _scale(f, b) -> str:
             if b.gradient_dtype and f.compute_dtype and b.gradient_dtype != f.compute_dtype else "")
     handed = (f" {[s for s in b.steps if ('scale', '_dropout') in s.read_words][0].function} was handed _dropout's "
               "scale." if b.scale_readers else "")
-    return (f"Kept elements get {how}, the forward scale{cast}; dropped elements get 0: no gradient reaches "
-            f"them.{handed}")
+    dropped = _dropped(f, b)
+    return f"Kept elements get {how}, the forward scale{cast}{'; ' + dropped if dropped else ''}.{handed}"
 
 
 def check_rows(f, c) -> list[tuple[bool | None, str]]:
@@ -114,7 +137,8 @@ def check_rows(f, c) -> list[tuple[bool | None, str]]:
     if b.no_path:
         rows = [(exact, f"tape.gradient returned None{calls}: the zeros returned do not depend on x")]
     elif not f.dropped:
-        rows = [(exact, f"gradient == the upstream, unchanged{calls}: no mask was made")]
+        through = "" if b.upstream_unchanged else f" through {b.output_dtype}"
+        rows = [(exact, f"gradient == the upstream{through}{calls}, as it arrived: no mask was made")]
     else:
         scale = (f"/ ({f.compute_dtype}(1) - rate)" if c.rate_is_tensor
                  else f"* {f.compute_dtype}(1/(1-{c.rate!r}))")

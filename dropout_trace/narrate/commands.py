@@ -55,7 +55,9 @@ def graph_backward(view) -> str:
     draws = (f"none of the {n} backward ops is a random op" if not random
              else "the backward ops include random ops: " + ", ".join(f"#{i}" for i in random))
     into = view.mask_into
+    compared = any(op.mark == "compare" and not op.backward for op in view.ops)
     mask = (f"the keep mask (the comparison) feeds backward op{'s' if len(into) > 1 else ''} "
             + ", ".join(f"#{i} {view.ops[i].type}" for i in into) if into
-            else "no backward op reads the comparison's keep mask")
+            else "no backward op reads the comparison's keep mask" if compared
+            else "the forward pass made no keep mask (no comparison)")
     return f"a backward op reads what the forward pass computed; {mask}; {draws}."
