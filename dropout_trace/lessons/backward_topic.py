@@ -45,7 +45,6 @@ class Backward:
 
 
 def compute(p) -> Backward:
-    from ..narrate.backward import step_reads
     from ..spec import build_spec
     from ..trace import trace_run
 
@@ -69,5 +68,5 @@ def compute(p) -> Backward:
         mask_read_by=list(b.mask_readers), mask_tensor=b.mask_tensor, mask_into=list(b.mask_edges),
         backward_ops=b.backward_ops, backward_random=None if b.backward_random is None else list(b.backward_random),
         forward_random=None if b.forward_random is None else list(b.forward_random),
-        functions=[GradFunction(s.op_type, s.function, s.file, s.line, step_reads(s).split(", ")
-                                if s.read_words else []) for s in b.steps])
+        functions=[GradFunction(s.op_type, s.function, s.file, s.line,
+                                [f"{local} ({owner})" for local, owner in s.read_words]) for s in b.steps])

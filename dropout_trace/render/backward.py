@@ -13,6 +13,7 @@ from ..model import Trace
 from ..narrate import backward as words
 from .grids import grid
 from .layout import Headline, Prose, indented
+from .numbers import dims
 from .run_parts import Column, plain_table
 
 
@@ -46,7 +47,7 @@ def _grids(trace: Trace, width: int) -> Table:
     if c.keep_mask is not None:
         columns.append(("keep mask", np.broadcast_to(c.keep_mask, c.output.shape), "mask"))
     columns.append(("gradient", c.gradient, "output"))
-    heads = [Text(name + ("" if a is None else f" {_shape(a)}"), style="dim") for name, a, _ in columns]
+    heads = [Text(name + ("" if a is None else f" {dims(np.shape(a))}"), style="dim") for name, a, _ in columns]
 
     def drawn(room: int) -> list[Text]:
         return [Text("None: no path from the output to x", style="yellow") if a is None
@@ -70,10 +71,6 @@ def _grids(trace: Trace, width: int) -> Table:
 
 def _widest(text: Text) -> int:
     return max((cell_len(line) for line in text.plain.split("\n")), default=0)
-
-
-def _shape(a) -> str:
-    return "(" + ", ".join(str(d) for d in np.shape(a)) + ("," if np.ndim(a) == 1 else "") + ")"
 
 
 def _functions(b) -> Group | Table:
